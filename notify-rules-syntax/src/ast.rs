@@ -1,0 +1,414 @@
+//! The syntax tree of a rule text, shared by the macros and run-time loading.
+
+use proc_macro2::{Span, TokenStream};
+
+/// Where something was written.
+///
+/// Text input (rule files, [`crate::parse_str`]) knows byte offsets, from which
+/// line and column are computed; token input (`rules! { ... }`) knows a [`Span`].
+#[derive(Debug, Clone, Copy)]
+pub struct Loc {
+    /// Byte offset of the first character, for text input.
+    pub start: usize,
+    /// Byte offset just past the last character, for text input.
+    pub end: usize,
+    /// The compiler's span, for token input.
+    pub span: Option<Span>,
+}
+
+impl Loc {
+    /// A place in text input.
+    pub fn text(start: usize, end: usize) -> Self {
+        Loc { start, end, span: None }
+    }
+
+    /// A place in token input.
+    pub fn span(span: Span) -> Self {
+        Loc { start: 0, end: 0, span: Some(span) }
+    }
+
+    /// The span to report an error at (`Span::call_site()` for text input).
+    pub fn span_or_call_site(&self) -> Span {
+        self.span.unwrap_or_else(Span::call_site)
+    }
+}
+
+/// A whole rule text: target declarations and rules, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Every `target` name, in declaration order.
+    pub targets: Vec<Ident>,
+    /// The rules, top to bottom.
+    pub rules: Vec<Rule>,
+}
+
+/// A name with its place.
+#[derive(Debug, Clone)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// `on clause... => action, ...;`
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// All must match.
+    pub clauses: Vec<Clause>,
+    /// Done in order when the rule fires.
+    pub actions: Vec<Action>,
+    /// The `on` keyword.
+    pub loc: Loc,
+}
+
+impl Rule {
+    /// Whether the rule ends evaluation when it fires.
+    pub fn stops(&self) -> bool {
+        self.actions.iter().any(|a| matches!(a, Action::Stop))
+    }
+}
+
+/// `[not] condition`
+#[derive(Debug, Clone)]
+pub struct Clause {
+    /// `not` in front.
+    pub negated: bool,
+    /// What is tested.
+    pub condition: Condition,
+    /// The clause word.
+    pub loc: Loc,
+}
+
+/// What a clause tests.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// `pipeline P`
+    Pipeline(Vec<Pattern>),
+    /// `group P`
+    Group(Vec<Pattern>),
+    /// `stage P`
+    Stage(Vec<Pattern>),
+    /// `label P`
+    Label(Vec<Pattern>),
+    /// `branch P`
+    Branch(Vec<Pattern>),
+    /// `approved_by P`
+    ApprovedBy(Vec<Pattern>),
+    /// `state S | ...`
+    State(Vec<StateName>),
+    /// `result R | ...`
+    Result(Vec<ResultName>),
+    /// `job P [R | ...]`; an empty result list means any result.
+    Job(Vec<Pattern>, Vec<ResultName>),
+    /// `broken`
+    Broken,
+    /// `fixed`
+    Fixed,
+    /// `still_failing`
+    StillFailing,
+    /// `any`
+    Any,
+    /// `if EXPR` (token input only): the expression's tokens.
+    Guard(TokenStream),
+}
+
+/// The kind of a clause, for messages and for the "same clause twice" check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClauseKind {
+    /// `pipeline`
+    Pipeline,
+    /// `group`
+    Group,
+    /// `stage`
+    Stage,
+    /// `label`
+    Label,
+    /// `branch`
+    Branch,
+    /// `approved_by`
+    ApprovedBy,
+    /// `state`
+    State,
+    /// `result`
+    Result,
+    /// `job`
+    Job,
+    /// `broken`
+    Broken,
+    /// `fixed`
+    Fixed,
+    /// `still_failing`
+    StillFailing,
+    /// `any`
+    Any,
+    /// `if`
+    Guard,
+}
+
+impl ClauseKind {
+    /// Every clause word, for suggestions.
+    pub const WORDS: &'static [&'static str] = &[
+        "pipeline",
+        "group",
+        "stage",
+        "label",
+        "branch",
+        "approved_by",
+        "state",
+        "result",
+        "job",
+        "broken",
+        "fixed",
+        "still_failing",
+        "any",
+        "if",
+    ];
+
+    /// The word that starts the clause.
+    pub fn word(self) -> &'static str {
+        match self {
+            ClauseKind::Pipeline => "pipeline",
+            ClauseKind::Group => "group",
+            ClauseKind::Stage => "stage",
+            ClauseKind::Label => "label",
+            ClauseKind::Branch => "branch",
+            ClauseKind::ApprovedBy => "approved_by",
+            ClauseKind::State => "state",
+            ClauseKind::Result => "result",
+            ClauseKind::Job => "job",
+            ClauseKind::Broken => "broken",
+            ClauseKind::Fixed => "fixed",
+            ClauseKind::StillFailing => "still_failing",
+            ClauseKind::Any => "any",
+            ClauseKind::Guard => "if",
+        }
+    }
+}
+
+impl Condition {
+    /// The clause's kind.
+    pub fn kind(&self) -> ClauseKind {
+        match self {
+            Condition::Pipeline(_) => ClauseKind::Pipeline,
+            Condition::Group(_) => ClauseKind::Group,
+            Condition::Stage(_) => ClauseKind::Stage,
+            Condition::Label(_) => ClauseKind::Label,
+            Condition::Branch(_) => ClauseKind::Branch,
+            Condition::ApprovedBy(_) => ClauseKind::ApprovedBy,
+            Condition::State(_) => ClauseKind::State,
+            Condition::Result(_) => ClauseKind::Result,
+            Condition::Job(..) => ClauseKind::Job,
+            Condition::Broken => ClauseKind::Broken,
+            Condition::Fixed => ClauseKind::Fixed,
+            Condition::StillFailing => ClauseKind::StillFailing,
+            Condition::Any => ClauseKind::Any,
+            Condition::Guard(_) => ClauseKind::Guard,
+        }
+    }
+}
+
+/// One pattern of a `pipeline`, `group`, ... clause.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// How it matches.
+    pub kind: PatternKind,
+    /// The pattern text (for a regex, the expression as written).
+    pub text: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// How a pattern matches the whole value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    /// A plain string: the whole value, exactly.
+    Exact,
+    /// A string holding `*` or `?`.
+    Glob,
+    /// `regex("...")`: the expression must match the whole value.
+    Regex,
+}
+
+/// A stage state name in a `state` clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StateName {
+    /// `Building`
+    Building,
+    /// `Failing`
+    Failing,
+    /// `Passed`
+    Passed,
+    /// `Failed`
+    Failed,
+    /// `Cancelled`
+    Cancelled,
+    /// `Unknown`
+    Unknown,
+}
+
+impl StateName {
+    /// Every state name, for parsing and suggestions.
+    pub const ALL: [(&'static str, StateName); 6] = [
+        ("Building", StateName::Building),
+        ("Failing", StateName::Failing),
+        ("Passed", StateName::Passed),
+        ("Failed", StateName::Failed),
+        ("Cancelled", StateName::Cancelled),
+        ("Unknown", StateName::Unknown),
+    ];
+
+    /// The name as written.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("Unknown")
+    }
+}
+
+/// A result name in a `result` or `job` clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultName {
+    /// `Passed`
+    Passed,
+    /// `Failed`
+    Failed,
+    /// `Cancelled`
+    Cancelled,
+    /// `Unknown`
+    Unknown,
+}
+
+impl ResultName {
+    /// Every result name, for parsing and suggestions.
+    pub const ALL: [(&'static str, ResultName); 4] = [
+        ("Passed", ResultName::Passed),
+        ("Failed", ResultName::Failed),
+        ("Cancelled", ResultName::Cancelled),
+        ("Unknown", ResultName::Unknown),
+    ];
+
+    /// The name as written.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("Unknown")
+    }
+}
+
+/// What a rule does when it fires.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `send(target)` or `send(target, "template")`.
+    Send {
+        /// The target, declared with `target`.
+        target: Ident,
+        /// The message; `None` for the default message.
+        template: Option<Template>,
+    },
+    /// `stop`
+    Stop,
+}
+
+/// A parsed message template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Literal text and placeholders, in order; adjacent text is merged.
+    pub pieces: Vec<Piece>,
+}
+
+/// A piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text, with `{{` and `}}` already turned into braces.
+    Text(String),
+    /// A `{placeholder}`.
+    Field(Field),
+}
+
+/// A template placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `{pipeline.name}`
+    PipelineName,
+    /// `{pipeline.counter}`
+    PipelineCounter,
+    /// `{pipeline.label}`
+    PipelineLabel,
+    /// `{pipeline.group}`
+    PipelineGroup,
+    /// `{stage.name}`
+    StageName,
+    /// `{stage.counter}`
+    StageCounter,
+    /// `{stage.state}`
+    StageState,
+    /// `{stage.result}`
+    StageResult,
+    /// `{stage.approved_by}`
+    StageApprovedBy,
+    /// `{stage.approval_type}`
+    StageApprovalType,
+    /// `{stage.create_time}`
+    StageCreateTime,
+    /// `{stage.last_transition_time}`
+    StageLastTransitionTime,
+    /// `{stage.duration}`
+    StageDuration,
+    /// `{jobs.failed}`
+    JobsFailed,
+    /// `{jobs.passed}`
+    JobsPassed,
+    /// `{jobs.all}`
+    JobsAll,
+    /// `{material.type}`
+    MaterialType,
+    /// `{material.url}`
+    MaterialUrl,
+    /// `{material.branch}`
+    MaterialBranch,
+    /// `{material.revision}`
+    MaterialRevision,
+    /// `{transition}`
+    Transition,
+    /// `{link}`
+    Link,
+}
+
+impl Field {
+    /// Every placeholder with its name, for parsing and suggestions.
+    pub const ALL: [(&'static str, Field); 22] = [
+        ("pipeline.name", Field::PipelineName),
+        ("pipeline.counter", Field::PipelineCounter),
+        ("pipeline.label", Field::PipelineLabel),
+        ("pipeline.group", Field::PipelineGroup),
+        ("stage.name", Field::StageName),
+        ("stage.counter", Field::StageCounter),
+        ("stage.state", Field::StageState),
+        ("stage.result", Field::StageResult),
+        ("stage.approved_by", Field::StageApprovedBy),
+        ("stage.approval_type", Field::StageApprovalType),
+        ("stage.create_time", Field::StageCreateTime),
+        ("stage.last_transition_time", Field::StageLastTransitionTime),
+        ("stage.duration", Field::StageDuration),
+        ("jobs.failed", Field::JobsFailed),
+        ("jobs.passed", Field::JobsPassed),
+        ("jobs.all", Field::JobsAll),
+        ("material.type", Field::MaterialType),
+        ("material.url", Field::MaterialUrl),
+        ("material.branch", Field::MaterialBranch),
+        ("material.revision", Field::MaterialRevision),
+        ("transition", Field::Transition),
+        ("link", Field::Link),
+    ];
+
+    /// The placeholder's name, without braces.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("")
+    }
+
+    /// Looks a placeholder up by name.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+}
+
+/// The message of `send(target)` without a template.
+pub const DEFAULT_TEMPLATE: &str =
+    "{pipeline.name} #{pipeline.counter}: stage {stage.name} #{stage.counter} {stage.state}";

@@ -1,0 +1,47 @@
+//! The notify-rules rule language: lexer, parser, syntax tree and checks.
+//!
+//! One grammar and one set of error messages serve the `rules!` and
+//! `rules_file!` macros (through the `codegen` feature) and run-time loading
+//! (`notify_rules::RuleSet::parse`).
+//!
+//! ```
+//! let rules = notify_rules_syntax::parse_str(
+//!     r#"target ops; on stage "deploy" state Failed => send(ops);"#,
+//! ).unwrap();
+//! assert_eq!(rules.rules.len(), 1);
+//!
+//! let errors = notify_rules_syntax::parse_str("target ops; on state Faild => send(ops);").unwrap_err();
+//! assert_eq!(errors.len(), 1);
+//! ```
+#![warn(missing_docs)]
+
+pub mod ast;
+mod check;
+mod error;
+#[cfg(feature = "codegen")]
+pub mod expand;
+mod lexer;
+mod parser;
+mod suggest;
+mod template;
+#[cfg(feature = "codegen")]
+mod tokens;
+
+pub use error::{line_col, Error, Errors};
+pub use template::parse_template;
+
+/// Parses and checks a rule text (a rule file, or text loaded at run time).
+///
+/// Every error is collected; `if` guards are an error here, since Rust
+/// expressions exist only inside `rules!`.
+pub fn parse_str(src: &str) -> Result<ast::Rules, Errors> {
+    let tokens = lexer::lex(src);
+    parser::parse(tokens, parser::Input::Text)
+}
+
+/// Parses and checks the tokens of a `rules! { ... }` invocation.
+#[cfg(feature = "codegen")]
+pub fn parse_tokens(input: proc_macro2::TokenStream) -> Result<ast::Rules, Errors> {
+    let tokens = tokens::convert(input);
+    parser::parse(tokens, parser::Input::Tokens)
+}

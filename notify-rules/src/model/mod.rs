@@ -1,0 +1,150 @@
+//! GoCD's notification bodies as Rust types.
+//!
+//! Field names are snake_case in Rust and dash-case on the wire (the agent-status
+//! body uses snake_case on the wire too). Counters are `u64`, read from JSON
+//! strings or numbers and written as strings; dates are [`DateTime<Utc>`], read with
+//! any offset and written in GoCD's pattern (`2024-05-14T09:22:10.118+0000`).
+//!
+//! ```
+//! use notify_rules::model::{StageStatus, StageState};
+//!
+//! let body = r#"{"pipeline":{"name":"api","counter":"7","group":null,"build-cause":[],
+//!   "stage":{"name":"test","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+//! let status: StageStatus = serde_json::from_str(body).unwrap();
+//! assert_eq!(status.pipeline.counter, 7);
+//! assert_eq!(status.pipeline.stage.state, StageState::Failed);
+//! ```
+
+mod agent;
+mod enums;
+mod material;
+pub(crate) mod wire;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use agent::AgentStatus;
+pub use enums::{AgentConfigState, AgentState, BuildState, JobResult, JobState, StageResult, StageState};
+pub use material::{
+    GitConfig, Material, MercurialConfig, PackageConfig, PerforceConfig, PipelineConfig, ScmConfig,
+    SvnConfig, TfsConfig,
+};
+
+/// The `stage-status` request body: one stage of one pipeline run changed state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageStatus {
+    /// The pipeline run the stage belongs to.
+    pub pipeline: Pipeline,
+}
+
+/// One pipeline run (`.pipeline`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Pipeline {
+    /// The pipeline's name.
+    pub name: String,
+    /// The pipeline run's counter.
+    #[serde(with = "wire::counter")]
+    pub counter: u64,
+    /// The run's label (v2 and later; `None` when absent or null).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The pipeline group; `None` when the pipeline has left the configuration.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The materials of the run, with what changed in them.
+    #[serde(default)]
+    pub build_cause: Vec<BuildCause>,
+    /// The stage this notification is about.
+    pub stage: Stage,
+}
+
+/// One material of a pipeline run (`.pipeline.build-cause[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildCause {
+    /// The material and its configuration.
+    pub material: Material,
+    /// Whether this material changed and so caused the run.
+    #[serde(default)]
+    pub changed: bool,
+    /// The revisions of the material in this run.
+    #[serde(default)]
+    pub modifications: Vec<Modification>,
+}
+
+/// One revision of a material (`build-cause[].modifications[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Modification {
+    /// The revision; for a pipeline material `upstream/counter/stage/counter`.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// When the revision was made.
+    #[serde(default, with = "wire::date")]
+    pub modified_time: Option<DateTime<Utc>>,
+    /// Plugin-defined data (`{}` for source control materials).
+    #[serde(default, with = "wire::string_map")]
+    pub data: BTreeMap<String, String>,
+}
+
+/// The stage (`.pipeline.stage`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Stage {
+    /// The stage's name.
+    pub name: String,
+    /// The stage's counter; a re-run gets a new one under the same pipeline counter.
+    #[serde(with = "wire::counter")]
+    pub counter: u64,
+    /// `success` (automatic) or `manual`.
+    #[serde(default)]
+    pub approval_type: Option<String>,
+    /// `changes`, `timer`, a user name, `anonymous`, or `""`.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    /// The stage before this one in the run (v4; null for the first stage).
+    #[serde(default)]
+    pub previous_stage_name: Option<String>,
+    /// The counter of the previous stage (v4; 0 when there is none).
+    #[serde(default, with = "wire::opt_counter")]
+    pub previous_stage_counter: Option<u64>,
+    /// The stage's state.
+    pub state: StageState,
+    /// The stage's result.
+    pub result: StageResult,
+    /// When the stage was scheduled.
+    #[serde(default, with = "wire::date")]
+    pub create_time: Option<DateTime<Utc>>,
+    /// When the stage last changed state (`None` while scheduled).
+    #[serde(default, with = "wire::date")]
+    pub last_transition_time: Option<DateTime<Utc>>,
+    /// The stage's jobs.
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+/// One job of the stage (`.pipeline.stage.jobs[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Job {
+    /// The job's name.
+    pub name: String,
+    /// When the job was scheduled.
+    #[serde(default, with = "wire::date")]
+    pub schedule_time: Option<DateTime<Utc>>,
+    /// When an agent took the job (v2 and later).
+    #[serde(default, with = "wire::date")]
+    pub assign_time: Option<DateTime<Utc>>,
+    /// When the job completed.
+    #[serde(default, with = "wire::date")]
+    pub complete_time: Option<DateTime<Utc>>,
+    /// The job's state.
+    pub state: JobState,
+    /// The job's result.
+    pub result: JobResult,
+    /// The agent running the job, once assigned.
+    #[serde(default)]
+    pub agent_uuid: Option<String>,
+}

@@ -1,0 +1,176 @@
+//! Serde glue for GoCD's wire forms: counters as strings or numbers, dates in
+//! several offset styles, and `""`/`null` for "not set".
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Serializer;
+
+/// GoCD's date pattern, `yyyy-MM-dd'T'HH:mm:ss.SSSZ`.
+pub(crate) const GOCD_DATE: &str = "%Y-%m-%dT%H:%M:%S%.3f%z";
+
+/// Parses a GoCD date: `+0000`, `+02:00`, `Z` (v1/v2 local time with a literal
+/// `Z`, taken as UTC since nothing better is known), with or without fraction.
+pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
+        if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(s, fmt) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    let naive = s.strip_suffix('Z').unwrap_or(s);
+    NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+/// Writes a date in GoCD's pattern.
+pub(crate) fn format_date(d: &DateTime<Utc>) -> String {
+    d.format(GOCD_DATE).to_string()
+}
+
+pub(crate) mod counter {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(CounterVisitor)
+    }
+
+    pub(super) struct CounterVisitor;
+
+    impl Visitor<'_> for CounterVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a counter (a non-negative integer, as a string or a number)")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+}
+
+pub(crate) mod opt_counter {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_u64(*v),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<u64>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a counter or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                counter::CounterVisitor.visit_i64(v).map(Some)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                counter::CounterVisitor.visit_str(v).map(Some)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub(crate) mod date {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.collect_str(&d.format(GOCD_DATE)),
+            // GoCD sends a date that is not set yet as "", not null.
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<DateTime<Utc>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date like 2024-05-14T09:22:10.118+0000, \"\" or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim().is_empty() {
+                    return Ok(None);
+                }
+                parse_date(v)
+                    .map(Some)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub(crate) mod string_map {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    pub(crate) fn serialize<S: Serializer>(v: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    /// `null` reads as an empty map; plugin values that are not strings are kept
+    /// as their JSON text rather than refused.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+        let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(d)?;
+        Ok(raw
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect())
+    }
+}
