@@ -16,13 +16,19 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod deliver;
+pub mod history;
 pub mod model;
+mod outbox;
+pub mod plugin;
 pub mod protocol;
 mod rules;
 
 pub use notify_rules_macros::{rules, rules_file};
 pub use protocol::PluginResponse;
 pub use rules::{Delivery, RuleSet, RuleSetError, Transition};
+pub use deliver::{Notifier, NotifyError};
+pub use plugin::{Plugin, PluginBuilder};
 
 #[doc(hidden)]
 pub mod __private;

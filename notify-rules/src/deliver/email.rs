@@ -1,0 +1,533 @@
+//! The e-mail notifier: SMTP through `lettre`.
+
+use std::fmt;
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{SmtpTransport, Transport};
+
+use super::http::show_duration;
+use super::{scrub, ConfigError, Notifier, NotifyError};
+use crate::rules::Delivery;
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS, which the server must offer
+    /// (usually port 587). The default.
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption at all. Only for a server on the same machine: passwords
+    /// and messages cross the network in clear.
+    Plain,
+}
+
+/// The subject line of the e-mails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The first line of the message, cut to 120 characters. The default.
+    FirstLine,
+    /// The same text for every e-mail.
+    Fixed(String),
+    /// A text in which `{target}`, `{pipeline.name}`, `{pipeline.counter}`,
+    /// `{stage.name}`, `{stage.counter}`, `{stage.state}` and `{transition}` are
+    /// replaced.
+    Template(String),
+}
+
+const SUBJECT_PLACEHOLDERS: [&str; 7] = [
+    "target",
+    "pipeline.name",
+    "pipeline.counter",
+    "stage.name",
+    "stage.counter",
+    "stage.state",
+    "transition",
+];
+
+/// Sends each delivery as a plain-text e-mail over SMTP.
+///
+/// The message's text is the body; the subject is set with
+/// [`EmailBuilder::subject`]. The `Message-ID` is made from the delivery's
+/// [idempotency key](Delivery::idempotency_key), so a retried e-mail can be told
+/// from a new one. SMTP answers 5xx are permanent failures; 4xx, time-outs and
+/// connection failures are retried.
+///
+/// ```
+/// use notify_rules::deliver::{Email, Security, Subject};
+///
+/// let email = Email::builder("smtp.example.com")
+///     .port(587)
+///     .security(Security::StartTls)
+///     .credentials("gocd", "s3cret")
+///     .from("GoCD <gocd@example.com>")
+///     .to("ops@example.com")
+///     .subject(Subject::Template("[{stage.state}] {pipeline.name}".into()))
+///     .build()?;
+/// assert!(!format!("{email:?}").contains("s3cret"));
+/// # Ok::<(), notify_rules::deliver::ConfigError>(())
+/// ```
+pub struct Email {
+    transport: SmtpTransport,
+    host: String,
+    port: u16,
+    security: Security,
+    user: Option<String>,
+    password: Option<String>,
+    from: Mailbox,
+    to: Vec<Mailbox>,
+    subject: Subject,
+    timeout: Duration,
+}
+
+/// Configures an [`Email`] notifier; [`EmailBuilder::build`] checks it all.
+pub struct EmailBuilder {
+    host: String,
+    port: Option<u16>,
+    security: Security,
+    credentials: Option<(String, String)>,
+    from: Option<String>,
+    to: Vec<String>,
+    subject: Subject,
+    timeout: Duration,
+    root_certificates: Vec<Vec<u8>>,
+}
+
+impl Email {
+    /// Starts configuring e-mail through the SMTP server at `host`.
+    pub fn builder(host: &str) -> EmailBuilder {
+        EmailBuilder {
+            host: host.to_owned(),
+            port: None,
+            security: Security::StartTls,
+            credentials: None,
+            from: None,
+            to: Vec::new(),
+            subject: Subject::FirstLine,
+            timeout: Duration::from_secs(10),
+            root_certificates: Vec::new(),
+        }
+    }
+
+    fn subject_for(&self, delivery: &Delivery) -> String {
+        match &self.subject {
+            Subject::FirstLine => {
+                let first = delivery.text().lines().next().unwrap_or("").trim();
+                match first.char_indices().nth(120) {
+                    Some((cut, _)) => format!("{}...", &first[..cut]),
+                    None => first.to_owned(),
+                }
+            }
+            Subject::Fixed(text) => text.clone(),
+            Subject::Template(template) => render_subject(template, delivery),
+        }
+    }
+
+    fn message(&self, delivery: &Delivery) -> Result<Message, NotifyError> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(self.subject_for(delivery))
+            .message_id(Some(message_id(&delivery.idempotency_key())))
+            .header(ContentType::TEXT_PLAIN);
+        for to in &self.to {
+            builder = builder.to(to.clone());
+        }
+        builder
+            .body(delivery.text().to_owned())
+            .map_err(|e| NotifyError::permanent(format!("could not build the e-mail: {e}")))
+    }
+}
+
+/// Replaces the subject placeholders; `{{` and `}}` are braces.
+fn render_subject(template: &str, delivery: &Delivery) -> String {
+    let p = &delivery.status().pipeline;
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        let Some(end) = tail.find('}').filter(|_| tail.starts_with('{')) else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+            continue;
+        };
+        let value = match &tail[1..end] {
+            "target" => delivery.target().to_owned(),
+            "pipeline.name" => p.name.clone(),
+            "pipeline.counter" => p.counter.to_string(),
+            "stage.name" => p.stage.name.clone(),
+            "stage.counter" => p.stage.counter.to_string(),
+            "stage.state" => p.stage.state.to_string(),
+            "transition" => delivery
+                .transition()
+                .map(|t| t.as_str())
+                .unwrap_or("")
+                .to_owned(),
+            _ => tail[..=end].to_owned(),
+        };
+        out.push_str(&value);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks a subject template when the notifier is built, so that a typo is a
+/// configuration error and not a strange subject on every e-mail.
+fn check_subject_template(template: &str) -> Result<(), String> {
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            return Err("a `}` that closes nothing (write `}}` for a brace)".into());
+        }
+        let Some(end) = tail.find('}') else {
+            return Err("a `{` that is never closed (write `{{` for a brace)".into());
+        };
+        let name = &tail[1..end];
+        if !SUBJECT_PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "unknown placeholder `{{{name}}}` in the subject; known: {}",
+                SUBJECT_PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            ));
+        }
+        rest = &tail[end + 1..];
+    }
+    Ok(())
+}
+
+/// A Message-ID from the idempotency key: characters outside a safe set become
+/// `_`, so the ID is always valid.
+fn message_id(key: &str) -> String {
+    let local: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '=') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("<{local}@notify-rules>")
+}
+
+impl EmailBuilder {
+    /// The server's port; 587 for [`Security::StartTls`], 465 for
+    /// [`Security::Tls`], 25 for [`Security::Plain`] unless set.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// How the connection is protected; [`Security::StartTls`] unless set.
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Logs in with a user name and password (the password never shows).
+    pub fn credentials(mut self, user: &str, password: &str) -> Self {
+        self.credentials = Some((user.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// The sender, `addr@example.com` or `Name <addr@example.com>`.
+    pub fn from(mut self, from: &str) -> Self {
+        self.from = Some(from.to_owned());
+        self
+    }
+
+    /// Adds a recipient; call again for more.
+    pub fn to(mut self, to: &str) -> Self {
+        self.to.push(to.to_owned());
+        self
+    }
+
+    /// The subject line; [`Subject::FirstLine`] unless set.
+    pub fn subject(mut self, subject: Subject) -> Self {
+        self.subject = subject;
+        self
+    }
+
+    /// How long the server may take to answer; 10 seconds unless set.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Trusts a certificate authority (PEM) besides the usual public ones, for a
+    /// server with a private certificate.
+    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_certificates.push(pem.to_vec());
+        self
+    }
+
+    /// Checks the configuration, naming every problem at once.
+    pub fn build(self) -> Result<Email, ConfigError> {
+        let mut problems = Vec::new();
+        if self.host.trim().is_empty() {
+            problems.push("the SMTP host is empty".to_owned());
+        }
+        let from = match &self.from {
+            None => {
+                problems.push("no sender: call `.from(...)`".to_owned());
+                None
+            }
+            Some(f) => match f.parse::<Mailbox>() {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    problems.push(format!("the sender `{f}` is not an e-mail address: {e}"));
+                    None
+                }
+            },
+        };
+        if self.to.is_empty() {
+            problems.push("no recipient: call `.to(...)`".to_owned());
+        }
+        let mut to = Vec::new();
+        for t in &self.to {
+            match t.parse::<Mailbox>() {
+                Ok(m) => to.push(m),
+                Err(e) => {
+                    problems.push(format!("the recipient `{t}` is not an e-mail address: {e}"))
+                }
+            }
+        }
+        if let Subject::Template(t) = &self.subject {
+            if let Err(e) = check_subject_template(t) {
+                problems.push(e);
+            }
+        }
+        let tls = match self.tls_parameters() {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        };
+        let (Some(from), Some(tls), true) = (from, tls, problems.is_empty()) else {
+            return Err(ConfigError::new("email", problems.join("; ")));
+        };
+        let port = self.port.unwrap_or(match self.security {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::Plain => 25,
+        });
+        let mut transport = SmtpTransport::builder_dangerous(self.host.clone())
+            .port(port)
+            .tls(tls)
+            .timeout(Some(self.timeout));
+        if let Some((user, password)) = &self.credentials {
+            transport = transport.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        let (user, password) = match self.credentials {
+            Some((u, p)) => (Some(u), Some(p)),
+            None => (None, None),
+        };
+        Ok(Email {
+            transport: transport.build(),
+            host: self.host,
+            port,
+            security: self.security,
+            user,
+            password,
+            from,
+            to,
+            subject: self.subject,
+            timeout: self.timeout,
+        })
+    }
+
+    fn tls_parameters(&self) -> Result<Tls, String> {
+        if self.security == Security::Plain {
+            return Ok(Tls::None);
+        }
+        let mut params = TlsParameters::builder(self.host.clone());
+        for pem in &self.root_certificates {
+            let cert = Certificate::from_pem(pem)
+                .map_err(|e| format!("a root certificate is not valid PEM: {e}"))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params
+            .build()
+            .map_err(|e| format!("could not set up TLS: {e}"))?;
+        Ok(match self.security {
+            Security::StartTls => Tls::Required(params),
+            _ => Tls::Wrapper(params),
+        })
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Email")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("from", &self.from.to_string())
+            .field(
+                "to",
+                &self.to.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            )
+            .field("subject", &self.subject)
+            .field("timeout", &show_duration(self.timeout))
+            .finish()
+    }
+}
+
+impl fmt::Debug for EmailBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailBuilder")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|(u, _)| u))
+            .field("password", &self.credentials.as_ref().map(|_| "<hidden>"))
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .finish()
+    }
+}
+
+impl Notifier for Email {
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        let message = self.message(delivery)?;
+        self.transport.send(&message).map(|_| ()).map_err(|e| {
+            let secrets: Vec<&str> = self.password.iter().map(String::as_str).collect();
+            let what = if e.is_timeout() {
+                format!(
+                    "no answer from {}:{} within {}",
+                    self.host,
+                    self.port,
+                    show_duration(self.timeout)
+                )
+            } else {
+                format!("SMTP server {}:{}: {e}", self.host, self.port)
+            };
+            let text = scrub(&what, &secrets);
+            if e.is_permanent() {
+                NotifyError::permanent(text)
+            } else {
+                NotifyError::retryable(text)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::test_support::status;
+    use std::sync::Arc;
+
+    #[test]
+    fn every_configuration_problem_is_named() {
+        let e = Email::builder(" ")
+            .to("not an address")
+            .subject(Subject::Template("{nope}".into()))
+            .build()
+            .unwrap_err();
+        let text = e.to_string();
+        for part in ["host is empty", "no sender", "`not an address`", "{nope}"] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        let e = Email::builder("h").from("a@b.c").build().unwrap_err();
+        assert!(e.to_string().contains("no recipient"), "{e}");
+    }
+
+    #[test]
+    fn subjects_render() {
+        let d = Delivery::new(
+            "ops",
+            "Deploy failed\nmore",
+            Arc::new(status("shop", 3, "deploy", 2, "Failed")),
+        );
+        let email = |subject| {
+            Email::builder("localhost")
+                .security(Security::Plain)
+                .from("gocd@example.com")
+                .to("ops@example.com")
+                .subject(subject)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(email(Subject::FirstLine).subject_for(&d), "Deploy failed");
+        assert_eq!(email(Subject::Fixed("GoCD".into())).subject_for(&d), "GoCD");
+        let t = email(Subject::Template("{{{target}}} {pipeline.name}#{pipeline.counter} {stage.name}/{stage.counter} {stage.state}{transition}".into()));
+        assert_eq!(t.subject_for(&d), "{ops} shop#3 deploy/2 Failed");
+    }
+
+    #[test]
+    fn subject_templates_are_checked() {
+        assert!(check_subject_template("{pipeline.name} {{x}}").is_ok());
+        assert!(check_subject_template("{pipeline.name")
+            .unwrap_err()
+            .contains("never closed"));
+        assert!(check_subject_template("a } b")
+            .unwrap_err()
+            .contains("closes nothing"));
+    }
+
+    #[test]
+    fn message_ids_are_always_valid() {
+        assert_eq!(
+            message_id("shop/3/deploy/1/Failed/r0a0/ops"),
+            "<shop/3/deploy/1/Failed/r0a0/ops@notify-rules>"
+        );
+        assert_eq!(message_id("a b<c>@é"), "<a_b_c___@notify-rules>");
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let b = Email::builder("smtp.example.com")
+            .credentials("gocd", "hunter22")
+            .from("a@b.c")
+            .to("d@e.f");
+        assert!(!format!("{b:?}").contains("hunter22"));
+        let e = b.build().unwrap();
+        let shown = format!("{e:?}");
+        assert!(
+            !shown.contains("hunter22") && shown.contains("gocd"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_server_is_retryable() {
+        let e = Email::builder("127.0.0.1")
+            .port(9)
+            .security(Security::Plain)
+            .credentials("u", "hunter22")
+            .timeout(Duration::from_millis(500))
+            .from("a@b.c")
+            .to("d@e.f")
+            .build()
+            .unwrap();
+        let d = Delivery::new(
+            "ops",
+            "x",
+            Arc::new(status("shop", 3, "deploy", 2, "Failed")),
+        );
+        let err = e.send(&d).unwrap_err();
+        assert!(!err.is_permanent(), "{err:?}");
+        assert!(err.to_string().contains("127.0.0.1:9"), "{err}");
+        assert!(!err.to_string().contains("hunter22"));
+    }
+}

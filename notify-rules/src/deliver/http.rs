@@ -1,0 +1,278 @@
+//! A JSON POST to a URL that must stay secret, shared by the webhook and Slack
+//! notifiers.
+
+use std::time::Duration;
+
+use super::{scrub, ConfigError, NotifyError};
+
+/// How long a receiver may take, unless configured: short, since GoCD waits for
+/// the plugin's answer.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How much of an error answer's body is quoted in the error.
+const BODY_SNIPPET: usize = 200;
+
+pub(crate) struct Poster {
+    agent: ureq::Agent,
+    url: String,
+    timeout: Duration,
+    headers: Vec<(String, String)>,
+}
+
+impl Poster {
+    /// Checks the URL without ever quoting it back.
+    pub(crate) fn new(notifier: &'static str, url: &str) -> Result<Poster, ConfigError> {
+        let uri: ureq::http::Uri = url.parse().map_err(|_| {
+            ConfigError::new(
+                notifier,
+                "the URL is not a valid URL (it is not shown: it may hold a secret)",
+            )
+        })?;
+        match uri.scheme_str() {
+            Some("http") | Some("https") => {}
+            _ => {
+                return Err(ConfigError::new(
+                    notifier,
+                    "the URL must start with http:// or https://",
+                ))
+            }
+        }
+        if uri.host().map_or(true, str::is_empty) {
+            return Err(ConfigError::new(notifier, "the URL has no host"));
+        }
+        Ok(Poster {
+            agent: agent(DEFAULT_TIMEOUT),
+            url: url.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            headers: Vec::new(),
+        })
+    }
+
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+        self.agent = agent(timeout);
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn add_header(
+        &mut self,
+        notifier: &'static str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ConfigError> {
+        // Checked here so that a bad header is a configuration error, not a
+        // failure of every delivery.
+        ureq::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ConfigError::new(
+                notifier,
+                format!("`{name}` is not a valid HTTP header name"),
+            )
+        })?;
+        ureq::http::HeaderValue::from_str(value).map_err(|_| {
+            ConfigError::new(
+                notifier,
+                format!("the value of header `{name}` is not a valid header value"),
+            )
+        })?;
+        self.headers.push((name.to_owned(), value.to_owned()));
+        Ok(())
+    }
+
+    pub(crate) fn header_names(&self) -> Vec<&str> {
+        self.headers.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The URL's host, which is not secret (the path and the user info may be).
+    pub(crate) fn host(&self) -> String {
+        self.url
+            .parse::<ureq::http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// POSTs a JSON body. Statuses 408, 429 and 5xx, time-outs and connection
+    /// failures are retryable; other statuses outside 2xx are permanent.
+    pub(crate) fn post_json(
+        &self,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+    ) -> Result<(), NotifyError> {
+        let mut req = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json");
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", header_safe(key));
+        }
+        for (name, value) in &self.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let mut resp = req.send(body).map_err(|e| self.transport_error(e))?;
+        let code = resp.status().as_u16();
+        if (200..300).contains(&code) {
+            return Ok(());
+        }
+        let snippet = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .map(|text| {
+                let text = text.trim();
+                match text.char_indices().nth(BODY_SNIPPET) {
+                    Some((cut, _)) => format!(": {}...", &text[..cut]),
+                    None if text.is_empty() => String::new(),
+                    None => format!(": {text}"),
+                }
+            })
+            .unwrap_or_default();
+        let message = scrub(
+            &format!("the receiver answered HTTP {code}{snippet}"),
+            &self.secrets(),
+        );
+        Err(match code {
+            408 | 429 | 500..=599 => NotifyError::retryable(message),
+            300..=399 => NotifyError::permanent(format!("{message} (redirects are not followed)")),
+            _ => NotifyError::permanent(message),
+        })
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        let mut secrets = vec![self.url.as_str()];
+        if let Some(rest) = self.url.split_once("://").map(|(_, rest)| rest) {
+            if let Some(slash) = rest.find('/') {
+                let path = &rest[slash..];
+                if path.len() > 1 {
+                    secrets.push(path);
+                }
+            }
+            if let Some((userinfo, _)) = rest.split_once('@') {
+                secrets.push(userinfo);
+            }
+        }
+        for (_, value) in &self.headers {
+            secrets.push(value.as_str());
+        }
+        secrets
+    }
+
+    fn transport_error(&self, e: ureq::Error) -> NotifyError {
+        let message = match &e {
+            ureq::Error::Timeout(_) => format!("no answer within {}", show_duration(self.timeout)),
+            ureq::Error::HostNotFound => format!("host `{}` not found", self.host()),
+            ureq::Error::ConnectionFailed => format!("could not connect to `{}`", self.host()),
+            ureq::Error::Io(io) => match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    format!("`{}` refused the connection", self.host())
+                }
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                    format!("no answer within {}", show_duration(self.timeout))
+                }
+                _ => format!("could not talk to `{}`: {io}", self.host()),
+            },
+            other => format!("could not talk to `{}`: {other}", self.host()),
+        };
+        NotifyError::retryable(scrub(&message, &self.secrets()))
+    }
+}
+
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(concat!("notify-rules/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// A header value carries visible ASCII only; anything else (a non-ASCII target
+/// name) is percent-encoded so the key stays unique and the request valid.
+fn header_safe(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if (0x21..0x7f).contains(&b) && b != b'%' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(crate) fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_urls_are_refused_without_quoting_them() {
+        for url in [
+            "not a url s3cr3t",
+            "ftp://s3cr3t.example/x",
+            "https:///path-only-s3cr3t",
+        ] {
+            let e = Poster::new("webhook", url)
+                .err()
+                .unwrap_or_else(|| panic!("{url} accepted"));
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+        assert!(Poster::new("webhook", "http://127.0.0.1:9/x").is_ok());
+    }
+
+    #[test]
+    fn bad_headers_are_configuration_errors() {
+        let mut p = Poster::new("webhook", "http://127.0.0.1:9/x").unwrap();
+        assert!(p.add_header("webhook", "bad header", "v").is_err());
+        assert!(p.add_header("webhook", "X-Ok", "line\nbreak").is_err());
+        p.add_header("webhook", "Authorization", "Bearer t0ken")
+            .unwrap();
+        assert_eq!(p.header_names(), ["Authorization"]);
+    }
+
+    #[test]
+    fn refused_connections_are_retryable_and_hide_the_path() {
+        // Port 9 (discard) on loopback is closed on a test machine; any failure
+        // to connect gives a retryable error.
+        let mut p = Poster::new(
+            "webhook",
+            "http://user:pa55w0rd@127.0.0.1:9/hooks/T0/B0/s3cr3t",
+        )
+        .unwrap();
+        p.set_timeout(Duration::from_millis(500));
+        let e = p.post_json(b"{}", Some("k")).unwrap_err();
+        assert!(!e.is_permanent(), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("pa55w0rd"),
+            "{text}"
+        );
+        assert!(text.contains("127.0.0.1"), "{text}");
+    }
+
+    #[test]
+    fn keys_become_valid_header_values() {
+        assert_eq!(
+            header_safe("shop/3/deploy/1/Failed/r0a0/ops"),
+            "shop/3/deploy/1/Failed/r0a0/ops"
+        );
+        assert_eq!(header_safe("a b%é"), "a%20b%25%C3%A9");
+    }
+
+    #[test]
+    fn durations_show_briefly() {
+        assert_eq!(show_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
+    }
+}

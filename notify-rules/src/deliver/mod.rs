@@ -1,0 +1,252 @@
+//! Where deliveries go: the [`Notifier`] trait, its error, and the notifiers this
+//! crate ships (each behind a cargo feature that is on by default).
+//!
+//! | notifier | feature | sends |
+//! |---|---|---|
+//! | [`Console`] | `console` | one line per delivery on standard output |
+//! | [`Webhook`] | `webhook` | a JSON POST with the target, the text and the notification |
+//! | [`Slack`] | `slack` | `{"text": ...}` to a Slack (or Mattermost, or Teams) incoming webhook |
+//! | [`Email`] | `email` | an e-mail over SMTP |
+//!
+//! Any closure `Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync` is a
+//! notifier too:
+//!
+//! ```
+//! use notify_rules::{Delivery, Notifier, NotifyError};
+//!
+//! let pager = |d: &Delivery| -> Result<(), NotifyError> {
+//!     if d.text().is_empty() {
+//!         return Err(NotifyError::permanent("empty message"));
+//!     }
+//!     Ok(())
+//! };
+//! fn takes(_: impl Notifier) {}
+//! takes(pager);
+//! ```
+//!
+//! Secrets in a notifier's configuration (webhook URLs, SMTP passwords) never show
+//! in its `Debug` output nor in the errors it returns.
+
+use std::fmt;
+
+use crate::rules::Delivery;
+
+#[cfg(feature = "console")]
+mod console;
+#[cfg(feature = "email")]
+mod email;
+#[cfg(any(feature = "webhook", feature = "slack"))]
+mod http;
+#[cfg(feature = "slack")]
+mod slack;
+#[cfg(feature = "webhook")]
+mod webhook;
+
+#[cfg(feature = "console")]
+pub use console::Console;
+#[cfg(feature = "email")]
+pub use email::{Email, EmailBuilder, Security, Subject};
+#[cfg(feature = "slack")]
+pub use slack::Slack;
+#[cfg(feature = "webhook")]
+pub use webhook::Webhook;
+
+/// Sends deliveries somewhere. Each target of a rule set is bound to one notifier
+/// when the [`Plugin`](crate::Plugin) is built.
+///
+/// `send` may be called from several threads at once, and again with the same
+/// delivery when an earlier try failed: a notifier that can should pass
+/// [`Delivery::idempotency_key`] on so the receiver can drop repeats.
+pub trait Notifier: Send + Sync {
+    /// Sends one delivery. A [retryable](NotifyError::is_permanent) error makes
+    /// the plugin try again later; a permanent one is reported and dropped.
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError>;
+}
+
+impl<F> Notifier for F
+where
+    F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync,
+{
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        self(delivery)
+    }
+}
+
+/// Why a delivery could not be sent.
+///
+/// An error is *retryable* (the receiver was down, slow, or overloaded: trying
+/// again later may work) unless made with [`NotifyError::permanent`] (the receiver
+/// refused the message: trying again will not help). Errors made from a string are
+/// retryable.
+///
+/// ```
+/// use notify_rules::NotifyError;
+///
+/// let e: NotifyError = "connection refused".into();
+/// assert!(!e.is_permanent());
+/// assert_eq!(e.to_string(), "connection refused");
+/// assert!(NotifyError::permanent("HTTP 404").is_permanent());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct NotifyError {
+    message: String,
+    permanent: bool,
+}
+
+impl NotifyError {
+    /// A failure that may go away: the delivery is tried again.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        NotifyError {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure that will not go away by trying again: the delivery is reported
+    /// and dropped.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        NotifyError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+
+    /// Whether trying again is pointless.
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
+    }
+
+    /// The reason, as shown to people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for NotifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for NotifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotifyError")
+            .field("message", &self.message)
+            .field("permanent", &self.permanent)
+            .finish()
+    }
+}
+
+impl std::error::Error for NotifyError {}
+
+impl From<String> for NotifyError {
+    fn from(message: String) -> Self {
+        NotifyError::retryable(message)
+    }
+}
+
+impl From<&str> for NotifyError {
+    fn from(message: &str) -> Self {
+        NotifyError::retryable(message)
+    }
+}
+
+/// A notifier's configuration was not usable. The message never repeats a
+/// secret (a URL or a password) it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    notifier: &'static str,
+    message: String,
+}
+
+impl ConfigError {
+    #[allow(dead_code)] // unused when every notifier feature is off
+    pub(crate) fn new(notifier: &'static str, message: impl Into<String>) -> Self {
+        ConfigError {
+            notifier,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} notifier: {}", self.notifier, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Removes every occurrence of each secret from a text, and any URL at all, since
+/// an error from a library can quote the address it was given.
+#[allow(dead_code)] // unused when every notifier feature is off
+pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        if secret.len() >= 4 {
+            out = out.replace(secret, "<hidden>");
+        }
+    }
+    scrub_urls(&out)
+}
+
+fn scrub_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = ["http://", "https://", "smtp://", "smtps://"]
+            .iter()
+            .filter_map(|scheme| rest.find(scheme))
+            .min();
+        let Some(start) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("<url hidden>");
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']' | ',')
+            })
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_make_retryable_errors() {
+        let a: NotifyError = String::from("down").into();
+        let b: NotifyError = "down".into();
+        assert_eq!(a, b);
+        assert!(!a.is_permanent());
+        assert_eq!(a.message(), "down");
+    }
+
+    #[test]
+    fn closures_are_notifiers() {
+        use std::sync::Arc;
+        let status = crate::plugin::test_support::status("api", 1, "test", 1, "Failed");
+        let d = Delivery::new("ops", "hello", Arc::new(status));
+        let n =
+            |d: &Delivery| -> Result<(), NotifyError> { Err(format!("no {}", d.target()).into()) };
+        assert_eq!(n.send(&d).unwrap_err().to_string(), "no ops");
+        let boxed: Box<dyn Notifier> = Box::new(n);
+        assert!(boxed.send(&d).is_err());
+    }
+
+    #[test]
+    fn scrub_hides_secrets_and_urls() {
+        let s = scrub(
+            "error sending to https://hooks.example.com/T000/B000/XXXX: pass s3cret! refused",
+            &["s3cret!"],
+        );
+        assert_eq!(s, "error sending to <url hidden> pass <hidden> refused");
+        assert_eq!(scrub("(http://u:p@h/x) ok", &[]), "(<url hidden>) ok");
+        assert_eq!(scrub("nothing here", &["abc"]), "nothing here");
+    }
+}

@@ -1,0 +1,140 @@
+//! The HTTP webhook notifier.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::http::{show_duration, Poster};
+use super::{ConfigError, Notifier, NotifyError};
+use crate::model::StageStatus;
+use crate::rules::Delivery;
+
+/// POSTs each delivery as JSON to a URL:
+///
+/// ```json
+/// {"target": "ops", "text": "Deploy of shop failed", "transition": "broken",
+///  "idempotency_key": "shop/3/deploy/1/Failed/r0a0/ops",
+///  "notification": { "pipeline": { ... } }}
+/// ```
+///
+/// `transition` is `broken`, `fixed`, `still failing` or `null`; `notification` is
+/// the stage-status body in GoCD's wire form. Each request carries an
+/// `Idempotency-Key` header (the same key) so that a receiver can drop a repeat
+/// of a delivery that was retried.
+///
+/// Answers 2xx are success; 408, 429, 5xx, time-outs and connection failures are
+/// retried; other answers are permanent failures. Redirects are not followed.
+///
+/// ```
+/// use std::time::Duration;
+/// use notify_rules::deliver::Webhook;
+///
+/// let hook = Webhook::new("https://hooks.example.com/gocd/s3cret")?
+///     .header("Authorization", "Bearer t0ken")?
+///     .timeout(Duration::from_secs(3));
+/// // Neither the URL's path nor header values show.
+/// let shown = format!("{hook:?}");
+/// assert!(!shown.contains("s3cret") && !shown.contains("t0ken"));
+/// # Ok::<(), notify_rules::deliver::ConfigError>(())
+/// ```
+pub struct Webhook {
+    poster: Poster,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    target: &'a str,
+    text: &'a str,
+    transition: Option<&'static str>,
+    idempotency_key: &'a str,
+    notification: &'a StageStatus,
+}
+
+impl Webhook {
+    /// A webhook posting to `url` (`http://` or `https://`). The URL is treated as
+    /// a secret: it never shows in errors or `Debug` output.
+    pub fn new(url: &str) -> Result<Webhook, ConfigError> {
+        Ok(Webhook {
+            poster: Poster::new("webhook", url)?,
+        })
+    }
+
+    /// Adds a header to every request (for instance `Authorization`). Its value is
+    /// treated as a secret.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Webhook, ConfigError> {
+        self.poster.add_header("webhook", name, value)?;
+        Ok(self)
+    }
+
+    /// How long one request may take in all (connecting, sending, answering);
+    /// 5 seconds unless set.
+    pub fn timeout(mut self, timeout: Duration) -> Webhook {
+        self.poster.set_timeout(timeout);
+        self
+    }
+
+    /// The JSON body posted for a delivery.
+    pub fn body(delivery: &Delivery) -> String {
+        let key = delivery.idempotency_key();
+        let body = Body {
+            target: delivery.target(),
+            text: delivery.text(),
+            transition: delivery.transition().map(|t| t.as_str()),
+            idempotency_key: &key,
+            notification: delivery.status(),
+        };
+        // Serializing plain structs and strings into a String cannot fail.
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("host", &self.poster.host())
+            .field("url", &"<hidden>")
+            .field("headers", &self.poster.header_names())
+            .field("timeout", &show_duration(self.poster.timeout()))
+            .finish()
+    }
+}
+
+impl Notifier for Webhook {
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        let key = delivery.idempotency_key();
+        self.poster
+            .post_json(Webhook::body(delivery).as_bytes(), Some(&key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_body_holds_target_text_key_and_notification() {
+        let status = crate::plugin::test_support::status("shop", 3, "deploy", 1, "Failed");
+        let d = Delivery::new("ops", "Deploy \"failed\"", Arc::new(status.clone()));
+        let v: serde_json::Value = serde_json::from_str(&Webhook::body(&d)).unwrap();
+        assert_eq!(v["target"], "ops");
+        assert_eq!(v["text"], "Deploy \"failed\"");
+        assert_eq!(v["transition"], serde_json::Value::Null);
+        assert_eq!(v["idempotency_key"], d.idempotency_key().as_str());
+        assert_eq!(v["notification"]["pipeline"]["name"], "shop");
+        let back: StageStatus = serde_json::from_value(v["notification"].clone()).unwrap();
+        assert_eq!(back.pipeline.stage.name, status.pipeline.stage.name);
+    }
+
+    #[test]
+    fn debug_hides_the_url() {
+        let hook = Webhook::new("https://user:pw@hooks.example.com/very/s3cret").unwrap();
+        let shown = format!("{hook:?}");
+        assert!(shown.contains("hooks.example.com"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("pw@"),
+            "{shown}"
+        );
+    }
+}

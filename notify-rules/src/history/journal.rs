@@ -1,0 +1,239 @@
+//! An append-only file of JSON lines, compacted by an atomic rewrite; the durable
+//! history and the outbox both keep their state in one.
+//!
+//! The first line names what the file holds, so that one store's file is never
+//! read as another's. Each change is appended and synced before it is
+//! acknowledged; when the file has grown well past what the state needs, the
+//! state is written to a temporary file, synced, and renamed over the journal, so
+//! that a crash leaves either the old file or the new one. A last line cut short
+//! by a crash is dropped when the file is opened (that change was never
+//! acknowledged); a bad line anywhere else is an error naming the file and line.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub(crate) struct Journal {
+    path: PathBuf,
+    header: String,
+    file: File,
+    lines: usize,
+}
+
+/// What went wrong opening a journal, with the file and line.
+pub(crate) fn describe(path: &Path, line: Option<usize>, what: impl std::fmt::Display) -> String {
+    match line {
+        Some(n) => format!("{}:{n}: {what}", path.display()),
+        None => format!("{}: {what}", path.display()),
+    }
+}
+
+impl Journal {
+    /// Opens (or creates) a journal and reads its lines. `kind` goes into the
+    /// header line.
+    pub(crate) fn open<L: DeserializeOwned>(
+        path: &Path,
+        kind: &str,
+    ) -> Result<(Journal, Vec<L>), String> {
+        let header = serde_json::json!({ "notify-rules": kind, "version": 1 }).to_string();
+        let mut lines = Vec::new();
+        match File::open(path) {
+            Ok(file) => {
+                let mut reader = BufReader::new(file);
+                let mut buf = String::new();
+                let mut number = 0;
+                loop {
+                    buf.clear();
+                    let n = reader
+                        .read_line(&mut buf)
+                        .map_err(|e| describe(path, None, format!("cannot read: {e}")))?;
+                    if n == 0 {
+                        break;
+                    }
+                    number += 1;
+                    let complete = buf.ends_with('\n');
+                    let text = buf.trim_end();
+                    if number == 1 {
+                        if text != header {
+                            if !complete && text.is_empty() {
+                                break;
+                            }
+                            return Err(describe(
+                                path,
+                                Some(1),
+                                format!(
+                                    "not a notify-rules {kind} file (expected the line `{header}`)"
+                                ),
+                            ));
+                        }
+                        continue;
+                    }
+                    if text.is_empty() {
+                        continue;
+                    }
+                    match serde_json::from_str::<L>(text) {
+                        Ok(line) => lines.push(line),
+                        // A torn write at the end: the change was never acknowledged.
+                        Err(_) if !complete => break,
+                        Err(e) => {
+                            return Err(describe(
+                                path,
+                                Some(number),
+                                format!("unreadable entry: {e}"),
+                            ))
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(describe(path, None, format!("cannot open: {e}"))),
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| describe(path, None, format!("cannot open for writing: {e}")))?;
+        let journal = Journal {
+            path: path.to_owned(),
+            header,
+            file,
+            lines: 0,
+        };
+        Ok((journal, lines))
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Lines appended since the last rewrite.
+    pub(crate) fn appended(&self) -> usize {
+        self.lines
+    }
+
+    /// Appends one entry and syncs it to disk.
+    pub(crate) fn append<L: Serialize>(&mut self, line: &L) -> Result<(), String> {
+        let mut text = serde_json::to_string(line).map_err(|e| describe(&self.path, None, e))?;
+        text.push('\n');
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| describe(&self.path, None, format!("cannot write: {e}")))?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Replaces the whole file with the header and these entries, atomically.
+    pub(crate) fn rewrite<L: Serialize>(
+        &mut self,
+        entries: impl IntoIterator<Item = L>,
+    ) -> Result<(), String> {
+        let tmp = temp_path(&self.path);
+        let result = (|| -> io::Result<File> {
+            let mut out = io::BufWriter::new(File::create(&tmp)?);
+            out.write_all(self.header.as_bytes())?;
+            out.write_all(b"\n")?;
+            for entry in entries {
+                serde_json::to_writer(&mut out, &entry)?;
+                out.write_all(b"\n")?;
+            }
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            drop(file);
+            fs::rename(&tmp, &self.path)?;
+            // The rename itself is made durable by syncing the directory.
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if let Ok(d) = File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            OpenOptions::new().append(true).open(&self.path)
+        })();
+        match result {
+            Ok(file) => {
+                self.file = file;
+                self.lines = 0;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(describe(&self.path, None, format!("cannot rewrite: {e}")))
+            }
+        }
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Whether a journal has grown enough past its live state to be rewritten.
+pub(crate) fn wants_compaction(appended: usize, live: usize) -> bool {
+    appended > 1024 && appended > 2 * live
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "notify-rules-journal-{name}-{}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn appends_survive_reopening_and_rewrites_replace() {
+        let d = dir("reopen");
+        let path = d.join("j");
+        let (mut j, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert!(lines.is_empty());
+        j.rewrite::<u32>([]).unwrap();
+        j.append(&1u32).unwrap();
+        j.append(&2u32).unwrap();
+        assert_eq!(j.appended(), 2);
+        drop(j);
+        let (mut j, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [1, 2]);
+        j.rewrite([7u32]).unwrap();
+        j.append(&8u32).unwrap();
+        let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [7, 8]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_a_bad_line_is_an_error() {
+        let d = dir("torn");
+        let path = d.join("j");
+        let header = r#"{"notify-rules":"test","version":1}"#;
+        fs::write(&path, format!("{header}\n1\n2\n{{\"x")).unwrap();
+        let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [1, 2]);
+        fs::write(&path, format!("{header}\n1\nnope\n2\n")).unwrap();
+        let e = Journal::open::<u32>(&path, "test").err().unwrap();
+        assert!(e.contains(":3: unreadable entry"), "{e}");
+        let e = Journal::open::<u32>(&path, "other").err().unwrap();
+        assert!(e.contains(":1: not a notify-rules other file"), "{e}");
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn compaction_waits_for_real_growth() {
+        assert!(!wants_compaction(100, 10));
+        assert!(!wants_compaction(3000, 2000));
+        assert!(wants_compaction(3000, 1000));
+    }
+}

@@ -1,0 +1,522 @@
+//! Deliveries that could not be sent, kept to be tried again.
+//!
+//! An entry is *claimed* before it is sent, so two threads never send the same
+//! one; it leaves the outbox when it has been sent, when its notifier says the
+//! failure is permanent, or when it is too old. With a file, every change is
+//! written (through [`Journal`]) before it is acknowledged, so an entry survives a
+//! restart and a delivered one is never sent again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::deliver::NotifyError;
+use crate::history::journal::{wants_compaction, Journal};
+use crate::history::lock;
+use crate::model::StageStatus;
+use crate::rules::{Delivery, Eval, Transition};
+
+/// When and how long failed deliveries are kept and tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxPolicy {
+    /// The wait before a failed delivery is tried again on a later request; it
+    /// doubles after each failure.
+    pub first_retry_after: Duration,
+    /// The longest wait between two tries.
+    pub max_retry_after: Duration,
+    /// A delivery older than this is given up (and reported).
+    pub max_age: Duration,
+    /// At most this many deliveries are kept; past it the oldest is given up.
+    pub capacity: usize,
+}
+
+impl Default for OutboxPolicy {
+    /// First retry after 10 s, then doubling up to 10 min; give up after a day or
+    /// past 10 000 entries.
+    fn default() -> Self {
+        OutboxPolicy {
+            first_retry_after: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(600),
+            max_age: Duration::from_secs(24 * 3600),
+            capacity: 10_000,
+        }
+    }
+}
+
+struct Entry {
+    delivery: Delivery,
+    key: String,
+    added_unix: u64,
+    attempts: u32,
+    next_attempt: Instant,
+    in_flight: bool,
+}
+
+/// What the file holds: a delivery waiting, or one that left the outbox.
+#[derive(Serialize, Deserialize)]
+enum Line {
+    #[serde(rename = "add")]
+    Add(Box<Saved>),
+    #[serde(rename = "done")]
+    Done(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    key: String,
+    target: String,
+    text: String,
+    transition: Option<String>,
+    rule: u32,
+    action: u32,
+    added: u64,
+    attempts: u32,
+    notification: StageStatus,
+}
+
+/// A claimed entry: send it, then say how it went.
+pub(crate) struct Claimed {
+    pub(crate) id: u64,
+    pub(crate) delivery: Delivery,
+}
+
+/// Why an entry left the outbox without being delivered.
+pub(crate) struct GaveUp {
+    pub(crate) target: String,
+    pub(crate) key: String,
+    pub(crate) reason: String,
+}
+
+struct Inner {
+    entries: BTreeMap<u64, Entry>,
+    by_key: HashMap<String, u64>,
+    next_id: u64,
+    journal: Option<Journal>,
+}
+
+pub(crate) struct Outbox {
+    inner: Mutex<Inner>,
+    len: AtomicUsize,
+    policy: OutboxPolicy,
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The rule and action indexes inside an idempotency key
+/// (`.../r{rule}a{action}/{target}`); generated keys always have them.
+fn rule_action(key: &str) -> (u32, u32) {
+    let mut parts = key.rsplitn(3, '/');
+    parts.next();
+    parts
+        .next()
+        .and_then(|ra| ra.strip_prefix('r'))
+        .and_then(|ra| ra.split_once('a'))
+        .and_then(|(r, a)| Some((r.parse().ok()?, a.parse().ok()?)))
+        .unwrap_or((0, 0))
+}
+
+fn transition_from(text: Option<&str>) -> Option<Transition> {
+    [
+        Transition::Broken,
+        Transition::Fixed,
+        Transition::StillFailing,
+    ]
+    .into_iter()
+    .find(|t| Some(t.as_str()) == text)
+}
+
+/// Rebuilds a saved delivery through the same path the rules use, so its text,
+/// transition and idempotency key are what they were.
+fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
+    let transition = transition_from(saved.transition.as_deref());
+    let mut ev = Eval::new(&saved.notification, transition, None);
+    ev.send(saved.rule, saved.action, &saved.target, saved.text.clone());
+    let delivery = ev.out.pop().unwrap_or_else(|| {
+        Delivery::new(
+            saved.target.clone(),
+            saved.text.clone(),
+            Arc::new(saved.notification.clone()),
+        )
+    });
+    (delivery, saved.added, saved.attempts)
+}
+
+impl Outbox {
+    pub(crate) fn in_memory(policy: OutboxPolicy) -> Outbox {
+        Outbox {
+            inner: Mutex::new(Inner {
+                entries: BTreeMap::new(),
+                by_key: HashMap::new(),
+                next_id: 0,
+                journal: None,
+            }),
+            len: AtomicUsize::new(0),
+            policy,
+        }
+    }
+
+    /// Opens the outbox kept in `path`; entries found there are due at once.
+    pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, String> {
+        let (mut journal, lines) =
+            Journal::open::<Line>(path, "outbox").map_err(|e| format!("outbox file {e}"))?;
+        let outbox = Outbox::in_memory(policy);
+        {
+            let mut inner = lock(&outbox.inner);
+            // Replayed in file order; a later line about a key overrides an
+            // earlier one.
+            let mut live: Vec<Option<Box<Saved>>> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for line in lines {
+                match line {
+                    Line::Add(saved) => {
+                        if let Some(i) = index.insert(saved.key.clone(), live.len()) {
+                            live[i] = None;
+                        }
+                        live.push(Some(saved));
+                    }
+                    Line::Done(key) => {
+                        if let Some(i) = index.remove(&key) {
+                            live[i] = None;
+                        }
+                    }
+                }
+            }
+            let now = Instant::now();
+            for saved in live.into_iter().flatten() {
+                let key = saved.key.clone();
+                let (delivery, added_unix, attempts) = restore(saved);
+                let id = inner.next_id;
+                inner.next_id += 1;
+                inner.by_key.insert(key.clone(), id);
+                inner.entries.insert(
+                    id,
+                    Entry {
+                        delivery,
+                        key,
+                        added_unix,
+                        attempts,
+                        next_attempt: now,
+                        in_flight: false,
+                    },
+                );
+            }
+            journal
+                .rewrite(inner.entries.values().map(saved_line))
+                .map_err(|e| format!("outbox file {e}"))?;
+            inner.journal = Some(journal);
+            outbox.len.store(inner.entries.len(), Ordering::Release);
+        }
+        Ok(outbox)
+    }
+
+    /// How many deliveries wait. Cheap: no lock.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Keeps a delivery that failed. A delivery already waiting is kept once.
+    /// Returns what had to be given up to make room, and an error when the file
+    /// could not be written.
+    pub(crate) fn add(&self, delivery: &Delivery) -> (Vec<GaveUp>, Option<String>) {
+        let key = delivery.idempotency_key();
+        let mut inner = lock(&self.inner);
+        if inner.by_key.contains_key(&key) {
+            return (Vec::new(), None);
+        }
+        let mut gave_up = Vec::new();
+        let mut error = None;
+        while inner.entries.len() >= self.policy.capacity.max(1) {
+            let Some((&oldest, _)) = inner.entries.iter().find(|(_, e)| !e.in_flight) else {
+                break;
+            };
+            if let Some(entry) = self.remove(&mut inner, oldest, &mut error) {
+                gave_up.push(GaveUp {
+                    target: entry.delivery.target().to_owned(),
+                    key: entry.key,
+                    reason: "the outbox is full".into(),
+                });
+            }
+        }
+        let entry = Entry {
+            delivery: delivery.clone(),
+            key: key.clone(),
+            added_unix: now_unix(),
+            attempts: 1,
+            next_attempt: Instant::now() + self.policy.first_retry_after,
+            in_flight: false,
+        };
+        if let Some(journal) = inner.journal.as_mut() {
+            if let Err(e) = journal.append(&saved_line(&entry)) {
+                error = Some(e);
+            }
+        }
+        let id = inner.next_id;
+        inner.next_id += 1;
+        inner.by_key.insert(key, id);
+        inner.entries.insert(id, entry);
+        self.len.store(inner.entries.len(), Ordering::Release);
+        (gave_up, error)
+    }
+
+    /// Claims the entries to try now: those due, or all of them when `force`.
+    /// Entries too old are given up instead.
+    pub(crate) fn claim(&self, force: bool) -> (Vec<Claimed>, Vec<GaveUp>, Option<String>) {
+        if self.len() == 0 {
+            return (Vec::new(), Vec::new(), None);
+        }
+        let now = Instant::now();
+        let oldest_kept = now_unix().saturating_sub(self.policy.max_age.as_secs());
+        let mut inner = lock(&self.inner);
+        let mut claimed = Vec::new();
+        let mut expired = Vec::new();
+        for (&id, entry) in inner.entries.iter_mut() {
+            if entry.in_flight {
+                continue;
+            }
+            if entry.added_unix < oldest_kept {
+                expired.push(id);
+            } else if force || entry.next_attempt <= now {
+                entry.in_flight = true;
+                claimed.push(Claimed {
+                    id,
+                    delivery: entry.delivery.clone(),
+                });
+            }
+        }
+        let mut error = None;
+        let mut gave_up = Vec::new();
+        for id in expired {
+            if let Some(entry) = self.remove(&mut inner, id, &mut error) {
+                gave_up.push(GaveUp {
+                    target: entry.delivery.target().to_owned(),
+                    key: entry.key,
+                    reason: format!(
+                        "not delivered within {}",
+                        crate::plugin::show_age(self.policy.max_age)
+                    ),
+                });
+            }
+        }
+        self.len.store(inner.entries.len(), Ordering::Release);
+        (claimed, gave_up, error)
+    }
+
+    /// A claimed entry was sent: it leaves the outbox for good.
+    pub(crate) fn delivered(&self, id: u64) -> Option<String> {
+        let mut inner = lock(&self.inner);
+        let mut error = None;
+        self.remove(&mut inner, id, &mut error);
+        self.len.store(inner.entries.len(), Ordering::Release);
+        error
+    }
+
+    /// A claimed entry was not tried after all (its target was down).
+    pub(crate) fn release(&self, id: u64) {
+        if let Some(entry) = lock(&self.inner).entries.get_mut(&id) {
+            entry.in_flight = false;
+        }
+    }
+
+    /// A claimed entry failed again: it waits longer, or is given up when the
+    /// failure is permanent.
+    pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> (Option<GaveUp>, Option<String>) {
+        let mut inner = lock(&self.inner);
+        let mut io_error = None;
+        if error.is_permanent() {
+            let gave_up = self
+                .remove(&mut inner, id, &mut io_error)
+                .map(|entry| GaveUp {
+                    target: entry.delivery.target().to_owned(),
+                    key: entry.key,
+                    reason: format!("{error} (permanent)"),
+                });
+            self.len.store(inner.entries.len(), Ordering::Release);
+            return (gave_up, io_error);
+        }
+        if let Some(entry) = inner.entries.get_mut(&id) {
+            entry.attempts = entry.attempts.saturating_add(1);
+            entry.in_flight = false;
+            let factor = 1u32 << (entry.attempts - 1).min(16);
+            let wait = self
+                .policy
+                .first_retry_after
+                .saturating_mul(factor)
+                .min(self.policy.max_retry_after);
+            entry.next_attempt = Instant::now() + wait;
+        }
+        (None, None)
+    }
+
+    fn remove(&self, inner: &mut Inner, id: u64, error: &mut Option<String>) -> Option<Entry> {
+        let entry = inner.entries.remove(&id)?;
+        inner.by_key.remove(&entry.key);
+        if let Some(journal) = inner.journal.as_mut() {
+            if let Err(e) = journal.append(&Line::Done(entry.key.clone())) {
+                *error = Some(e);
+            }
+        }
+        let live = inner.entries.len();
+        let Inner {
+            entries, journal, ..
+        } = inner;
+        if let Some(journal) = journal.as_mut() {
+            if error.is_none() && wants_compaction(journal.appended(), live) {
+                if let Err(e) = journal.rewrite(entries.values().map(saved_line)) {
+                    *error = Some(e);
+                }
+            }
+        }
+        Some(entry)
+    }
+
+    /// The keys waiting, oldest first.
+    #[cfg(test)]
+    pub(crate) fn keys(&self) -> Vec<String> {
+        lock(&self.inner)
+            .entries
+            .values()
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
+    pub(crate) fn path(&self) -> Option<std::path::PathBuf> {
+        lock(&self.inner)
+            .journal
+            .as_ref()
+            .map(|j| j.path().to_owned())
+    }
+}
+
+fn saved_line(entry: &Entry) -> Line {
+    let d = &entry.delivery;
+    let (rule, action) = rule_action(&entry.key);
+    Line::Add(Box::new(Saved {
+        key: entry.key.clone(),
+        target: d.target().to_owned(),
+        text: d.text().to_owned(),
+        transition: d.transition().map(|t| t.as_str().to_owned()),
+        rule,
+        action,
+        added: entry.added_unix,
+        attempts: entry.attempts,
+        notification: d.status().clone(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::test_support::status;
+
+    fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
+        let s = status("shop", 3, "deploy", 1, "Failed");
+        let mut ev = Eval::new(&s, transition, None);
+        ev.send(rule, 1, target, format!("to {target}"));
+        ev.out.pop().unwrap()
+    }
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "notify-rules-outbox-{name}-{}.journal",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    fn quick() -> OutboxPolicy {
+        OutboxPolicy {
+            first_retry_after: Duration::ZERO,
+            ..OutboxPolicy::default()
+        }
+    }
+
+    #[test]
+    fn keys_give_back_rule_and_action() {
+        assert_eq!(rule_action("shop/3/deploy/1/Failed/r12a3/ops"), (12, 3));
+        assert_eq!(rule_action("odd"), (0, 0));
+    }
+
+    #[test]
+    fn claims_are_exclusive_and_deliveries_leave() {
+        let o = Outbox::in_memory(quick());
+        let d = delivery("ops", 2, None);
+        o.add(&d);
+        o.add(&d);
+        assert_eq!(o.len(), 1);
+        let (first, _, _) = o.claim(false);
+        assert_eq!(first.len(), 1);
+        assert!(o.claim(true).0.is_empty(), "claimed twice");
+        o.failed(first[0].id, &"down".into());
+        let (again, _, _) = o.claim(true);
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].delivery.idempotency_key(), d.idempotency_key());
+        o.delivered(again[0].id);
+        assert_eq!(o.len(), 0);
+        assert!(o.claim(true).0.is_empty());
+    }
+
+    #[test]
+    fn waits_grow_and_force_ignores_them() {
+        let o = Outbox::in_memory(OutboxPolicy::default());
+        o.add(&delivery("ops", 0, None));
+        assert!(o.claim(false).0.is_empty(), "due before its first wait");
+        let (c, _, _) = o.claim(true);
+        o.release(c[0].id);
+        assert_eq!(o.claim(true).0.len(), 1);
+    }
+
+    #[test]
+    fn permanent_failures_and_overflow_give_up() {
+        let o = Outbox::in_memory(OutboxPolicy {
+            capacity: 2,
+            ..quick()
+        });
+        o.add(&delivery("a", 0, None));
+        o.add(&delivery("b", 0, None));
+        let (gave_up, _) = o.add(&delivery("c", 0, None));
+        assert_eq!(gave_up.len(), 1);
+        assert_eq!(gave_up[0].target, "a");
+        let (c, _, _) = o.claim(true);
+        let (g, _) = o.failed(c[0].id, &NotifyError::permanent("HTTP 404"));
+        assert!(g.unwrap().reason.contains("HTTP 404"));
+        o.release(c[1].id);
+        assert_eq!(o.keys().len(), 1);
+    }
+
+    #[test]
+    fn the_file_keeps_entries_across_a_restart() {
+        let path = temp("restart");
+        let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
+        let kept = delivery("ops", 4, Some(Transition::Broken));
+        o.add(&kept);
+        o.add(&delivery("audit", 1, None));
+        let (c, _, _) = o.claim(true);
+        let audit = c.iter().find(|c| c.delivery.target() == "audit").unwrap();
+        o.delivered(audit.id);
+        drop(o);
+        let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
+        assert_eq!(o.path().as_deref(), Some(path.as_path()));
+        let (c, _, _) = o.claim(false);
+        assert_eq!(c.len(), 1, "a restored entry is due at once");
+        let back = &c[0].delivery;
+        assert_eq!(back.idempotency_key(), kept.idempotency_key());
+        assert_eq!(back.text(), kept.text());
+        assert_eq!(back.transition(), Some(Transition::Broken));
+        assert_eq!(back.rule_index(), 4);
+        o.delivered(c[0].id);
+        drop(o);
+        let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
+        assert_eq!(o.len(), 0);
+        std::fs::remove_file(&path).unwrap();
+    }
+}

@@ -1,0 +1,325 @@
+//! Building a [`Plugin`]: binding targets to notifiers and choosing the stores.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Plugin, RetryPolicy};
+use crate::deliver::Notifier;
+use crate::history::{FileHistory, HistoryStore, MemoryHistory};
+use crate::outbox::{Outbox, OutboxPolicy};
+use crate::rules::RuleSet;
+
+enum HistoryChoice {
+    Memory,
+    File(PathBuf),
+    Store(Box<dyn HistoryStore>),
+}
+
+/// Configures a [`Plugin`]; [`PluginBuilder::build`] checks everything at once.
+///
+/// ```
+/// use notify_rules::{rules, Plugin};
+///
+/// let err = Plugin::builder(rules! {
+///     target ops, audit;
+///     on any => send(ops, "{pipeline.name}: {link}"), send(audit);
+/// })
+/// .build()
+/// .unwrap_err();
+/// let text = err.to_string();
+/// assert!(text.contains("`ops` has no notifier"));
+/// assert!(text.contains("`audit` has no notifier"));
+/// assert!(text.contains("{link}"));
+/// ```
+pub struct PluginBuilder {
+    rules: RuleSet,
+    notifiers: Vec<(String, Arc<dyn Notifier>)>,
+    server_url: Option<String>,
+    history: HistoryChoice,
+    outbox_path: Option<PathBuf>,
+    outbox_policy: OutboxPolicy,
+    retry: RetryPolicy,
+}
+
+/// Why a [`Plugin`] could not be built: every problem found, one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    problems: Vec<String>,
+}
+
+impl BuildError {
+    /// Each problem, in the order found.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problems.as_slice() {
+            [one] => write!(f, "the plugin cannot be built: {one}"),
+            all => {
+                write!(f, "the plugin cannot be built ({} problems):", all.len())?;
+                for p in all {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl PluginBuilder {
+    pub(super) fn new(rules: RuleSet) -> Self {
+        PluginBuilder {
+            rules,
+            notifiers: Vec::new(),
+            server_url: None,
+            history: HistoryChoice::Memory,
+            outbox_path: None,
+            outbox_policy: OutboxPolicy::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Binds a target the rules declare to a notifier. Binding a target again
+    /// replaces the earlier notifier.
+    pub fn notifier(mut self, target: &str, notifier: impl Notifier + 'static) -> Self {
+        self.notifiers.retain(|(t, _)| t != target);
+        self.notifiers.push((target.to_owned(), Arc::new(notifier)));
+        self
+    }
+
+    /// The GoCD server's address, such as `https://gocd.example.com`, for
+    /// `{link}`. It must not hold a user name or password: it goes into messages.
+    pub fn server_url(mut self, url: &str) -> Self {
+        self.server_url = Some(url.to_owned());
+        self
+    }
+
+    /// Keeps history in this store instead of in memory.
+    pub fn history(mut self, store: impl HistoryStore + 'static) -> Self {
+        self.history = HistoryChoice::Store(Box::new(store));
+        self
+    }
+
+    /// Keeps history in a file that survives a restart ([`FileHistory`]); the file
+    /// is opened by [`build`](PluginBuilder::build).
+    pub fn history_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.history = HistoryChoice::File(path.as_ref().to_owned());
+        self
+    }
+
+    /// Keeps the outbox (deliveries waiting to be tried again) in a file that
+    /// survives a restart, instead of in memory.
+    pub fn outbox_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.outbox_path = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Keeps history and the outbox in files in `dir` (`history.journal` and
+    /// `outbox.journal`); the directory is created if missing.
+    pub fn state_dir(self, dir: impl AsRef<Path>) -> Self {
+        let dir = dir.as_ref();
+        self.history_file(dir.join("history.journal"))
+            .outbox_file(dir.join("outbox.journal"))
+    }
+
+    /// How deliveries are retried while GoCD waits.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How the outbox retries and how long it keeps deliveries.
+    pub fn outbox_policy(mut self, policy: OutboxPolicy) -> Self {
+        self.outbox_policy = policy;
+        self
+    }
+
+    /// Checks the configuration and opens the stores. Fails, naming every problem:
+    /// a declared target with no notifier, a notifier for a target the rules do
+    /// not declare, `{link}` with no server address, a bad server address, or a
+    /// store file that cannot be opened.
+    pub fn build(self) -> Result<Plugin, BuildError> {
+        let mut problems = Vec::new();
+        let declared = self.rules.targets();
+        for target in declared {
+            if !self.notifiers.iter().any(|(t, _)| t == target) {
+                problems.push(format!("target `{target}` has no notifier: bind one with `.notifier(\"{target}\", ...)`"));
+            }
+        }
+        for (target, _) in &self.notifiers {
+            if !declared.contains(target) {
+                let known = if declared.is_empty() {
+                    "the rules declare no targets".to_owned()
+                } else {
+                    format!(
+                        "declared: {}",
+                        declared
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                problems.push(format!(
+                    "a notifier is bound to `{target}`, which no `target` line declares ({known})"
+                ));
+            }
+        }
+        let server_url = match &self.server_url {
+            Some(url) => match check_server_url(url) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
+            None => {
+                if self.rules.uses_link() {
+                    problems.push(
+                        "the rules use `{link}`, which needs the GoCD server's address: call `.server_url(\"https://gocd.example.com\")`"
+                            .to_owned(),
+                    );
+                }
+                None
+            }
+        };
+        for path in [
+            self.outbox_path.as_deref(),
+            if let HistoryChoice::File(p) = &self.history {
+                Some(p)
+            } else {
+                None
+            },
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    problems.push(format!(
+                        "cannot create the directory {}: {e}",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+        let history: Option<Box<dyn HistoryStore>> = match self.history {
+            HistoryChoice::Memory => Some(Box::new(MemoryHistory::new())),
+            HistoryChoice::Store(store) => Some(store),
+            HistoryChoice::File(path) => match FileHistory::open(&path) {
+                Ok(h) => Some(Box::new(h)),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    None
+                }
+            },
+        };
+        let outbox = match &self.outbox_path {
+            None => Some(Outbox::in_memory(self.outbox_policy)),
+            Some(path) => match Outbox::open(path, self.outbox_policy) {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
+        };
+        match (history, outbox, problems.is_empty()) {
+            (Some(history), Some(outbox), true) => Ok(Plugin {
+                rules: self.rules,
+                notifiers: self.notifiers.into_iter().collect::<HashMap<_, _>>(),
+                server_url,
+                history,
+                outbox,
+                retry: RetryPolicy {
+                    attempts: self.retry.attempts.max(1),
+                    ..self.retry
+                },
+            }),
+            _ => Err(BuildError { problems }),
+        }
+    }
+}
+
+/// The server address without a trailing `/`; it goes into messages, so it may
+/// not carry credentials, and the error never repeats it.
+fn check_server_url(url: &str) -> Result<String, String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        return Err("the server address must start with http:// or https://".to_owned());
+    };
+    if !matches!(scheme, "http" | "https") {
+        return Err("the server address must start with http:// or https://".to_owned());
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(
+            "the server address must not hold a user name or password: it is shown in messages"
+                .to_owned(),
+        );
+    }
+    if authority.is_empty() {
+        return Err("the server address has no host".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl fmt::Debug for PluginBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let history = match &self.history {
+            HistoryChoice::Memory => "memory".to_owned(),
+            HistoryChoice::File(p) => p.display().to_string(),
+            HistoryChoice::Store(_) => "custom".to_owned(),
+        };
+        f.debug_struct("PluginBuilder")
+            .field("rules", &self.rules)
+            .field(
+                "targets",
+                &self.notifiers.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+            )
+            .field(
+                "server_url",
+                &self
+                    .server_url
+                    .as_ref()
+                    .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".into())),
+            )
+            .field("history", &history)
+            .field("outbox", &self.outbox_path)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server_url;
+
+    #[test]
+    fn server_addresses_are_checked_without_being_repeated() {
+        assert_eq!(
+            check_server_url("https://gocd.example.com/").unwrap(),
+            "https://gocd.example.com"
+        );
+        assert_eq!(
+            check_server_url("http://h:8153/ci").unwrap(),
+            "http://h:8153/ci"
+        );
+        for bad in [
+            "gocd.example.com",
+            "ftp://h",
+            "https://admin:pw@h",
+            "https://",
+        ] {
+            let e = check_server_url(bad).unwrap_err();
+            assert!(!e.contains("pw@"), "{e}");
+        }
+    }
+}

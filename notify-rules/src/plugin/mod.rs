@@ -1,0 +1,236 @@
+//! The plugin: answers GoCD's notification requests, keeps history, delivers.
+//!
+//! ```
+//! use notify_rules::{rules, Delivery, NotifyError, Plugin};
+//!
+//! let plugin = Plugin::builder(rules! {
+//!     target ops;
+//!     on state Failed => send(ops, "{pipeline.name} failed");
+//! })
+//! .notifier("ops", |d: &Delivery| -> Result<(), NotifyError> {
+//!     println!("{}", d.text());
+//!     Ok(())
+//! })
+//! .build()?;
+//!
+//! let answer = plugin.handle("notifications-interested-in", "");
+//! assert_eq!(answer.code, 200);
+//! assert_eq!(answer.body, r#"{"notifications":["stage-status"]}"#);
+//! # Ok::<(), notify_rules::plugin::BuildError>(())
+//! ```
+
+mod answer;
+mod builder;
+mod send;
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::deliver::Notifier;
+use crate::history::{HistoryStore, Seen, StageRun};
+use crate::outbox::Outbox;
+use crate::protocol::PluginResponse;
+use crate::rules::RuleSet;
+
+pub use crate::outbox::OutboxPolicy;
+pub use builder::{BuildError, PluginBuilder};
+
+/// The request names the plugin answers.
+pub const REQUESTS: [&str; 7] = [
+    "notifications-interested-in",
+    "stage-status",
+    "agent-status",
+    "go.plugin-settings.get-configuration",
+    "go.plugin-settings.get-view",
+    "go.plugin-settings.validate-configuration",
+    "go.plugin-settings.plugin-settings-changed",
+];
+
+/// How a failed delivery is retried while GoCD waits for the answer.
+///
+/// Each try waits twice as long as the one before, from `first_backoff` up to
+/// `max_backoff`; no try starts after `max_total` from the start of the request.
+/// Deliveries to different targets are made at the same time, so one slow
+/// receiver does not hold up the others. A delivery still failing after this goes
+/// to the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included; at least 1.
+    pub attempts: u32,
+    /// The wait before the second try.
+    pub first_backoff: Duration,
+    /// The longest wait between two tries.
+    pub max_backoff: Duration,
+    /// No try starts later than this after the request came in.
+    pub max_total: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 tries, waiting 200 ms then 400 ms, within 10 s.
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            first_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+            max_total: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What [`Plugin::flush_outbox`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Deliveries sent and removed from the outbox.
+    pub delivered: usize,
+    /// Deliveries that failed again, one message each naming the target.
+    pub failed: Vec<String>,
+    /// Deliveries given up (a permanent failure, too old, or no notifier any
+    /// more), one message each.
+    pub gave_up: Vec<String>,
+    /// Deliveries still waiting afterwards.
+    pub pending: usize,
+}
+
+impl fmt::Display for FlushReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} delivered, {} failed, {} given up, {} waiting",
+            self.delivered,
+            self.failed.len(),
+            self.gave_up.len(),
+            self.pending
+        )?;
+        for m in self.failed.iter().chain(&self.gave_up) {
+            write!(f, "\n  {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Answers GoCD's notification requests with a [`RuleSet`]: keeps history for
+/// `broken`, `fixed` and `still_failing`, drops repeated notifications, delivers
+/// through the bound [`Notifier`]s with retries, and keeps what could not be
+/// delivered in an outbox to try again.
+///
+/// `Plugin` is `Send + Sync`: share it (in an `Arc`, or by reference) between the
+/// threads that receive requests.
+pub struct Plugin {
+    rules: RuleSet,
+    notifiers: HashMap<String, Arc<dyn Notifier>>,
+    server_url: Option<String>,
+    history: Box<dyn HistoryStore>,
+    outbox: Outbox,
+    retry: RetryPolicy,
+}
+
+impl Plugin {
+    /// Starts building a plugin for these rules.
+    pub fn builder(rules: RuleSet) -> PluginBuilder {
+        PluginBuilder::new(rules)
+    }
+
+    /// Answers one request from GoCD (or a forwarder).
+    ///
+    /// - `notifications-interested-in`: 200, `{"notifications":["stage-status"]}`.
+    /// - `stage-status`: 200 and `{"status":"success"}` when every delivery went
+    ///   out; 200 and `{"status":"failure","messages":[...]}` with one message per
+    ///   delivery that could not be sent, naming its target and the reason (the
+    ///   others are still made, and the failed ones kept in the outbox). A
+    ///   notification handled before answers success and delivers nothing.
+    /// - `agent-status`: 200 and success once the body is read.
+    /// - `go.plugin-settings.*`: the plugin has no settings in GoCD (it is
+    ///   configured in code), and says so.
+    /// - a body that cannot be read: 400, with what is wrong and where.
+    /// - an unknown request name: 400, naming it.
+    pub fn handle(&self, request_name: &str, body: &str) -> PluginResponse {
+        match request_name {
+            "notifications-interested-in" => answer::interested_in(),
+            "stage-status" => self.stage_status(body),
+            "agent-status" => match crate::protocol::parse_agent_status(body) {
+                Ok(_) => {
+                    let messages = self.flush_due();
+                    answer::outcome(messages)
+                }
+                Err(e) => answer::bad_body("agent-status", &e),
+            },
+            "go.plugin-settings.get-configuration" => answer::settings_configuration(),
+            "go.plugin-settings.get-view" => answer::settings_view(),
+            "go.plugin-settings.validate-configuration" => answer::settings_validation(),
+            "go.plugin-settings.plugin-settings-changed" => answer::outcome(Vec::new()),
+            other => answer::unknown_request(other),
+        }
+    }
+
+    fn stage_status(&self, body: &str) -> PluginResponse {
+        let status = match crate::protocol::parse_stage_status(body) {
+            Ok(status) => status,
+            Err(e) => return answer::bad_body("stage-status", &e),
+        };
+        let recorded = self.history.record(&StageRun::of(&status));
+        let mut messages = Vec::new();
+        if let Some(e) = recorded.error {
+            messages.push(e.to_string());
+        }
+        let deliveries = match recorded.seen {
+            Seen::Repeat => Vec::new(),
+            Seen::New(transition) => {
+                self.rules
+                    .evaluate_with(&status, transition, self.server_url.as_deref())
+            }
+        };
+        messages.extend(self.deliver(deliveries));
+        answer::outcome(messages)
+    }
+
+    /// Tries every delivery in the outbox now, whatever its wait, one try each
+    /// (deliveries to a target that fails are not tried further this time).
+    pub fn flush_outbox(&self) -> FlushReport {
+        let mut report = self.run_outbox(true);
+        report.pending = self.outbox.len();
+        report
+    }
+
+    /// How many deliveries wait in the outbox.
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The targets the rules declare, each bound to a notifier.
+    pub fn targets(&self) -> &[String] {
+        self.rules.targets()
+    }
+}
+
+impl fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut targets: Vec<&String> = self.notifiers.keys().collect();
+        targets.sort();
+        f.debug_struct("Plugin")
+            .field("rules", &self.rules)
+            .field("targets", &targets)
+            .field("server_url", &self.server_url)
+            .field("outbox", &self.outbox.path())
+            .field("outbox_len", &self.outbox.len())
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `1d`, `3h`, `10m`, `45s`: a duration as people say it.
+pub(crate) fn show_age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => format!("{}ms", d.as_millis()),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}

@@ -1,0 +1,53 @@
+//! Notifications and rule sets for unit tests, built without the rule compiler.
+
+use crate::model::StageStatus;
+use crate::rules::{Eval, Meta, RuleSet, Transition};
+
+/// A stage-status body in GoCD's wire form.
+pub(crate) fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> String {
+    let result = match state {
+        "Passed" | "Failed" | "Cancelled" => state,
+        _ => "Unknown",
+    };
+    serde_json::json!({
+        "pipeline": {
+            "name": pipeline, "counter": pc.to_string(), "label": pc.to_string(), "group": "g",
+            "build-cause": [],
+            "stage": {
+                "name": stage, "counter": sc.to_string(), "approval-type": "success",
+                "approved-by": "changes", "state": state, "result": result,
+                "create-time": "2024-05-14T09:22:10.118+0000",
+                "last-transition-time": "2024-05-14T09:25:47.201+0000",
+                "jobs": []
+            }
+        }
+    })
+    .to_string()
+}
+
+pub(crate) fn status(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> StageStatus {
+    serde_json::from_str(&body(pipeline, pc, stage, sc, state)).expect("test body parses")
+}
+
+static META: Meta = Meta {
+    targets: &["ops", "audit"],
+    uses_link: false,
+    rule_count: 2,
+};
+
+/// `on any => send(ops, "{pipeline.name} {stage.state} {transition}");`
+/// `on broken => send(audit, "broken");`
+pub(crate) fn rules() -> RuleSet {
+    RuleSet::__compiled(&META, |ev: &mut Eval<'_>| {
+        let text = format!(
+            "{} {} {}",
+            ev.status.pipeline.name,
+            ev.status.pipeline.stage.state,
+            ev.transition.map(|t| t.as_str()).unwrap_or("")
+        );
+        ev.send(0, 0, "ops", text);
+        if ev.transition == Some(Transition::Broken) {
+            ev.send(1, 0, "audit", "broken".to_owned());
+        }
+    })
+}
