@@ -5,6 +5,7 @@ pub use std::option::Option::{self, None, Some};
 pub use std::string::String;
 pub use std::sync::LazyLock;
 
+pub use notify_rules_macros::{rules as rules_impl, rules_file as rules_file_impl};
 pub use notify_rules_syntax::ast::Field;
 pub use regex::Regex;
 

@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::{gen, with_placeholder};
 
-pub(super) fn expand(input: TokenStream) -> TokenStream {
+pub(super) fn expand(pv: &TokenStream, input: TokenStream) -> TokenStream {
     let lit: syn::LitStr = match syn::parse2(input) {
         Ok(lit) => lit,
         Err(_) => {
@@ -17,12 +17,12 @@ pub(super) fn expand(input: TokenStream) -> TokenStream {
                 "rules_file! takes one string literal: the rule file's path relative to Cargo.toml, \
                  like rules_file!(\"rules/team.rules\")",
             );
-            return with_placeholder(err.to_compile_error(), TokenStream::new());
+            return with_placeholder(pv, err.to_compile_error(), TokenStream::new());
         }
     };
     let rel = lit.value();
     let span = lit.span();
-    let fail = |msg: String| with_placeholder(syn::Error::new(span, msg).to_compile_error(), TokenStream::new());
+    let fail = |msg: String| with_placeholder(pv, syn::Error::new(span, msg).to_compile_error(), TokenStream::new());
 
     if Path::new(&rel).is_absolute() || rel.starts_with('/') || rel.starts_with('\\') {
         return fail(format!(
@@ -50,7 +50,7 @@ pub(super) fn expand(input: TokenStream) -> TokenStream {
     let path_lit = full.to_string_lossy().into_owned();
     let track = quote! { const _: &[u8] = ::core::include_bytes!(#path_lit); };
     match crate::parse_str(&src) {
-        Ok(rules) => gen::rule_set(&rules, track),
+        Ok(rules) => gen::rule_set(pv, &rules, track),
         Err(errors) => {
             let mut combined: Option<syn::Error> = None;
             for text in errors.render_file(&rel, &src) {
@@ -61,7 +61,7 @@ pub(super) fn expand(input: TokenStream) -> TokenStream {
                 }
             }
             let errs = combined.map(|c| c.to_compile_error()).unwrap_or_default();
-            with_placeholder(errs, track)
+            with_placeholder(pv, errs, track)
         }
     }
 }

@@ -16,14 +16,16 @@ use crate::ast::{Action, Condition, Field, Pattern, PatternKind, Piece, ResultNa
 const INDEX_FROM: usize = 32;
 
 struct Gen {
+    /// The runtime's private module, `$crate::__private` as the caller saw it.
+    pv: TokenStream,
     /// `static __REn` items, one per regex pattern.
     regexes: Vec<TokenStream>,
     /// Guard expressions, in order of appearance.
     guards: Vec<TokenStream>,
 }
 
-pub(super) fn rule_set(rules: &Rules, extra: TokenStream) -> TokenStream {
-    let mut g = Gen { regexes: Vec::new(), guards: Vec::new() };
+pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> TokenStream {
+    let mut g = Gen { pv: pv.clone(), regexes: Vec::new(), guards: Vec::new() };
     let bodies: Vec<(TokenStream, TokenStream)> =
         rules.rules.iter().enumerate().map(|(i, r)| (g.condition(r), g.actions(r, i))).collect();
 
@@ -36,7 +38,7 @@ pub(super) fn rule_set(rules: &Rules, extra: TokenStream) -> TokenStream {
     });
     let rule_count = rules.rules.len();
 
-    let body = if rule_count >= INDEX_FROM { indexed(rules, &bodies) } else { sequential(rules, &bodies) };
+    let body = if rule_count >= INDEX_FROM { indexed(pv, rules, &bodies) } else { sequential(rules, &bodies) };
 
     let regexes = &g.regexes;
     let guard_count = g.guards.len();
@@ -46,21 +48,21 @@ pub(super) fn rule_set(rules: &Rules, extra: TokenStream) -> TokenStream {
             #extra
             // A closure that captures a variable cannot coerce to a `fn` pointer;
             // the compiler says so here, at the guard.
-            let __guards: [fn(&::notify_rules::__private::StageStatus) -> bool; #guard_count] = [#(#guards),*];
+            let __guards: [fn(&#pv::StageStatus) -> bool; #guard_count] = [#(#guards),*];
             #[allow(unused_variables, unused_mut, unreachable_code, non_upper_case_globals, clippy::all, clippy::pedantic, clippy::nursery)]
             fn __notify_rules(
-                __guards: [fn(&::notify_rules::__private::StageStatus) -> bool; #guard_count],
-            ) -> ::notify_rules::__private::RuleSet {
-                static __META: ::notify_rules::__private::Meta = ::notify_rules::__private::Meta {
+                __guards: [fn(&#pv::StageStatus) -> bool; #guard_count],
+            ) -> #pv::RuleSet {
+                static __META: #pv::Meta = #pv::Meta {
                     targets: &[#(#targets),*],
                     uses_link: #uses_link,
                     rule_count: #rule_count,
                 };
                 #(#regexes)*
-                ::notify_rules::__private::RuleSet::__compiled(
+                #pv::RuleSet::__compiled(
                     &__META,
-                    move |__ev: &mut ::notify_rules::__private::Eval<'_>| {
-                        let __s: &::notify_rules::__private::StageStatus = __ev.status;
+                    move |__ev: &mut #pv::Eval<'_>| {
+                        let __s: &#pv::StageStatus = __ev.status;
                         let __p = &__s.pipeline;
                         let __st = &__p.stage;
                         #body
@@ -96,7 +98,7 @@ fn index_keys(rule: &Rule) -> Option<Vec<String>> {
     })
 }
 
-fn indexed(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
+fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
     let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut unkeyed: Vec<u32> = Vec::new();
     for (i, rule) in rules.rules.iter().enumerate() {
@@ -129,8 +131,8 @@ fn indexed(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream 
     quote! {
         static __INDEX: &[(&str, &[u32])] = &[#(#entries),*];
         static __UNKEYED: &[u32] = &[#(#unkeyed),*];
-        let __keyed = ::notify_rules::__private::lookup_ci(__INDEX, &__p.name);
-        ::notify_rules::__private::merge_ids(__UNKEYED, __keyed, |__id: u32| -> bool {
+        let __keyed = #pv::lookup_ci(__INDEX, &__p.name);
+        #pv::merge_ids(__UNKEYED, __keyed, |__id: u32| -> bool {
             match __id {
                 #(#arms)*
                 _ => false,
@@ -158,6 +160,7 @@ impl Gen {
     }
 
     fn clause(&mut self, cond: &Condition) -> TokenStream {
+        let pv = &self.pv.clone();
         let v = quote!(__v);
         match cond {
             Condition::Pipeline(p) => self.patterns(p, quote!(__p.name.as_str()), true),
@@ -167,15 +170,15 @@ impl Gen {
             Condition::ApprovedBy(p) => self.optional(p, quote!(__st.approved_by.as_deref()), false),
             Condition::Branch(p) => {
                 let test = self.patterns(p, v.clone(), false);
-                quote!(::notify_rules::__private::any_branch(__s, |#v: &str| #test))
+                quote!(#pv::any_branch(__s, |#v: &str| #test))
             }
             Condition::State(states) => {
                 let names = states.iter().map(|s| state_variant(*s));
-                quote!(match __st.state { #(::notify_rules::__private::StageState::#names)|* => true, _ => false })
+                quote!(match __st.state { #(#pv::StageState::#names)|* => true, _ => false })
             }
             Condition::Result(results) => {
                 let names = results.iter().map(|r| result_variant(*r));
-                quote!(match __st.result { #(::notify_rules::__private::StageResult::#names)|* => true, _ => false })
+                quote!(match __st.result { #(#pv::StageResult::#names)|* => true, _ => false })
             }
             Condition::Job(p, results) => {
                 let name_test = self.patterns(p, quote!(__j.name.as_str()), true);
@@ -183,13 +186,13 @@ impl Gen {
                     TokenStream::new()
                 } else {
                     let names = results.iter().map(|r| result_variant(*r));
-                    quote!(&& match __j.result { #(::notify_rules::__private::JobResult::#names)|* => true, _ => false })
+                    quote!(&& match __j.result { #(#pv::JobResult::#names)|* => true, _ => false })
                 };
-                quote!(::notify_rules::__private::any_job(__s, |__j: &::notify_rules::__private::Job| #name_test #result_test))
+                quote!(#pv::any_job(__s, |__j: &#pv::Job| #name_test #result_test))
             }
-            Condition::Broken => transition(quote!(Broken)),
-            Condition::Fixed => transition(quote!(Fixed)),
-            Condition::StillFailing => transition(quote!(StillFailing)),
+            Condition::Broken => transition(pv, quote!(Broken)),
+            Condition::Fixed => transition(pv, quote!(Fixed)),
+            Condition::StillFailing => transition(pv, quote!(StillFailing)),
             Condition::Any => quote!(true),
             Condition::Guard(expr) => {
                 let i = self.guards.len();
@@ -201,8 +204,9 @@ impl Gen {
     }
 
     fn optional(&mut self, pats: &[Pattern], value: TokenStream, ci: bool) -> TokenStream {
+        let pv = &self.pv.clone();
         let test = self.patterns(pats, quote!(__v), ci);
-        quote!(::notify_rules::__private::opt_match(#value, |__v: &str| #test))
+        quote!(#pv::opt_match(#value, |__v: &str| #test))
     }
 
     /// `p1 || p2 || ...` on `value` (an expression of type `&str`).
@@ -218,24 +222,26 @@ impl Gen {
     }
 
     fn pattern(&mut self, pat: &Pattern, value: &TokenStream, ci: bool) -> TokenStream {
+        let pv = &self.pv.clone();
         let text = pat.text.as_str();
         match pat.kind {
-            PatternKind::Exact if ci => quote!(::notify_rules::__private::eq_ci(#value, #text)),
+            PatternKind::Exact if ci => quote!(#pv::eq_ci(#value, #text)),
             PatternKind::Exact => quote!((#value == #text)),
-            PatternKind::Glob => glob(text, value, ci),
+            PatternKind::Glob => glob(pv, text, value, ci),
             PatternKind::Regex => {
                 let name = format_ident!("__RE{}", self.regexes.len());
                 self.regexes.push(quote! {
-                    static #name: ::notify_rules::__private::LazyLock<::notify_rules::__private::Option<::notify_rules::__private::Regex>> =
-                        ::notify_rules::__private::LazyLock::new(|| ::notify_rules::__private::regex(#text, #ci));
+                    static #name: #pv::LazyLock<#pv::Option<#pv::Regex>> =
+                        #pv::LazyLock::new(|| #pv::regex(#text, #ci));
                 });
-                quote!(::notify_rules::__private::regex_match(&#name, #value))
+                quote!(#pv::regex_match(&#name, #value))
             }
         }
     }
 
     /// The sends of a rule, each rendering its template into a fresh `String`.
     fn actions(&self, rule: &Rule, index: usize) -> TokenStream {
+        let pv = &self.pv;
         let rule_id = index as u32;
         let sends = rule.actions.iter().enumerate().filter_map(|(a, action)| match action {
             Action::Send { target, template } => {
@@ -245,7 +251,7 @@ impl Gen {
                         .map(|t| t.pieces)
                         .unwrap_or_default(),
                 };
-                let text = render(&pieces);
+                let text = render(pv, &pieces);
                 let name = target.name.as_str();
                 let action_id = a as u32;
                 Some(quote! {
@@ -262,19 +268,19 @@ impl Gen {
 }
 
 /// Code that leaves the rendered template in `__t`.
-fn render(pieces: &[Piece]) -> TokenStream {
+fn render(pv: &TokenStream, pieces: &[Piece]) -> TokenStream {
     if let [Piece::Text(t)] = pieces {
-        return quote!(let __t: ::notify_rules::__private::String = ::core::convert::From::from(#t););
+        return quote!(let __t: #pv::String = ::core::convert::From::from(#t););
     }
     let pushes = pieces.iter().map(|p| match p {
         Piece::Text(t) => quote!(__t.push_str(#t);),
         Piece::Field(f) => {
             let variant = format_ident!("{}", format!("{f:?}"));
-            quote!(__ev.push_field(&mut __t, ::notify_rules::__private::Field::#variant);)
+            quote!(__ev.push_field(&mut __t, #pv::Field::#variant);)
         }
     });
     quote! {
-        let mut __t = ::notify_rules::__private::String::new();
+        let mut __t = #pv::String::new();
         #(#pushes)*
     }
 }
@@ -288,9 +294,9 @@ fn join(parts: Vec<TokenStream>, op: TokenStream, empty: TokenStream) -> TokenSt
     parts.fold(first, |acc, p| quote!(#acc #op #p))
 }
 
-fn transition(variant: TokenStream) -> TokenStream {
+fn transition(pv: &TokenStream, variant: TokenStream) -> TokenStream {
     quote!(match __ev.transition {
-        ::notify_rules::__private::Some(::notify_rules::__private::Transition::#variant) => true,
+        #pv::Some(#pv::Transition::#variant) => true,
         _ => false,
     })
 }
@@ -305,16 +311,16 @@ fn result_variant(r: ResultName) -> proc_macro2::Ident {
 
 /// Globs of the common shapes become one string test; others use the general
 /// matcher.
-fn glob(pattern: &str, value: &TokenStream, ci: bool) -> TokenStream {
+fn glob(pv: &TokenStream, pattern: &str, value: &TokenStream, ci: bool) -> TokenStream {
     if !pattern.contains('?') {
         let parts: Vec<&str> = pattern.split('*').collect();
         match parts.as_slice() {
-            [pre, ""] if !pre.is_empty() => return quote!(::notify_rules::__private::starts_with(#value, #pre, #ci)),
-            ["", suf] if !suf.is_empty() => return quote!(::notify_rules::__private::ends_with(#value, #suf, #ci)),
-            ["", mid, ""] => return quote!(::notify_rules::__private::contains(#value, #mid, #ci)),
+            [pre, ""] if !pre.is_empty() => return quote!(#pv::starts_with(#value, #pre, #ci)),
+            ["", suf] if !suf.is_empty() => return quote!(#pv::ends_with(#value, #suf, #ci)),
+            ["", mid, ""] => return quote!(#pv::contains(#value, #mid, #ci)),
             _ if parts.iter().all(|p| p.is_empty()) => return quote!({ let _ = #value; true }),
             _ => {}
         }
     }
-    quote!(::notify_rules::__private::glob(#value, #pattern, #ci))
+    quote!(#pv::glob(#value, #pattern, #ci))
 }
