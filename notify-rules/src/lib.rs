@@ -72,7 +72,7 @@ macro_rules! rules_file {
     };
 }
 pub use protocol::PluginResponse;
-pub use rules::{Delivery, RuleSet, RuleSetError, Transition};
+pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition};
 
 #[doc(hidden)]
 pub mod __private;

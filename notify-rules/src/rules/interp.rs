@@ -99,7 +99,7 @@ impl std::error::Error for RuleSetError {}
 pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
     let rules = notify_rules_syntax::parse_str(source).map_err(|e| RuleSetError::new(source, e))?;
     let mut errors = Vec::new();
-    let program = Program::build(&rules, &mut errors);
+    let program = Program::build(source, &rules, &mut errors);
     if !errors.is_empty() {
         return Err(RuleSetError::new(source, Errors::from(errors)));
     }
@@ -116,15 +116,20 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
 }
 
 pub(crate) struct Program {
-    rules: Vec<Rule>,
+    pub(crate) rules: Vec<Rule>,
 }
 
-struct Rule {
-    clauses: Vec<(bool, Cond)>,
+pub(crate) struct Rule {
+    pub(crate) clauses: Vec<(bool, Cond)>,
+    /// Each clause written back, for `explain`.
+    pub(crate) clause_text: Vec<String>,
     actions: Vec<Action>,
+    pub(crate) stops: bool,
+    /// The line of `on`, from 1.
+    pub(crate) line: usize,
 }
 
-enum Cond {
+pub(crate) enum Cond {
     Pipeline(Vec<Matcher>),
     Group(Vec<Matcher>),
     Stage(Vec<Matcher>),
@@ -198,7 +203,7 @@ pub(crate) fn job_result(r: ResultName) -> JobResult {
 }
 
 impl Program {
-    fn build(rules: &ast::Rules, errors: &mut Vec<notify_rules_syntax::Error>) -> Program {
+    fn build(source: &str, rules: &ast::Rules, errors: &mut Vec<notify_rules_syntax::Error>) -> Program {
         let mut matchers = |pats: &[ast::Pattern], ci: bool| -> Vec<Matcher> {
             pats.iter()
                 .filter_map(|p| match p.kind {
@@ -223,6 +228,7 @@ impl Program {
         let mut out = Vec::with_capacity(rules.rules.len());
         for rule in &rules.rules {
             let mut clauses = Vec::with_capacity(rule.clauses.len());
+            let mut clause_text = Vec::with_capacity(rule.clauses.len());
             for clause in &rule.clauses {
                 let cond = match &clause.condition {
                     Condition::Pipeline(p) => Cond::Pipeline(matchers(p, true)),
@@ -242,6 +248,7 @@ impl Program {
                     Condition::Guard(_) => continue,
                 };
                 clauses.push((clause.negated, cond));
+                clause_text.push(super::explain::describe(clause));
             }
             let actions = rule
                 .actions
@@ -254,7 +261,8 @@ impl Program {
                     ast::Action::Stop => Action::Stop,
                 })
                 .collect();
-            out.push(Rule { clauses, actions });
+            let line = notify_rules_syntax::line_col(source, rule.loc.start).0;
+            out.push(Rule { clauses, clause_text, actions, stops: rule.stops(), line });
         }
         Program { rules: out }
     }
@@ -286,7 +294,7 @@ pub(crate) fn default_template() -> Template {
 }
 
 impl Cond {
-    fn holds(&self, ev: &Eval<'_>) -> bool {
+    pub(crate) fn holds(&self, ev: &Eval<'_>) -> bool {
         let p = &ev.status.pipeline;
         let st = &p.stage;
         match self {
