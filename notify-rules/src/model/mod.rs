@@ -17,7 +17,9 @@
 
 mod agent;
 mod enums;
+mod helpers;
 mod material;
+mod redact;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
@@ -26,11 +28,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use agent::AgentStatus;
-pub use enums::{AgentConfigState, AgentState, BuildState, JobResult, JobState, StageResult, StageState};
+pub use enums::{
+    AgentConfigState, AgentState, BuildState, JobResult, JobState, StageResult, StageState,
+};
 pub use material::{
     GitConfig, Material, MercurialConfig, PackageConfig, PerforceConfig, PipelineConfig, ScmConfig,
     SvnConfig, TfsConfig,
 };
+pub use redact::redact_url;
 
 /// The `stage-status` request body: one stage of one pipeline run changed state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -111,7 +111,10 @@ pub(crate) mod opt_counter {
 pub(crate) mod date {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        v: &Option<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(d) => s.collect_str(&d.format(GOCD_DATE)),
             // GoCD sends a date that is not set yet as "", not null.
@@ -119,7 +122,9 @@ pub(crate) mod date {
         }
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = Option<DateTime<Utc>>;
@@ -152,13 +157,18 @@ pub(crate) mod string_map {
     use super::*;
     use serde::{Deserialize, Serialize};
 
-    pub(crate) fn serialize<S: Serializer>(v: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        v: &BTreeMap<String, String>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         v.serialize(s)
     }
 
     /// `null` reads as an empty map; plugin values that are not strings are kept
     /// as their JSON text rather than refused.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, String>, D::Error> {
         let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(d)?;
         Ok(raw
             .unwrap_or_default()
