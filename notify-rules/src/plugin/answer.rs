@@ -1,5 +1,6 @@
 //! The bodies the plugin answers with.
 
+use serde::Serialize;
 use serde_json::json;
 
 use super::REQUESTS;
@@ -12,13 +13,28 @@ fn response(code: u16, body: serde_json::Value) -> PluginResponse {
     }
 }
 
+/// A struct rather than `json!`, so that `status` comes first as GoCD's
+/// documentation writes it.
+#[derive(Serialize)]
+struct Status<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    messages: &'a [String],
+}
+
+fn status(code: u16, messages: &[String]) -> PluginResponse {
+    let status = if messages.is_empty() {
+        "success"
+    } else {
+        "failure"
+    };
+    let body = serde_json::to_string(&Status { status, messages }).unwrap_or_default();
+    PluginResponse { code, body }
+}
+
 /// Success, or failure with one message each.
 pub(super) fn outcome(messages: Vec<String>) -> PluginResponse {
-    if messages.is_empty() {
-        response(200, json!({ "status": "success" }))
-    } else {
-        response(200, json!({ "status": "failure", "messages": messages }))
-    }
+    status(200, &messages)
 }
 
 pub(super) fn interested_in() -> PluginResponse {
@@ -38,7 +54,7 @@ pub(super) fn unknown_request(name: &str) -> PluginResponse {
         "unknown request name `{shown}`; this plugin answers {}",
         REQUESTS.join(", ")
     );
-    response(400, json!({ "status": "failure", "messages": [message] }))
+    status(400, &[message])
 }
 
 /// The plugin has no settings in GoCD: it is configured in code.
