@@ -1,0 +1,124 @@
+//! Many threads through one `Plugin` with the durable store: no panic, history
+//! consistent, every delivery made exactly once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use notify_rules::history::FileHistory;
+use notify_rules::{rules, Delivery, NotifyError, Plugin};
+
+const THREADS: u64 = 8;
+const PER_THREAD: u64 = 500;
+/// Every fifth notification of each thread is one all threads send.
+const SHARED_EVERY: u64 = 5;
+
+fn body(pipeline: &str, pc: u64, state: &str) -> String {
+    serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null, "group": "g",
+        "build-cause": [], "stage": {"name": "test", "counter": "1", "approval-type": "success",
+        "approved-by": "changes", "state": state, "result": state, "create-time": "2024-05-14T09:22:10.118+0000",
+        "last-transition-time": "2024-05-14T09:25:47.201+0000", "jobs": []}}})
+    .to_string()
+}
+
+/// The state of run `pc` of a thread's own pipeline: runs of three failures and
+/// three passes.
+fn own_state(pc: u64) -> &'static str {
+    if (pc / 3) % 2 == 0 {
+        "Failed"
+    } else {
+        "Passed"
+    }
+}
+
+/// The transition each own run makes, computed from the same sequence.
+fn expected_transition(pc: u64) -> &'static str {
+    let previous = (pc > 1).then(|| own_state(pc - 1));
+    match (own_state(pc), previous) {
+        ("Failed", None | Some("Passed")) => "broken",
+        ("Failed", Some(_)) => "still failing",
+        ("Passed", Some("Failed")) => "fixed",
+        _ => "",
+    }
+}
+
+#[test]
+fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
+    let dir = std::env::temp_dir().join(format!("notify-rules-concurrency-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let sink = counts.clone();
+    let plugin = Plugin::builder(rules! {
+        target count;
+        on any => send(count, "{pipeline.name}/{pipeline.counter}/{stage.state}/{transition}");
+    })
+    .notifier("count", move |d: &Delivery| -> Result<(), NotifyError> {
+        *sink.lock().unwrap().entry(d.text().to_owned()).or_default() += 1;
+        Ok(())
+    })
+    .state_dir(&dir)
+    .build()
+    .unwrap();
+
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let plugin = &plugin;
+            s.spawn(move || {
+                let mut own = 0;
+                for i in 0..PER_THREAD {
+                    let body = if i % SHARED_EVERY == SHARED_EVERY - 1 {
+                        let pc = i / SHARED_EVERY + 1;
+                        body("shared", pc, if pc % 2 == 0 { "Passed" } else { "Failed" })
+                    } else {
+                        own += 1;
+                        body(&format!("p{t}"), own, own_state(own))
+                    };
+                    let r = plugin.handle("stage-status", &body);
+                    assert_eq!((r.code, r.body.as_str()), (200, r#"{"status":"success"}"#));
+                }
+            });
+        }
+    });
+
+    let counts = counts.lock().unwrap();
+    let shared_runs = PER_THREAD / SHARED_EVERY;
+    let own_runs = PER_THREAD - shared_runs;
+    assert_eq!(
+        counts.len() as u64,
+        THREADS * own_runs + shared_runs,
+        "one delivery per distinct notification"
+    );
+    let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "delivered more than once: {repeated:?}"
+    );
+    for t in 0..THREADS {
+        for pc in 1..=own_runs {
+            let text = format!("p{t}/{pc}/{}/{}", own_state(pc), expected_transition(pc));
+            assert_eq!(counts.get(&text), Some(&1), "{text} missing");
+        }
+    }
+    for pc in 1..=shared_runs {
+        let state = if pc % 2 == 0 { "Passed" } else { "Failed" };
+        let prefix = format!("shared/{pc}/{state}/");
+        assert_eq!(
+            counts.keys().filter(|k| k.starts_with(&prefix)).count(),
+            1,
+            "{prefix}"
+        );
+    }
+    drop(plugin);
+
+    // The file holds the same history: the newest runs of each pipeline, in order.
+    let history = FileHistory::open(dir.join("history.journal")).unwrap();
+    for t in 0..THREADS {
+        let runs = history.runs(&format!("p{t}"), "test");
+        assert_eq!(runs.len(), 50, "the default limit keeps 50 runs");
+        let expected: Vec<(u64, u64, bool)> = (own_runs - 49..=own_runs)
+            .map(|pc| (pc, 1, own_state(pc) == "Passed"))
+            .collect();
+        assert_eq!(runs, expected);
+    }
+    assert_eq!(history.runs("shared", "test").len(), 50);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
