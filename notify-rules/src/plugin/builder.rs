@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::send::Bound;
 use super::{Plugin, RetryPolicy};
 use crate::deliver::Notifier;
 use crate::history::{FileHistory, HistoryStore, MemoryHistory};
@@ -234,7 +235,11 @@ impl PluginBuilder {
         match (history, outbox, problems.is_empty()) {
             (Some(history), Some(outbox), true) => Ok(Plugin {
                 rules: self.rules,
-                notifiers: self.notifiers.into_iter().collect::<HashMap<_, _>>(),
+                notifiers: self
+                    .notifiers
+                    .into_iter()
+                    .map(|(t, n)| (t, Arc::new(Bound::new(n))))
+                    .collect::<HashMap<_, _>>(),
                 server_url,
                 history,
                 outbox,

@@ -32,7 +32,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::deliver::Notifier;
 use crate::history::{HistoryStore, Seen, StageRun};
 use crate::outbox::Outbox;
 use crate::protocol::PluginResponse;
@@ -116,14 +115,14 @@ impl fmt::Display for FlushReport {
 
 /// Answers GoCD's notification requests with a [`RuleSet`]: keeps history for
 /// `broken`, `fixed` and `still_failing`, drops repeated notifications, delivers
-/// through the bound [`Notifier`]s with retries, and keeps what could not be
+/// through the bound [`Notifier`](crate::Notifier)s with retries, and keeps what could not be
 /// delivered in an outbox to try again.
 ///
 /// `Plugin` is `Send + Sync`: share it (in an `Arc`, or by reference) between the
 /// threads that receive requests.
 pub struct Plugin {
     rules: RuleSet,
-    notifiers: HashMap<String, Arc<dyn Notifier>>,
+    notifiers: HashMap<String, Arc<send::Bound>>,
     server_url: Option<String>,
     history: Box<dyn HistoryStore>,
     outbox: Outbox,

@@ -1,6 +1,16 @@
-//! Making deliveries: retries, one thread per target, and the outbox.
+//! Making deliveries: retries, targets in parallel, and the outbox.
+//!
+//! Deliveries to one target are made in order; different targets do not wait on
+//! each other. Starting a thread costs more than a notifier that answers in
+//! microseconds (a channel, a counter), so each bound notifier keeps a running
+//! average of how long it takes: targets whose notifier has been fast are served
+//! on the calling thread, one after the other, and every other target gets a
+//! thread of its own. A fast notifier that fails is not retried on the calling
+//! thread: its deliveries move to a thread of their own, so that the backoff
+//! does not hold up the others.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,11 +19,96 @@ use crate::deliver::{Notifier, NotifyError};
 use crate::outbox::{Claimed, GaveUp, Outbox};
 use crate::rules::Delivery;
 
-/// The deliveries for one target, made in order on one thread.
+/// Below this average a notifier is served on the calling thread.
+const FAST_NANOS: u64 = 200_000;
+/// Not measured yet, or failed last time: treated as slow.
+const UNKNOWN: u64 = u64::MAX;
+
+/// A notifier bound to a target, with how long it has been taking.
+pub(crate) struct Bound {
+    notifier: Arc<dyn Notifier>,
+    cost_nanos: AtomicU64,
+}
+
+impl Bound {
+    pub(crate) fn new(notifier: Arc<dyn Notifier>) -> Bound {
+        Bound {
+            notifier,
+            cost_nanos: AtomicU64::new(UNKNOWN),
+        }
+    }
+
+    fn is_fast(&self) -> bool {
+        self.cost_nanos.load(Ordering::Relaxed) < FAST_NANOS
+    }
+
+    /// One call to the notifier; a panic in it is a failure of that delivery, not
+    /// of the plugin.
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        let started = Instant::now();
+        let result = match catch_unwind(AssertUnwindSafe(|| self.notifier.send(delivery))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_owned());
+                Err(NotifyError::retryable(format!(
+                    "the notifier panicked: {what}"
+                )))
+            }
+        };
+        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(UNKNOWN - 1);
+        let cost = match (&result, self.cost_nanos.load(Ordering::Relaxed)) {
+            (Err(_), _) => UNKNOWN,
+            (Ok(()), UNKNOWN) => took,
+            (Ok(()), old) => (old / 4).saturating_mul(3).saturating_add(took / 4),
+        };
+        self.cost_nanos.store(cost, Ordering::Relaxed);
+        result
+    }
+
+    /// Tries a delivery until it goes out, fails permanently, or the policy says
+    /// stop. `previous` is the error of a try already made.
+    fn send_with_retry(
+        &self,
+        delivery: &Delivery,
+        policy: &RetryPolicy,
+        start: Instant,
+        previous: Option<NotifyError>,
+    ) -> Result<(), NotifyError> {
+        let deadline = start + policy.max_total;
+        let mut tries = u32::from(previous.is_some());
+        let mut last = previous;
+        loop {
+            if let Some(error) = last.take() {
+                let wait = policy
+                    .first_backoff
+                    .saturating_mul(1 << (tries - 1).min(16))
+                    .min(policy.max_backoff);
+                if Instant::now() + wait >= deadline {
+                    return Err(error);
+                }
+                std::thread::sleep(wait);
+            }
+            tries += 1;
+            match self.send(delivery) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_permanent() || tries >= policy.attempts => return Err(e),
+                Err(e) => last = Some(e),
+            }
+        }
+    }
+}
+
+/// The deliveries for one target, made in order.
 struct Group {
     target: String,
-    notifier: Option<Arc<dyn Notifier>>,
+    bound: Option<Arc<Bound>>,
     fresh: Vec<Delivery>,
+    /// The error of a try already made of the first fresh delivery.
+    first_failed: Option<NotifyError>,
     waiting: Vec<Claimed>,
 }
 
@@ -41,57 +136,27 @@ fn gave_up_message(g: &GaveUp) -> String {
     )
 }
 
-/// One call to a notifier; a panic in it is a failure of that delivery, not of
-/// the plugin.
-fn send_once(notifier: &dyn Notifier, delivery: &Delivery) -> Result<(), NotifyError> {
-    match catch_unwind(AssertUnwindSafe(|| notifier.send(delivery))) {
-        Ok(result) => result,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".to_owned());
-            Err(NotifyError::retryable(format!(
-                "the notifier panicked: {what}"
-            )))
-        }
-    }
-}
-
-/// Tries a delivery until it goes out, fails permanently, or the policy says stop.
-fn send_with_retry(
-    notifier: &dyn Notifier,
-    delivery: &Delivery,
-    policy: &RetryPolicy,
-    start: Instant,
-) -> Result<(), NotifyError> {
-    let deadline = start + policy.max_total;
-    let mut attempt = 1;
-    loop {
-        let error = match send_once(notifier, delivery) {
-            Ok(()) => return Ok(()),
-            Err(e) => e,
-        };
-        if error.is_permanent() || attempt >= policy.attempts {
-            return Err(error);
-        }
-        let wait = policy
-            .first_backoff
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(policy.max_backoff);
-        if Instant::now() + wait >= deadline {
-            return Err(error);
-        }
-        std::thread::sleep(wait);
-        attempt += 1;
-    }
+/// Where a group runs.
+#[derive(Clone, Copy, PartialEq)]
+enum On {
+    /// On the calling thread, among others: no retry here.
+    Shared,
+    /// On a thread of its own (or alone on the calling thread).
+    Own,
 }
 
 impl Group {
-    fn run(self, outbox: &Outbox, policy: &RetryPolicy, start: Instant) -> Outcome {
+    /// Makes the group's deliveries; on a shared thread, returns what is left
+    /// when a delivery needs retrying.
+    fn run(
+        self,
+        outbox: &Outbox,
+        policy: &RetryPolicy,
+        start: Instant,
+        on: On,
+    ) -> (Outcome, Option<Group>) {
         let mut out = Outcome::default();
-        let Some(notifier) = self.notifier else {
+        let Some(bound) = self.bound.clone() else {
             let reason = format!("no notifier is bound to `{}`", self.target);
             for d in &self.fresh {
                 out.messages
@@ -104,13 +169,30 @@ impl Group {
                     .extend(gave_up.as_ref().map(gave_up_message));
                 out.messages.extend(io);
             }
-            return out;
+            return (out, None);
         };
         let mut target_down = false;
-        for d in &self.fresh {
-            let Err(error) = send_with_retry(&*notifier, d, policy, start) else {
-                continue;
+        let mut previous = self.first_failed;
+        let mut fresh = self.fresh.into_iter();
+        while let Some(d) = fresh.next() {
+            let result = match on {
+                On::Own => bound.send_with_retry(&d, policy, start, previous.take()),
+                On::Shared => match bound.send(&d) {
+                    Err(e) if !e.is_permanent() && policy.attempts > 1 => {
+                        let rest: Vec<Delivery> = std::iter::once(d).chain(fresh).collect();
+                        let spill = Group {
+                            target: self.target,
+                            bound: self.bound,
+                            fresh: rest,
+                            first_failed: Some(e),
+                            waiting: self.waiting,
+                        };
+                        return (out, Some(spill));
+                    }
+                    other => other,
+                },
             };
+            let Err(error) = result else { continue };
             if error.is_permanent() {
                 out.messages.push(format!(
                     "target `{}`: {error} (permanent: not retried)",
@@ -119,7 +201,7 @@ impl Group {
                 continue;
             }
             target_down = true;
-            let (gave_up, io) = outbox.add(d);
+            let (gave_up, io) = outbox.add(&d);
             out.messages.push(format!(
                 "target `{}`: {error} (kept in the outbox to try again)",
                 d.target()
@@ -134,7 +216,7 @@ impl Group {
                 outbox.release(c.id);
                 continue;
             }
-            match send_once(&*notifier, &c.delivery) {
+            match bound.send(&c.delivery) {
                 Ok(()) => {
                     out.report.delivered += 1;
                     out.messages.extend(outbox.delivered(c.id));
@@ -152,7 +234,7 @@ impl Group {
                 }
             }
         }
-        out
+        (out, None)
     }
 }
 
@@ -167,7 +249,7 @@ impl Plugin {
     }
 
     /// Tries the outbox entries that are due, on a request with nothing else to
-    /// deliver; only what is given up is worth an answer's message.
+    /// deliver.
     pub(super) fn flush_due(&self) -> Vec<String> {
         self.deliver(Vec::new())
     }
@@ -183,55 +265,70 @@ impl Plugin {
     fn run(&self, fresh: Vec<Delivery>, force: bool) -> Outcome {
         let start = Instant::now();
         let (waiting, expired, io) = self.outbox.claim(force);
-        if fresh.is_empty() && waiting.is_empty() && expired.is_empty() && io.is_none() {
-            return Outcome::default();
-        }
-        let mut groups: Vec<Group> = Vec::new();
-        let group_of = |target: &str, groups: &mut Vec<Group>| -> usize {
-            if let Some(i) = groups.iter().position(|g| g.target == target) {
-                return i;
-            }
-            groups.push(Group {
-                target: target.to_owned(),
-                notifier: self.notifiers.get(target).cloned(),
-                fresh: Vec::new(),
-                waiting: Vec::new(),
-            });
-            groups.len() - 1
-        };
-        for d in fresh {
-            let i = group_of(d.target(), &mut groups);
-            groups[i].fresh.push(d);
-        }
-        for c in waiting {
-            let i = group_of(c.delivery.target(), &mut groups);
-            groups[i].waiting.push(c);
-        }
         let mut total = Outcome::default();
         total
             .report
             .gave_up
             .extend(expired.iter().map(gave_up_message));
         total.messages.extend(io);
-        let mut groups = groups.into_iter();
-        let Some(first) = groups.next() else {
-            return total;
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of = |target: &str| -> usize {
+            if let Some(i) = groups.iter().position(|g| g.target == target) {
+                return i;
+            }
+            groups.push(Group {
+                target: target.to_owned(),
+                bound: self.notifiers.get(target).cloned(),
+                fresh: Vec::new(),
+                first_failed: None,
+                waiting: Vec::new(),
+            });
+            groups.len() - 1
         };
-        let rest: Vec<Group> = groups.collect();
+        let mut placed: Vec<(usize, Result<Delivery, Claimed>)> =
+            Vec::with_capacity(fresh.len() + waiting.len());
+        for d in fresh {
+            placed.push((group_of(d.target()), Ok(d)));
+        }
+        for c in waiting {
+            placed.push((group_of(c.delivery.target()), Err(c)));
+        }
+        for (i, item) in placed {
+            match item {
+                Ok(d) => groups[i].fresh.push(d),
+                Err(c) => groups[i].waiting.push(c),
+            }
+        }
         let (outbox, policy) = (&self.outbox, &self.retry);
-        if rest.is_empty() {
-            // One target: no thread to start.
-            total.merge(first.run(outbox, policy, start));
+        if groups.len() <= 1 {
+            // Nobody to hold up.
+            for g in groups {
+                total.merge(g.run(outbox, policy, start, On::Own).0);
+            }
             return total;
         }
+        let (shared, mut own): (Vec<Group>, Vec<Group>) = groups
+            .into_iter()
+            .partition(|g| g.bound.as_ref().map_or(true, |b| b.is_fast()));
+        // With no fast target, the calling thread takes one slow one itself.
+        let mine = if shared.is_empty() { own.pop() } else { None };
         std::thread::scope(|scope| {
-            let handles: Vec<_> = rest
+            let mut handles: Vec<_> = own
                 .into_iter()
-                .map(|g| scope.spawn(move || g.run(outbox, policy, start)))
+                .map(|g| scope.spawn(move || g.run(outbox, policy, start, On::Own).0))
                 .collect();
-            total.merge(first.run(outbox, policy, start));
+            for g in shared {
+                let (o, spill) = g.run(outbox, policy, start, On::Shared);
+                total.merge(o);
+                if let Some(rest) = spill {
+                    handles.push(scope.spawn(move || rest.run(outbox, policy, start, On::Own).0));
+                }
+            }
+            if let Some(g) = mine {
+                total.merge(g.run(outbox, policy, start, On::Own).0);
+            }
             for h in handles {
-                // `Group::run` catches notifier panics; a panic here would be a
+                // `Bound::send` catches notifier panics; a panic here would be a
                 // bug in this module, and is reported rather than spread.
                 match h.join() {
                     Ok(o) => total.merge(o),
