@@ -19,7 +19,7 @@ mod agent;
 mod enums;
 mod helpers;
 mod material;
-mod redact;
+pub(crate) mod redact;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
