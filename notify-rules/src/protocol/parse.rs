@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 
 use super::{ProtocolError, AGENT_STATUS, MAX_BODY_BYTES, STAGE_STATUS};
+use crate::model::wire::object::Object;
 use crate::model::{AgentStatus, StageStatus};
 
 /// What [`parse_notification`] calls a body before it knows its kind.
@@ -139,31 +140,12 @@ fn check_size(kind: &'static str, body: &str) -> Result<(), ProtocolError> {
     Ok(())
 }
 
-/// serde's derived structs also accept an array of their fields in order; a
-/// body is an object, so anything else at the top is refused up front with an
-/// error saying so.
-fn check_object(kind: &'static str, body: &str) -> Result<(), ProtocolError> {
-    if body
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .starts_with('{')
-    {
-        return Ok(());
-    }
-    let mut de = serde_json::Deserializer::from_str(body);
-    match Sniff(&mut Shape::default()).deserialize(&mut de) {
-        Err(e) => Err(ProtocolError::from_json(kind, None, &e)),
-        // Not reached for input that does not start with `{`; the full read
-        // that follows reports whatever is wrong.
-        Ok(()) => Ok(()),
-    }
-}
-
 /// Reads the whole body as `T`, tracking the field path for errors.
 fn parse_as<'a, T: Deserialize<'a>>(kind: &'static str, body: &'a str) -> Result<T, ProtocolError> {
     check_size(kind, body)?;
-    check_object(kind, body)?;
     let mut de = serde_json::Deserializer::from_str(body);
-    let value = serde_path_to_error::deserialize(&mut de)
+    // Through `Object`, so an array at the top is "expected a JSON object".
+    let Object(value) = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| ProtocolError::from_tracked(kind, &e))?;
     de.end()
         .map_err(|e| ProtocolError::from_json(kind, None, &e))?;
@@ -172,7 +154,9 @@ fn parse_as<'a, T: Deserialize<'a>>(kind: &'static str, body: &'a str) -> Result
 
 /// The getsentry wrapper; its `type` was checked by the first pass.
 #[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
 struct Wrapped<T> {
+    #[serde(deserialize_with = "crate::model::wire::object::deserialize")]
     data: T,
 }
 
