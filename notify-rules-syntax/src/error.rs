@@ -265,7 +265,7 @@ impl std::error::Error for Errors {}
 /// moved back to the nearest character start.
 ///
 /// ```
-/// assert_eq!(notify_rules_syntax::line_col("ab\ncé d", 6), (2, 4));
+/// assert_eq!(notify_rules_syntax::line_col("ab\ncé d", 7), (2, 4));
 /// ```
 pub fn line_col(src: &str, byte_offset: usize) -> (usize, usize) {
     let off = floor_char_boundary(src, byte_offset);

@@ -48,7 +48,7 @@ impl std::error::Error for TemplateError {}
 /// let e = notify_rules_syntax::parse_template("Deploy of {pipline.name}").unwrap_err();
 /// assert_eq!(e.message, "unknown placeholder `{pipline.name}`");
 /// assert_eq!(e.help.as_deref(), Some("did you mean `{pipeline.name}`?"));
-/// assert_eq!((e.offset, e.end), (10, 25));
+/// assert_eq!((e.offset, e.end), (10, 24));
 /// ```
 pub fn parse_template(text: &str) -> Result<Template, TemplateError> {
     parse_all(text).map_err(|mut errors| errors.swap_remove(0))
@@ -69,13 +69,10 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
         } else if rest.starts_with("}}") {
             buf.push('}');
             i += 2;
-        } else if rest.starts_with('{') {
-            match rest[1..]
-                .find(['{', '}'])
-                .map(|j| (j + 1, rest.as_bytes()[j + 1]))
-            {
+        } else if let Some(inner) = rest.strip_prefix('{') {
+            match inner.find(['{', '}']).map(|j| (j, inner.as_bytes()[j])) {
                 Some((j, b'}')) => {
-                    let name = &rest[1..j];
+                    let name = &inner[..j];
                     match Field::from_name(name) {
                         Some(field) => {
                             if !buf.is_empty() {
@@ -83,9 +80,9 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
                             }
                             pieces.push(Piece::Field(field));
                         }
-                        None => errors.push(unknown_placeholder(name, i, i + j + 1)),
+                        None => errors.push(unknown_placeholder(name, i, i + j + 2)),
                     }
-                    i += j + 1;
+                    i += j + 2;
                 }
                 _ => {
                     errors.push(TemplateError {
@@ -161,6 +158,12 @@ mod tests {
             let t = parse_template(&format!("a {{{name}}} b")).unwrap();
             assert_eq!(t.pieces, [text("a "), Piece::Field(field), text(" b")]);
         }
+    }
+
+    #[test]
+    fn the_default_template_parses() {
+        let t = parse_template(crate::ast::DEFAULT_TEMPLATE).unwrap();
+        assert_eq!(t.pieces.len(), 9);
     }
 
     #[test]

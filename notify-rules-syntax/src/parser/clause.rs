@@ -177,7 +177,12 @@ impl Parser<'_> {
         let (_, loc) = self.found();
         let is_name = StateName::ALL.iter().any(|(n, _)| *n == word)
             || ResultName::ALL.iter().any(|(n, _)| *n == word);
-        let help = if let Some(near) = suggest::suggest(word, ClauseKind::WORDS.iter().copied()) {
+        // `if` is no clause of a rule file; suggesting it there would mislead.
+        let words = ClauseKind::WORDS
+            .iter()
+            .copied()
+            .filter(|w| *w != "if" || self.input != Input::Text);
+        let help = if let Some(near) = suggest::suggest(word, words) {
             format!("did you mean `{near}`?")
         } else if is_name {
             format!(

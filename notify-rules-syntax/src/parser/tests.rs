@@ -291,6 +291,10 @@ fn unknown_clause_words() {
     let (_, _, m, h) = one("on stage \"x\" Failed => stop;");
     assert_eq!(m, "unknown clause `Failed`");
     assert!(h.contains("write `state Failed`"), "{h}");
+    // `if` is no clause in text, so it is not suggested there.
+    assert!(one("on iff \"x\" => stop;")
+        .3
+        .starts_with("the clauses are"));
     let (_, _, _, h) = one("on colour \"red\" => stop;");
     assert!(h.starts_with("the clauses are `pipeline`"), "{h}");
     // The clause is skipped, its arguments with it, and the next one is read.
