@@ -10,10 +10,10 @@ use notify_rules::{protocol, rules, RuleSet};
 fn payload(name: &str) -> StageStatus {
     let path = format!("{}/tests/payloads/{name}", env!("CARGO_MANIFEST_DIR"));
     let body = std::fs::read_to_string(&path).unwrap();
-    protocol::parse_notification(&body)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .into_stage()
-        .unwrap_or_else(|| panic!("{name} is not a stage-status body"))
+    match protocol::parse_notification(&body).unwrap_or_else(|e| panic!("{name}: {e}")).notification {
+        protocol::Notification::Stage(s) => s,
+        other => panic!("{name} is not a stage-status body: {other:?}"),
+    }
 }
 
 const PAYLOADS: [&str; 6] = [

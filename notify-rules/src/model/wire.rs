@@ -28,11 +28,6 @@ pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-/// Writes a date in GoCD's pattern.
-pub(crate) fn format_date(d: &DateTime<Utc>) -> String {
-    d.format(GOCD_DATE).to_string()
-}
-
 pub(crate) mod counter {
     use super::*;
 

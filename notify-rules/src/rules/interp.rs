@@ -143,7 +143,7 @@ pub(crate) enum Cond {
     Any,
 }
 
-enum Matcher {
+pub(crate) enum Matcher {
     Exact(String, bool),
     Glob(String, bool),
     Regex(Regex),
