@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         Ok(received) => match received.notification {
             protocol::Notification::Stage(status) => status,
             protocol::Notification::Agent(agent) => {
-                println!("agent-status for {}: the rules are about stages, nothing to deliver", agent.uuid);
+                println!(
+                    "agent-status for {}: the rules are about stages, nothing to deliver",
+                    agent.uuid
+                );
                 return ExitCode::SUCCESS;
             }
         },
