@@ -37,20 +37,36 @@ pub(crate) enum Tok {
 #[derive(Debug, Clone)]
 pub(crate) struct StrLit {
     pub value: String,
-    /// For text input: the source offset of every byte of `value`, and one
-    /// more entry for the end, so a place inside the decoded text (a template
-    /// placeholder, a regex error) can be shown where it is written.
-    pub offsets: Option<Vec<usize>>,
+    /// Where the bytes of `value` are written, so a place inside the decoded
+    /// text (a template placeholder, a regex error) can be shown in the source.
+    pub offsets: Offsets,
+}
+
+/// The source offset of each byte of a decoded string.
+#[derive(Debug, Clone)]
+pub(crate) enum Offsets {
+    /// Token input: only the literal's span is known.
+    #[cfg_attr(not(feature = "codegen"), allow(dead_code))]
+    Unknown,
+    /// No escapes: byte `i` is at source offset `base + i`.
+    Shifted(usize),
+    /// With escapes: the offset of every byte, and one more for the end.
+    Mapped(Vec<usize>),
 }
 
 impl StrLit {
     /// Where the decoded bytes `start..end` are written, or `whole` when the
     /// literal has no source offsets.
     pub fn loc_of(&self, start: usize, end: usize, whole: Loc) -> Loc {
+        let end = end.max(start);
         match &self.offsets {
-            Some(map) if !map.is_empty() => {
+            Offsets::Shifted(base) => {
+                let len = self.value.len();
+                Loc::text(base + start.min(len), base + end.min(len))
+            }
+            Offsets::Mapped(map) if !map.is_empty() => {
                 let at = |i: usize| map[i.min(map.len() - 1)];
-                Loc::text(at(start), at(end.max(start)))
+                Loc::text(at(start), at(end))
             }
             _ => whole,
         }
@@ -295,6 +311,20 @@ impl Lexer<'_> {
     fn string(&mut self, start: usize) {
         let open = self.pos;
         self.pos += 1;
+        // Most strings hold no escape: their text is the value as it stands.
+        let body = &self.src[self.pos..];
+        if let Some(i) = body
+            .find(['"', '\\'])
+            .filter(|&i| body.as_bytes()[i] == b'"')
+        {
+            let value = body[..i].to_owned();
+            let base = self.pos;
+            self.pos += i + 1;
+            self.suffix();
+            let offsets = Offsets::Shifted(base);
+            self.push(Tok::Str(StrLit { value, offsets }), start);
+            return;
+        }
         let mut value = String::new();
         let mut offsets = Vec::new();
         let mut bad = false;
@@ -338,13 +368,8 @@ impl Lexer<'_> {
         if bad {
             self.push(Tok::Bad, start);
         } else {
-            self.push(
-                Tok::Str(StrLit {
-                    value,
-                    offsets: Some(offsets),
-                }),
-                start,
-            );
+            let offsets = Offsets::Mapped(offsets);
+            self.push(Tok::Str(StrLit { value, offsets }), start);
         }
     }
 
@@ -447,15 +472,9 @@ impl Lexer<'_> {
             Some(i) => {
                 let value = self.src[body..body + i].to_owned();
                 self.pos = body + i + closing.len();
-                let offsets = (body..=body + i).collect();
                 self.suffix();
-                self.push(
-                    Tok::Str(StrLit {
-                        value,
-                        offsets: Some(offsets),
-                    }),
-                    start,
-                );
+                let offsets = Offsets::Shifted(body);
+                self.push(Tok::Str(StrLit { value, offsets }), start);
             }
             None => {
                 self.pos = self.src.len();
@@ -557,7 +576,9 @@ mod tests {
             panic!("{:?}", lexed.tokens)
         };
         assert_eq!(s.value, "a\néA\"éz");
-        let map = s.offsets.as_ref().unwrap();
+        let Offsets::Mapped(map) = &s.offsets else {
+            panic!("{s:?}")
+        };
         assert_eq!(map.len(), s.value.len() + 1);
         // `a` at 1, `\n` at 2, both bytes of `é` at the `\u` escape at 4.
         assert_eq!(&map[..5], [1, 2, 4, 4, 10]);
@@ -571,7 +592,7 @@ mod tests {
             panic!()
         };
         assert_eq!(s.value, "a\\b");
-        assert_eq!(s.offsets.as_ref().unwrap()[0], 3);
+        assert!(matches!(s.offsets, Offsets::Shifted(3)), "{s:?}");
         let Tok::Str(s) = &lexed.tokens[1].kind else {
             panic!()
         };
