@@ -109,9 +109,11 @@ pub(crate) struct Lexed {
 /// Splits `src` into tokens. Never fails: anything that is not a token is
 /// reported and lexing goes on after it.
 pub(crate) fn lex(src: &str) -> Lexed {
+    // Editors on Windows may start a file with a byte order mark.
+    let pos = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let mut lx = Lexer {
         src,
-        pos: 0,
+        pos,
         out: Lexed::default(),
     };
     lx.run();

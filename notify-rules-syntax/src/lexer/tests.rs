@@ -46,6 +46,12 @@ fn every_token_kind() {
 }
 
 #[test]
+fn a_byte_order_mark_is_skipped() {
+    assert_eq!(kinds("\u{feff}on any"), ["on", "any"]);
+    assert_eq!(lex("\u{feff}on").tokens[0].loc.start, 3);
+}
+
+#[test]
 fn comments_nest_and_vanish() {
     assert_eq!(
         kinds("a // b\n /* c /* d */ e */ f /**/ g"),
