@@ -7,32 +7,33 @@ use crate::ast::{
     Action, Clause, ClauseKind, Condition, Loc, Pattern, PatternKind, ResultName, Rule, Rules,
     StateName,
 };
-use crate::error::{line_col, Error};
+use crate::error::{Error, Lines};
 use crate::suggest;
 
 /// Runs every check that needs the whole text, adding to `errors`. `src` is
 /// the text for text input, to name other places by line and column.
 pub(crate) fn check(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
-    targets(rules, src, errors);
+    let lines = src.map(Lines::new);
+    let lines = lines.as_ref();
+    targets(rules, lines, errors);
     for rule in &rules.rules {
-        repeated_clauses(rule, src, errors);
+        repeated_clauses(rule, lines, errors);
         never_matches(rule, errors);
     }
 }
 
 /// "line 1, column 8" in text; in `rules!` the compiler shows places itself.
-fn place(loc: Loc, src: Option<&str>) -> Option<String> {
-    let src = src?;
-    let (line, col) = line_col(src, loc.start);
+fn place(loc: Loc, lines: Option<&Lines>) -> Option<String> {
+    let (line, col) = lines?.line_col(loc.start);
     Some(format!("line {line}, column {col}"))
 }
 
-fn targets(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
+fn targets(rules: &Rules, lines: Option<&Lines>, errors: &mut Vec<Error>) {
     let mut declared: HashMap<&str, Loc> = HashMap::new();
     for t in &rules.targets {
         match declared.get(t.name.as_str()) {
             Some(first) => {
-                let help = match place(*first, src) {
+                let help = match place(*first, lines) {
                     Some(at) => format!("it was first declared at {at}; remove one of the two"),
                     None => "it is declared earlier in this `rules!`; remove one of the two".into(),
                 };
@@ -75,7 +76,7 @@ fn targets(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
     }
 }
 
-fn repeated_clauses(rule: &Rule, src: Option<&str>, errors: &mut Vec<Error>) {
+fn repeated_clauses(rule: &Rule, lines: Option<&Lines>, errors: &mut Vec<Error>) {
     let mut seen: HashMap<ClauseKind, &Clause> = HashMap::new();
     for clause in &rule.clauses {
         let kind = clause.condition.kind();
@@ -85,7 +86,7 @@ fn repeated_clauses(rule: &Rule, src: Option<&str>, errors: &mut Vec<Error>) {
         };
         let word = kind.word();
         let mut help = combine_help(first, clause);
-        if let Some(at) = place(first.loc, src) {
+        if let Some(at) = place(first.loc, lines) {
             help = format!("the first `{word}` is at {at}; {help}");
         }
         errors.push(
@@ -237,57 +238,59 @@ pub(crate) struct RegexProblem {
 
 /// Compiles `pattern` the way matching does: anchored to the whole value as
 /// `^(?:...)$`, case-insensitive for pipeline, group, stage and job names.
-/// The expression must also compile alone, so that the wrapping cannot change
+/// The expression must also be valid alone, so that the wrapping cannot change
 /// its meaning (`a)|(b` would otherwise become `^(?:a)|(b)$`).
 pub(crate) fn regex_problem(pattern: &str, case_insensitive: bool) -> Option<RegexProblem> {
-    let build = |p: &str| {
-        regex::RegexBuilder::new(p)
-            .case_insensitive(case_insensitive)
-            .build()
-    };
-    let err = build(pattern)
-        .and_then(|_| build(&format!("^(?:{pattern})$")))
-        .err()?;
-    let message = match &err {
-        // The crate's text draws the expression with a caret, then says what is
-        // wrong on its last line; the caret is shown in the rule text instead.
-        regex::Error::Syntax(text) => {
-            let last = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or(text);
-            last.trim()
-                .strip_prefix("error: ")
-                .unwrap_or(last.trim())
-                .to_owned()
-        }
-        other => other.to_string(),
-    };
-    let span = regex_syntax::ParserBuilder::new()
+    // `regex` parses with these settings too; parsing alone is cheap and says
+    // where the mistake is.
+    let parsed = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .build()
-        .parse(pattern)
-        .err()
-        .and_then(|e| match e {
+        .parse(pattern);
+    if let Err(e) = parsed {
+        let span = match &e {
             regex_syntax::Error::Parse(e) => Some(*e.span()),
             regex_syntax::Error::Translate(e) => Some(*e.span()),
             _ => None,
-        })
-        .map(|s| (s.start.offset, s.end.offset));
+        };
+        return Some(RegexProblem {
+            message: last_line(&e.to_string()),
+            help: Some(
+                "the expression is Rust's `regex` syntax and must match the whole value".into(),
+            ),
+            span: span.map(|s| (s.start.offset, s.end.offset)),
+        });
+    }
+    // Compiling finds what parsing cannot, such as an expression too big.
+    let err = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .case_insensitive(case_insensitive)
+        .build()
+        .err()?;
+    let message = match &err {
+        regex::Error::Syntax(text) => last_line(text),
+        other => other.to_string(),
+    };
     let help = match err {
-        regex::Error::CompiledTooBig(_) => {
-            Some("simplify the expression, or use a glob pattern".to_owned())
-        }
-        _ => Some(
-            "the expression is Rust's `regex` syntax and must match the whole value".to_owned(),
-        ),
+        regex::Error::CompiledTooBig(_) => "simplify the expression, or use a glob pattern",
+        _ => "the expression is Rust's `regex` syntax and must match the whole value",
     };
     Some(RegexProblem {
         message,
-        help,
-        span,
+        help: Some(help.into()),
+        span: None,
     })
+}
+
+/// The `regex` crates draw the expression with a caret, then say what is wrong
+/// on the last line; the caret is shown in the rule text instead.
+fn last_line(text: &str) -> String {
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(text)
+        .trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
 #[cfg(test)]

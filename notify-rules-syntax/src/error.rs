@@ -124,10 +124,11 @@ impl Errors {
     /// );
     /// ```
     pub fn render_file(&self, path: &str, src: &str) -> Vec<String> {
+        let lines = Lines::new(src);
         self.list
             .iter()
             .map(|e| {
-                let s = Snippet::new(src, e.loc);
+                let s = lines.snippet(e.loc);
                 let num = s.line.to_string();
                 let pad = " ".repeat(num.len());
                 let mut out = String::new();
@@ -157,9 +158,10 @@ impl Errors {
     /// );
     /// ```
     pub fn render_check(&self, path: &str, src: &str) -> String {
+        let lines = Lines::new(src);
         let mut out = String::new();
         for e in &self.list {
-            let s = Snippet::new(src, e.loc);
+            let s = lines.snippet(e.loc);
             let _ = writeln!(out, "{path}:{}:{}: {}", s.line, s.col, e.message);
             let _ = writeln!(out, "{}\n{}", s.text, s.carets());
             if let Some(help) = &e.help {
@@ -174,9 +176,10 @@ impl Errors {
     /// what [`fmt::Display`] shows when the errors came from
     /// [`crate::parse_str`].
     pub fn render_plain(&self, src: &str) -> String {
+        let lines = Lines::new(src);
         let mut out = String::new();
         for e in &self.list {
-            let s = Snippet::new(src, e.loc);
+            let s = lines.snippet(e.loc);
             let _ = writeln!(out, "{}:{}: {}", s.line, s.col, e.message);
             let _ = writeln!(out, "  | {}\n  | {}", s.text, s.carets());
             if let Some(help) = &e.help {
@@ -283,6 +286,53 @@ fn floor_char_boundary(src: &str, offset: usize) -> usize {
     off
 }
 
+/// Where the lines of a text start, so that many places can be turned into
+/// lines and columns without rescanning the text for each.
+pub(crate) struct Lines<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(src: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { src, starts }
+    }
+
+    /// Index of the line holding `offset` (a character start), and where it starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let i = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        (i, self.starts.get(i).copied().unwrap_or(0))
+    }
+
+    /// Like [`line_col`].
+    pub(crate) fn line_col(&self, byte_offset: usize) -> (usize, usize) {
+        let off = floor_char_boundary(self.src, byte_offset);
+        let (i, start) = self.line_of(off);
+        (i + 1, self.src[start..off].chars().count() + 1)
+    }
+
+    fn snippet(&self, loc: Loc) -> Snippet<'a> {
+        let src = self.src;
+        let start = floor_char_boundary(src, loc.start);
+        let end = floor_char_boundary(src, loc.end.max(start));
+        let (i, line_start) = self.line_of(start);
+        let line_end = self.starts.get(i + 1).map_or(src.len(), |next| next - 1);
+        Snippet {
+            line: i + 1,
+            col: src[line_start..start].chars().count() + 1,
+            text: src[line_start..line_end].trim_end_matches('\r'),
+            prefix: &src[line_start..start],
+            width: src[start..end.min(line_end)].chars().count().max(1),
+        }
+    }
+}
+
 /// The line an error is on, and where on it the caret goes.
 struct Snippet<'a> {
     line: usize,
@@ -295,25 +345,7 @@ struct Snippet<'a> {
     width: usize,
 }
 
-impl<'a> Snippet<'a> {
-    fn new(src: &'a str, loc: Loc) -> Self {
-        let start = floor_char_boundary(src, loc.start);
-        let end = floor_char_boundary(src, loc.end.max(start));
-        let (line, col) = line_col(src, start);
-        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        let text = src[line_start..line_end].trim_end_matches('\r');
-        let prefix = &src[line_start..start];
-        let width = src[start..end.min(line_end)].chars().count().max(1);
-        Snippet {
-            line,
-            col,
-            text,
-            prefix,
-            width,
-        }
-    }
-
+impl Snippet<'_> {
     fn carets(&self) -> String {
         let mut out: String = self
             .prefix
@@ -338,15 +370,20 @@ mod tests {
         assert_eq!(line_col(src, 3), (2, 1));
         assert_eq!(line_col(src, 7), (3, 1));
         assert_eq!(line_col(src, 100), (3, 3));
+        let lines = Lines::new(src);
+        for off in 0..12 {
+            assert_eq!(lines.line_col(off), line_col(src, off), "at {off}");
+        }
     }
 
     #[test]
     fn carets_keep_tabs_and_stop_at_the_line_end() {
         let src = "\tab cd\nef";
-        let s = Snippet::new(src, Loc::text(4, 9));
+        let lines = Lines::new(src);
+        let s = lines.snippet(Loc::text(4, 9));
         assert_eq!(s.carets(), "\t   ^^");
         assert_eq!(s.text, "\tab cd");
-        let empty = Snippet::new(src, Loc::text(7, 7));
+        let empty = lines.snippet(Loc::text(7, 7));
         assert_eq!(empty.carets(), "^");
     }
 

@@ -7,7 +7,7 @@ use syn::parse::{ParseStream, Parser};
 
 use crate::ast::Loc;
 use crate::error::Error;
-use crate::lexer::{Lexed, StrLit, Tok, Token};
+use crate::lexer::{Lexed, Offsets, StrLit, Tok, Token};
 
 /// Converts a `rules!` body. Never fails: what is not a token of the rule
 /// language is reported and skipped.
@@ -144,7 +144,7 @@ fn literal(out: &mut Lexed, tree: TokenTree) {
                 out,
                 Tok::Str(StrLit {
                     value: s.value(),
-                    offsets: None,
+                    offsets: Offsets::Unknown,
                 }),
                 span,
             );

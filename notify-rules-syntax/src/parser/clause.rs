@@ -354,7 +354,17 @@ impl Parser<'_> {
             return Got::Failed;
         }
         self.pos += 1;
-        if let Some(problem) = check::regex_problem(&s.value, case_insensitive) {
+        // Rule sets repeat expressions; each is compiled once.
+        let key = (s.value.clone(), case_insensitive);
+        let problem = if self.good_regexes.contains(&key) {
+            None
+        } else {
+            check::regex_problem(&s.value, case_insensitive)
+        };
+        if problem.is_none() {
+            self.good_regexes.insert(key);
+        }
+        if let Some(problem) = problem {
             let loc = match problem.span {
                 Some((start, end)) => s.loc_of(start, end, t.loc),
                 None => t.loc,

@@ -4,6 +4,8 @@
 mod action;
 mod clause;
 
+use std::collections::HashSet;
+
 use proc_macro2::Span;
 
 use crate::ast::{ClauseKind, Ident, Loc, Rule, Rules};
@@ -38,6 +40,7 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
         end: end.unwrap_or_else(|| Loc::span(Span::call_site())),
         rules: Rules::default(),
         quiet: Vec::new(),
+        good_regexes: HashSet::new(),
     };
     p.items();
     let Parser {
@@ -81,6 +84,8 @@ struct Parser<'t> {
     /// Byte ranges of text whose lexer errors are dropped: `if` guards, which
     /// are reported once as a whole.
     quiet: Vec<(usize, usize)>,
+    /// Regular expressions (with their case setting) that compiled.
+    good_regexes: HashSet<(String, bool)>,
 }
 
 impl<'t> Parser<'t> {
