@@ -16,13 +16,63 @@
 //! ```
 #![warn(missing_docs)]
 
+// Lets unit tests inside this crate use the macros, whose expansion names the
+// crate by path.
+extern crate self as notify_rules;
+
 pub mod model;
 pub mod protocol;
 mod rules;
 
-pub use notify_rules_macros::{rules, rules_file};
+/// Compiles rules written in Rust source into an expression of type [`RuleSet`].
+///
+/// Every rule is checked when the program compiles: unknown states, results,
+/// clause words and placeholders, undeclared targets, regular expressions that do
+/// not compile, rules that can never match. `if` guards take a `fn(&StageStatus)
+/// -> bool` (a path, or a closure that captures nothing).
+///
+/// ```
+/// use notify_rules::{rules, model::StageStatus};
+///
+/// fn from_release_branch(s: &StageStatus) -> bool {
+///     s.pipeline.build_cause.iter().any(|c| c.material.branch().is_some_and(|b| b.starts_with("release-")))
+/// }
+///
+/// let rules = rules! {
+///     target ops, releases;
+///     on stage "deploy" state Failed => send(ops, "Deploy of {pipeline.name} failed");
+///     on if from_release_branch state Passed => send(releases);
+/// };
+/// assert_eq!(rules.targets(), ["ops", "releases"]);
+/// ```
+#[macro_export]
+macro_rules! rules {
+    ($($rules:tt)*) => {
+        $crate::__private::rules_impl! { [$crate] $($rules)* }
+    };
+}
+
+/// Compiles a rule file into an expression of type [`RuleSet`].
+///
+/// The path is relative to the directory of the calling crate's `Cargo.toml`;
+/// editing the file rebuilds the crate. An error in the file is reported as
+/// `message --> path:line:col` with the line quoted.
+///
+/// ```
+/// // notify-rules/rules/example.rules:
+/// //     target ops;
+/// //     on stage "deploy" state Failed => send(ops, "Deploy of {pipeline.name} failed");
+/// let rules = notify_rules::rules_file!("rules/example.rules");
+/// assert_eq!(rules.targets(), ["ops"]);
+/// ```
+#[macro_export]
+macro_rules! rules_file {
+    ($($path:tt)*) => {
+        $crate::__private::rules_file_impl! { [$crate] $($path)* }
+    };
+}
 pub use protocol::PluginResponse;
-pub use rules::{Delivery, RuleSet, RuleSetError, Transition};
+pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition};
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,5 +1,6 @@
 //! Rule sets, their evaluation, and the deliveries they make.
 
+mod explain;
 mod interp;
 pub(crate) mod matching;
 pub(crate) mod render;
@@ -9,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::model::StageStatus;
 
+pub use explain::{Outcome, RuleExplanation};
 pub use interp::RuleSetError;
 
 /// How a completed stage run compares with the previous completed run of the same
@@ -208,6 +210,29 @@ impl RuleSet {
             Engine::Loaded(p) => p.run(&mut ev),
         }
         ev.out
+    }
+
+    /// For each rule of a rule set loaded with [`RuleSet::parse`], whether it
+    /// matched the notification and, when it did not, the first clause that
+    /// failed and the value it saw. Sends nothing. `None` for compiled rules,
+    /// which keep no description of themselves at run time.
+    ///
+    /// ```
+    /// use notify_rules::{RuleSet, Outcome, model::StageStatus};
+    ///
+    /// let rules = RuleSet::parse("target ops;\non stage \"test\" => send(ops);\non any => stop;").unwrap();
+    /// let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+    ///   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+    /// let status: StageStatus = serde_json::from_str(body).unwrap();
+    /// let why = rules.explain(&status).unwrap();
+    /// assert_eq!(why[0].to_string(), r#"rule 1 (line 2): no match: `stage "test"` saw stage.name = "deploy""#);
+    /// assert_eq!(why[1].outcome, Outcome::Matched { stopped: true });
+    /// ```
+    pub fn explain(&self, status: &StageStatus) -> Option<Vec<RuleExplanation>> {
+        match &self.engine {
+            Engine::Loaded(p) => Some(p.explain(&Eval::new(status, None, None))),
+            Engine::Compiled(_) => None,
+        }
     }
 
     /// The targets the rules declare, in declaration order.

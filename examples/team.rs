@@ -1,0 +1,48 @@
+//! Evaluates the team's rule file (compiled in with `rules_file!`) on one GoCD
+//! stage-status body, raw or wrapped by a webhook forwarder, and prints the
+//! deliveries it would make.
+//!
+//! ```text
+//! cargo run --example team -- tests/payloads/v4-deploy-failed.json
+//! ```
+
+use std::process::ExitCode;
+
+use notify_rules::{protocol, rules_file, RuleSet};
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args_os().nth(1) else {
+        eprintln!("usage: team <stage-status.json>");
+        return ExitCode::from(2);
+    };
+    let body = match std::fs::read_to_string(&path) {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", path.to_string_lossy());
+            return ExitCode::FAILURE;
+        }
+    };
+    // Raw GoCD bodies and the webhook forwarders' `{"type","data"}` wrapper alike.
+    let status = match protocol::parse_notification(&body) {
+        Ok(received) => match received.notification {
+            protocol::Notification::Stage(status) => status,
+            protocol::Notification::Agent(agent) => {
+                println!("agent-status for {}: the rules are about stages, nothing to deliver", agent.uuid);
+                return ExitCode::SUCCESS;
+            }
+        },
+        Err(e) => {
+            eprintln!("{}: {e}", path.to_string_lossy());
+            return ExitCode::FAILURE;
+        }
+    };
+    let rules: RuleSet = rules_file!("examples/rules/team.rules");
+    let deliveries = rules.evaluate(&status);
+    if deliveries.is_empty() {
+        println!("no deliveries");
+    }
+    for d in &deliveries {
+        println!("{}: {}", d.target(), d.text());
+    }
+    ExitCode::SUCCESS
+}

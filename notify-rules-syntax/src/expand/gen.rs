@@ -1,0 +1,326 @@
+//! Turning a checked syntax tree into plain Rust over the typed model.
+//!
+//! Small rule sets become one `if` per rule, in order. Large ones get an index
+//! from lower-cased exact pipeline names to rule ids, so a notification only
+//! tries the rules that can match it; rule order and `stop` are kept by merging
+//! the indexed ids with the ids of rules that have no such key.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::ast::{Action, Condition, Field, Pattern, PatternKind, Piece, ResultName, Rule, Rules, StateName};
+
+/// From this many rules on, rules keyed by an exact pipeline name are indexed.
+const INDEX_FROM: usize = 32;
+
+struct Gen {
+    /// The runtime's private module, `$crate::__private` as the caller saw it.
+    pv: TokenStream,
+    /// `static __REn` items, one per regex pattern.
+    regexes: Vec<TokenStream>,
+    /// Guard expressions, in order of appearance.
+    guards: Vec<TokenStream>,
+}
+
+pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> TokenStream {
+    let mut g = Gen { pv: pv.clone(), regexes: Vec::new(), guards: Vec::new() };
+    let bodies: Vec<(TokenStream, TokenStream)> =
+        rules.rules.iter().enumerate().map(|(i, r)| (g.condition(r), g.actions(r, i))).collect();
+
+    let targets = rules.targets.iter().map(|t| t.name.as_str());
+    let uses_link = rules.rules.iter().any(|r| {
+        r.actions.iter().any(|a| match a {
+            Action::Send { template: Some(t), .. } => t.pieces.contains(&Piece::Field(Field::Link)),
+            _ => false,
+        })
+    });
+    let rule_count = rules.rules.len();
+
+    let body = if rule_count >= INDEX_FROM { indexed(pv, rules, &bodies) } else { sequential(rules, &bodies) };
+
+    let regexes = &g.regexes;
+    let guard_count = g.guards.len();
+    let guards = g.guards.iter();
+    quote! {
+        {
+            #extra
+            // A closure that captures a variable cannot coerce to a `fn` pointer;
+            // the compiler says so here, at the guard.
+            let __guards: [fn(&#pv::StageStatus) -> bool; #guard_count] = [#(#guards),*];
+            #[allow(unused_variables, unused_mut, unreachable_code, non_upper_case_globals, clippy::all, clippy::pedantic, clippy::nursery)]
+            fn __notify_rules(
+                __guards: [fn(&#pv::StageStatus) -> bool; #guard_count],
+            ) -> #pv::RuleSet {
+                static __META: #pv::Meta = #pv::Meta {
+                    targets: &[#(#targets),*],
+                    uses_link: #uses_link,
+                    rule_count: #rule_count,
+                };
+                #(#regexes)*
+                #pv::RuleSet::__compiled(
+                    &__META,
+                    move |__ev: &mut #pv::Eval<'_>| {
+                        let __s: &#pv::StageStatus = __ev.status;
+                        let __p = &__s.pipeline;
+                        let __st = &__p.stage;
+                        #body
+                    },
+                )
+            }
+            __notify_rules(__guards)
+        }
+    }
+}
+
+/// One `if` per rule, top to bottom; a rule that stops returns.
+fn sequential(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
+    let arms = rules.rules.iter().zip(bodies).map(|(rule, (cond, acts))| {
+        let ret = if rule.stops() { quote!(return;) } else { TokenStream::new() };
+        quote! {
+            if #cond {
+                #acts
+                #ret
+            }
+        }
+    });
+    quote!(#(#arms)*)
+}
+
+/// The key of a rule that can only match one of a few exact pipeline names.
+fn index_keys(rule: &Rule) -> Option<Vec<String>> {
+    rule.clauses.iter().find_map(|c| match &c.condition {
+        Condition::Pipeline(pats) if !c.negated && pats.iter().all(|p| p.kind == PatternKind::Exact) => {
+            Some(pats.iter().map(|p| p.text.to_ascii_lowercase()).collect())
+        }
+        _ => None,
+    })
+}
+
+fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
+    let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut unkeyed: Vec<u32> = Vec::new();
+    for (i, rule) in rules.rules.iter().enumerate() {
+        match index_keys(rule) {
+            Some(keys) => {
+                for k in keys {
+                    let ids = index.entry(k).or_default();
+                    if ids.last() != Some(&(i as u32)) {
+                        ids.push(i as u32);
+                    }
+                }
+            }
+            None => unkeyed.push(i as u32),
+        }
+    }
+    let entries = index.iter().map(|(k, ids)| quote!((#k, &[#(#ids),*])));
+    let arms = rules.rules.iter().zip(bodies).enumerate().map(|(i, (rule, (cond, acts)))| {
+        let id = i as u32;
+        let stop = rule.stops();
+        quote! {
+            #id => {
+                if #cond {
+                    #acts
+                    return #stop;
+                }
+                false
+            }
+        }
+    });
+    quote! {
+        static __INDEX: &[(&str, &[u32])] = &[#(#entries),*];
+        static __UNKEYED: &[u32] = &[#(#unkeyed),*];
+        let __keyed = #pv::lookup_ci(__INDEX, &__p.name);
+        #pv::merge_ids(__UNKEYED, __keyed, |__id: u32| -> bool {
+            match __id {
+                #(#arms)*
+                _ => false,
+            }
+        });
+    }
+}
+
+impl Gen {
+    /// The rule's clauses joined with `&&`.
+    fn condition(&mut self, rule: &Rule) -> TokenStream {
+        let parts: Vec<TokenStream> = rule
+            .clauses
+            .iter()
+            .map(|c| {
+                let test = self.clause(&c.condition);
+                if c.negated {
+                    quote!(!(#test))
+                } else {
+                    test
+                }
+            })
+            .collect();
+        join(parts, quote!(&&), quote!(true))
+    }
+
+    fn clause(&mut self, cond: &Condition) -> TokenStream {
+        let pv = &self.pv.clone();
+        let v = quote!(__v);
+        match cond {
+            Condition::Pipeline(p) => self.patterns(p, quote!(__p.name.as_str()), true),
+            Condition::Stage(p) => self.patterns(p, quote!(__st.name.as_str()), true),
+            Condition::Group(p) => self.optional(p, quote!(__p.group.as_deref()), true),
+            Condition::Label(p) => self.optional(p, quote!(__p.label.as_deref()), false),
+            Condition::ApprovedBy(p) => self.optional(p, quote!(__st.approved_by.as_deref()), false),
+            Condition::Branch(p) => {
+                let test = self.patterns(p, v.clone(), false);
+                quote!(#pv::any_branch(__s, |#v: &str| #test))
+            }
+            Condition::State(states) => {
+                let names = states.iter().map(|s| state_variant(*s));
+                quote!(match __st.state { #(#pv::StageState::#names)|* => true, _ => false })
+            }
+            Condition::Result(results) => {
+                let names = results.iter().map(|r| result_variant(*r));
+                quote!(match __st.result { #(#pv::StageResult::#names)|* => true, _ => false })
+            }
+            Condition::Job(p, results) => {
+                let name_test = self.patterns(p, quote!(__j.name.as_str()), true);
+                let result_test = if results.is_empty() {
+                    TokenStream::new()
+                } else {
+                    let names = results.iter().map(|r| result_variant(*r));
+                    quote!(&& match __j.result { #(#pv::JobResult::#names)|* => true, _ => false })
+                };
+                quote!(#pv::any_job(__s, |__j: &#pv::Job| #name_test #result_test))
+            }
+            Condition::Broken => transition(pv, quote!(Broken)),
+            Condition::Fixed => transition(pv, quote!(Fixed)),
+            Condition::StillFailing => transition(pv, quote!(StillFailing)),
+            Condition::Any => quote!(true),
+            Condition::Guard(expr) => {
+                let i = self.guards.len();
+                let span = expr.clone().into_iter().next().map(|t| t.span()).unwrap_or_else(Span::call_site);
+                self.guards.push(quote_spanned!(span=> #expr));
+                quote!((__guards[#i])(__s))
+            }
+        }
+    }
+
+    fn optional(&mut self, pats: &[Pattern], value: TokenStream, ci: bool) -> TokenStream {
+        let pv = &self.pv.clone();
+        let test = self.patterns(pats, quote!(__v), ci);
+        quote!(#pv::opt_match(#value, |__v: &str| #test))
+    }
+
+    /// `p1 || p2 || ...` on `value` (an expression of type `&str`).
+    fn patterns(&mut self, pats: &[Pattern], value: TokenStream, ci: bool) -> TokenStream {
+        let tests: Vec<TokenStream> = pats.iter().map(|p| self.pattern(p, &value, ci)).collect();
+        let many = tests.len() > 1;
+        let joined = join(tests, quote!(||), quote!(false));
+        if many {
+            quote!((#joined))
+        } else {
+            joined
+        }
+    }
+
+    fn pattern(&mut self, pat: &Pattern, value: &TokenStream, ci: bool) -> TokenStream {
+        let pv = &self.pv.clone();
+        let text = pat.text.as_str();
+        match pat.kind {
+            PatternKind::Exact if ci => quote!(#pv::eq_ci(#value, #text)),
+            PatternKind::Exact => quote!((#value == #text)),
+            PatternKind::Glob => glob(pv, text, value, ci),
+            PatternKind::Regex => {
+                let name = format_ident!("__RE{}", self.regexes.len());
+                self.regexes.push(quote! {
+                    static #name: #pv::LazyLock<#pv::Option<#pv::Regex>> =
+                        #pv::LazyLock::new(|| #pv::regex(#text, #ci));
+                });
+                quote!(#pv::regex_match(&#name, #value))
+            }
+        }
+    }
+
+    /// The sends of a rule, each rendering its template into a fresh `String`.
+    fn actions(&self, rule: &Rule, index: usize) -> TokenStream {
+        let pv = &self.pv;
+        let rule_id = index as u32;
+        let sends = rule.actions.iter().enumerate().filter_map(|(a, action)| match action {
+            Action::Send { target, template } => {
+                let pieces = match template {
+                    Some(t) => t.pieces.clone(),
+                    None => crate::parse_template(crate::ast::DEFAULT_TEMPLATE)
+                        .map(|t| t.pieces)
+                        .unwrap_or_default(),
+                };
+                let text = render(pv, &pieces);
+                let name = target.name.as_str();
+                let action_id = a as u32;
+                Some(quote! {
+                    {
+                        #text
+                        __ev.send(#rule_id, #action_id, #name, __t);
+                    }
+                })
+            }
+            Action::Stop => None,
+        });
+        quote!(#(#sends)*)
+    }
+}
+
+/// Code that leaves the rendered template in `__t`.
+fn render(pv: &TokenStream, pieces: &[Piece]) -> TokenStream {
+    if let [Piece::Text(t)] = pieces {
+        return quote!(let __t: #pv::String = ::core::convert::From::from(#t););
+    }
+    let pushes = pieces.iter().map(|p| match p {
+        Piece::Text(t) => quote!(__t.push_str(#t);),
+        Piece::Field(f) => {
+            let variant = format_ident!("{}", format!("{f:?}"));
+            quote!(__ev.push_field(&mut __t, #pv::Field::#variant);)
+        }
+    });
+    quote! {
+        let mut __t = #pv::String::new();
+        #(#pushes)*
+    }
+}
+
+/// `a OP b OP c`, or `empty` for no parts.
+fn join(parts: Vec<TokenStream>, op: TokenStream, empty: TokenStream) -> TokenStream {
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return empty;
+    };
+    parts.fold(first, |acc, p| quote!(#acc #op #p))
+}
+
+fn transition(pv: &TokenStream, variant: TokenStream) -> TokenStream {
+    quote!(match __ev.transition {
+        #pv::Some(#pv::Transition::#variant) => true,
+        _ => false,
+    })
+}
+
+fn state_variant(s: StateName) -> proc_macro2::Ident {
+    format_ident!("{}", s.as_str())
+}
+
+fn result_variant(r: ResultName) -> proc_macro2::Ident {
+    format_ident!("{}", r.as_str())
+}
+
+/// Globs of the common shapes become one string test; others use the general
+/// matcher.
+fn glob(pv: &TokenStream, pattern: &str, value: &TokenStream, ci: bool) -> TokenStream {
+    if !pattern.contains('?') {
+        let parts: Vec<&str> = pattern.split('*').collect();
+        match parts.as_slice() {
+            [pre, ""] if !pre.is_empty() => return quote!(#pv::starts_with(#value, #pre, #ci)),
+            ["", suf] if !suf.is_empty() => return quote!(#pv::ends_with(#value, #suf, #ci)),
+            ["", mid, ""] => return quote!(#pv::contains(#value, #mid, #ci)),
+            _ if parts.iter().all(|p| p.is_empty()) => return quote!({ let _ = #value; true }),
+            _ => {}
+        }
+    }
+    quote!(#pv::glob(#value, #pattern, #ci))
+}

@@ -1,0 +1,314 @@
+//! The run-time evaluator: rules loaded from text with [`RuleSet::parse`].
+//!
+//! It reads the same syntax tree the macros compile and calls the same matchers
+//! and renderer, so loaded and compiled rules make the same deliveries.
+
+use std::fmt;
+use std::sync::Arc;
+
+use notify_rules_syntax::ast::{self, Condition, PatternKind, ResultName, StateName, Template};
+use notify_rules_syntax::{Errors, Loc};
+use regex::Regex;
+
+use super::matching::{any_branch, any_job, build_regex, eq_ci, glob};
+use super::{Engine, Eval, RuleSet, Transition};
+use crate::model::{JobResult, StageResult, StageState};
+
+/// Why [`RuleSet::parse`] refused a rule text: every error, each with its line
+/// and column.
+#[derive(Clone)]
+pub struct RuleSetError {
+    source: String,
+    errors: Vec<(usize, usize, String, Option<String>)>,
+}
+
+impl RuleSetError {
+    fn new(source: &str, errors: Errors) -> Self {
+        RuleSetError {
+            source: source.to_owned(),
+            errors: errors
+                .iter()
+                .map(|e| (e.loc.start, e.loc.end, e.message.clone(), e.help.clone()))
+                .collect(),
+        }
+    }
+
+    fn rebuild(&self) -> Errors {
+        Errors::from(
+            self.errors
+                .iter()
+                .map(|(start, end, message, help)| notify_rules_syntax::Error {
+                    message: message.clone(),
+                    help: help.clone(),
+                    loc: Loc::text(*start, *end),
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// How many errors there are.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Always false: an error lists at least one problem.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Each error as (line, column, message, help), lines and columns from 1.
+    pub fn errors(&self) -> Vec<(usize, usize, &str, Option<&str>)> {
+        self.errors
+            .iter()
+            .map(|(start, _, m, h)| {
+                let (line, col) = notify_rules_syntax::line_col(&self.source, *start);
+                (line, col, m.as_str(), h.as_deref())
+            })
+            .collect()
+    }
+
+    /// The errors as a checker prints them: `path:line:col: message`, the line,
+    /// a caret under the place, and the help.
+    pub fn render_check(&self, path: &str) -> String {
+        self.rebuild().render_check(path, &self.source)
+    }
+}
+
+impl fmt::Display for RuleSetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&DisplayErrors(self.rebuild(), &self.source), f)
+    }
+}
+
+struct DisplayErrors<'a>(Errors, &'a str);
+
+impl fmt::Display for DisplayErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.render_plain(self.1))
+    }
+}
+
+impl fmt::Debug for RuleSetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for RuleSetError {}
+
+pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
+    let rules = notify_rules_syntax::parse_str(source).map_err(|e| RuleSetError::new(source, e))?;
+    let mut errors = Vec::new();
+    let program = Program::build(source, &rules, &mut errors);
+    if !errors.is_empty() {
+        return Err(RuleSetError::new(source, Errors::from(errors)));
+    }
+    let uses_link = program.rules.iter().flat_map(|r| &r.actions).any(|a| match a {
+        Action::Send { template, .. } => template.pieces.iter().any(|p| *p == ast::Piece::Field(ast::Field::Link)),
+        Action::Stop => false,
+    });
+    Ok(RuleSet {
+        targets: rules.targets.iter().map(|t| t.name.clone()).collect(),
+        uses_link,
+        rule_count: program.rules.len(),
+        engine: Engine::Loaded(Arc::new(program)),
+    })
+}
+
+pub(crate) struct Program {
+    pub(crate) rules: Vec<Rule>,
+}
+
+pub(crate) struct Rule {
+    pub(crate) clauses: Vec<(bool, Cond)>,
+    /// Each clause written back, for `explain`.
+    pub(crate) clause_text: Vec<String>,
+    actions: Vec<Action>,
+    pub(crate) stops: bool,
+    /// The line of `on`, from 1.
+    pub(crate) line: usize,
+}
+
+pub(crate) enum Cond {
+    Pipeline(Vec<Matcher>),
+    Group(Vec<Matcher>),
+    Stage(Vec<Matcher>),
+    Label(Vec<Matcher>),
+    Branch(Vec<Matcher>),
+    ApprovedBy(Vec<Matcher>),
+    State(Vec<StageState>),
+    Result(Vec<StageResult>),
+    Job(Vec<Matcher>, Vec<JobResult>),
+    Transition(Transition),
+    Any,
+}
+
+pub(crate) enum Matcher {
+    Exact(String, bool),
+    Glob(String, bool),
+    Regex(Regex),
+}
+
+enum Action {
+    Send { target: String, template: Template },
+    Stop,
+}
+
+impl Matcher {
+    fn is_match(&self, value: &str) -> bool {
+        match self {
+            Matcher::Exact(p, true) => eq_ci(value, p),
+            Matcher::Exact(p, false) => value == p,
+            Matcher::Glob(p, ci) => glob(value, p, *ci),
+            Matcher::Regex(re) => re.is_match(value),
+        }
+    }
+}
+
+fn any(ms: &[Matcher], value: &str) -> bool {
+    ms.iter().any(|m| m.is_match(value))
+}
+
+fn opt(ms: &[Matcher], value: Option<&str>) -> bool {
+    value.is_some_and(|v| any(ms, v))
+}
+
+pub(crate) fn stage_state(s: StateName) -> StageState {
+    match s {
+        StateName::Building => StageState::Building,
+        StateName::Failing => StageState::Failing,
+        StateName::Passed => StageState::Passed,
+        StateName::Failed => StageState::Failed,
+        StateName::Cancelled => StageState::Cancelled,
+        StateName::Unknown => StageState::Unknown,
+    }
+}
+
+pub(crate) fn stage_result(r: ResultName) -> StageResult {
+    match r {
+        ResultName::Passed => StageResult::Passed,
+        ResultName::Failed => StageResult::Failed,
+        ResultName::Cancelled => StageResult::Cancelled,
+        ResultName::Unknown => StageResult::Unknown,
+    }
+}
+
+pub(crate) fn job_result(r: ResultName) -> JobResult {
+    match r {
+        ResultName::Passed => JobResult::Passed,
+        ResultName::Failed => JobResult::Failed,
+        ResultName::Cancelled => JobResult::Cancelled,
+        ResultName::Unknown => JobResult::Unknown,
+    }
+}
+
+impl Program {
+    fn build(source: &str, rules: &ast::Rules, errors: &mut Vec<notify_rules_syntax::Error>) -> Program {
+        let mut matchers = |pats: &[ast::Pattern], ci: bool| -> Vec<Matcher> {
+            pats.iter()
+                .filter_map(|p| match p.kind {
+                    PatternKind::Exact => Some(Matcher::Exact(p.text.clone(), ci)),
+                    PatternKind::Glob => Some(Matcher::Glob(p.text.clone(), ci)),
+                    // The checks compiled this expression already; a failure here
+                    // would mean the two disagree, so it is still reported.
+                    PatternKind::Regex => match build_regex(&p.text, ci) {
+                        Ok(re) => Some(Matcher::Regex(re)),
+                        Err(e) => {
+                            errors.push(notify_rules_syntax::Error {
+                                message: format!("invalid regular expression: {e}"),
+                                help: None,
+                                loc: p.loc,
+                            });
+                            None
+                        }
+                    },
+                })
+                .collect()
+        };
+        let mut out = Vec::with_capacity(rules.rules.len());
+        for rule in &rules.rules {
+            let mut clauses = Vec::with_capacity(rule.clauses.len());
+            let mut clause_text = Vec::with_capacity(rule.clauses.len());
+            for clause in &rule.clauses {
+                let cond = match &clause.condition {
+                    Condition::Pipeline(p) => Cond::Pipeline(matchers(p, true)),
+                    Condition::Group(p) => Cond::Group(matchers(p, true)),
+                    Condition::Stage(p) => Cond::Stage(matchers(p, true)),
+                    Condition::Label(p) => Cond::Label(matchers(p, false)),
+                    Condition::Branch(p) => Cond::Branch(matchers(p, false)),
+                    Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, false)),
+                    Condition::State(s) => Cond::State(s.iter().map(|s| stage_state(*s)).collect()),
+                    Condition::Result(r) => Cond::Result(r.iter().map(|r| stage_result(*r)).collect()),
+                    Condition::Job(p, r) => Cond::Job(matchers(p, true), r.iter().map(|r| job_result(*r)).collect()),
+                    Condition::Broken => Cond::Transition(Transition::Broken),
+                    Condition::Fixed => Cond::Transition(Transition::Fixed),
+                    Condition::StillFailing => Cond::Transition(Transition::StillFailing),
+                    Condition::Any => Cond::Any,
+                    // The parser refuses guards in text; nothing to evaluate.
+                    Condition::Guard(_) => continue,
+                };
+                clauses.push((clause.negated, cond));
+                clause_text.push(super::explain::describe(clause));
+            }
+            let actions = rule
+                .actions
+                .iter()
+                .map(|a| match a {
+                    ast::Action::Send { target, template } => Action::Send {
+                        target: target.name.clone(),
+                        template: template.clone().unwrap_or_else(default_template),
+                    },
+                    ast::Action::Stop => Action::Stop,
+                })
+                .collect();
+            let line = notify_rules_syntax::line_col(source, rule.loc.start).0;
+            out.push(Rule { clauses, clause_text, actions, stops: rule.stops(), line });
+        }
+        Program { rules: out }
+    }
+
+    pub(crate) fn run(&self, ev: &mut Eval<'_>) {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.clauses.iter().all(|(neg, c)| c.holds(ev) != *neg) {
+                continue;
+            }
+            let mut stop = false;
+            for (a, action) in rule.actions.iter().enumerate() {
+                match action {
+                    Action::Send { target, template } => {
+                        let text = ev.render(template);
+                        ev.send(i as u32, a as u32, target, text);
+                    }
+                    Action::Stop => stop = true,
+                }
+            }
+            if stop {
+                return;
+            }
+        }
+    }
+}
+
+pub(crate) fn default_template() -> Template {
+    notify_rules_syntax::parse_template(ast::DEFAULT_TEMPLATE).unwrap_or_else(|_| Template { pieces: Vec::new() })
+}
+
+impl Cond {
+    pub(crate) fn holds(&self, ev: &Eval<'_>) -> bool {
+        let p = &ev.status.pipeline;
+        let st = &p.stage;
+        match self {
+            Cond::Pipeline(m) => any(m, &p.name),
+            Cond::Group(m) => opt(m, p.group.as_deref()),
+            Cond::Stage(m) => any(m, &st.name),
+            Cond::Label(m) => opt(m, p.label.as_deref()),
+            Cond::Branch(m) => any_branch(ev.status, |b| any(m, b)),
+            Cond::ApprovedBy(m) => opt(m, st.approved_by.as_deref()),
+            Cond::State(s) => s.contains(&st.state),
+            Cond::Result(r) => r.contains(&st.result),
+            Cond::Job(m, r) => any_job(ev.status, |j| any(m, &j.name) && (r.is_empty() || r.contains(&j.result))),
+            Cond::Transition(t) => ev.transition == Some(*t),
+            Cond::Any => true,
+        }
+    }
+}

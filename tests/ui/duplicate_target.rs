@@ -1,0 +1,7 @@
+fn main() {
+    let _ = notify_rules::rules! {
+        target ops, audit;
+        target ops;
+        on state Failed => send(ops);
+    };
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = notify_rules::rules_file!("/etc/notify/team.rules");
+}

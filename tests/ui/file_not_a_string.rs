@@ -1,0 +1,3 @@
+fn main() {
+    let _ = notify_rules::rules_file!(team_rules);
+}

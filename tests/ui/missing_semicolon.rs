@@ -1,0 +1,7 @@
+fn main() {
+    let _ = notify_rules::rules! {
+        target ops;
+        on state Failed => send(ops)
+        on state Passed => send(ops);
+    };
+}
