@@ -75,10 +75,10 @@ macro_rules! rules_file {
         $crate::__private::rules_file_impl! { [$crate] $($path)* }
     };
 }
-pub use protocol::PluginResponse;
-pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition};
 pub use deliver::{Notifier, NotifyError};
 pub use plugin::{Plugin, PluginBuilder};
+pub use protocol::PluginResponse;
+pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition};
 
 #[doc(hidden)]
 pub mod __private;

@@ -34,22 +34,11 @@ use std::time::Duration;
 
 use crate::history::{HistoryStore, Seen, StageRun};
 use crate::outbox::Outbox;
-use crate::protocol::PluginResponse;
+use crate::protocol::{self, PluginResponse, Request};
 use crate::rules::RuleSet;
 
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{BuildError, PluginBuilder};
-
-/// The request names the plugin answers.
-pub const REQUESTS: [&str; 7] = [
-    "notifications-interested-in",
-    "stage-status",
-    "agent-status",
-    "go.plugin-settings.get-configuration",
-    "go.plugin-settings.get-view",
-    "go.plugin-settings.validate-configuration",
-    "go.plugin-settings.plugin-settings-changed",
-];
 
 /// How a failed delivery is retried while GoCD waits for the answer.
 ///
@@ -149,28 +138,25 @@ impl Plugin {
     /// - a body that cannot be read: 400, with what is wrong and where.
     /// - an unknown request name: 400, naming it.
     pub fn handle(&self, request_name: &str, body: &str) -> PluginResponse {
-        match request_name {
-            "notifications-interested-in" => answer::interested_in(),
-            "stage-status" => self.stage_status(body),
-            "agent-status" => match crate::protocol::parse_agent_status(body) {
-                Ok(_) => {
-                    let messages = self.flush_due();
-                    answer::outcome(messages)
-                }
-                Err(e) => answer::bad_body("agent-status", &e),
+        match Request::from_name(request_name) {
+            Some(Request::NotificationsInterestedIn) => answer::interested_in(),
+            Some(Request::StageStatus) => self.stage_status(body),
+            Some(Request::AgentStatus) => match protocol::parse_agent_status(body) {
+                Ok(_) => answer::outcome(self.flush_due()),
+                Err(e) => answer::bad_body(&e),
             },
-            "go.plugin-settings.get-configuration" => answer::settings_configuration(),
-            "go.plugin-settings.get-view" => answer::settings_view(),
-            "go.plugin-settings.validate-configuration" => answer::settings_validation(),
-            "go.plugin-settings.plugin-settings-changed" => answer::outcome(Vec::new()),
-            other => answer::unknown_request(other),
+            Some(Request::GetConfiguration) => answer::settings_configuration(),
+            Some(Request::GetView) => answer::settings_view(),
+            Some(Request::ValidateConfiguration) => answer::settings_validation(),
+            Some(Request::PluginSettingsChanged) => answer::outcome(Vec::new()),
+            None => answer::unknown_request(request_name),
         }
     }
 
     fn stage_status(&self, body: &str) -> PluginResponse {
-        let status = match crate::protocol::parse_stage_status(body) {
+        let status = match protocol::parse_stage_status(body) {
             Ok(status) => status,
-            Err(e) => return answer::bad_body("stage-status", &e),
+            Err(e) => return answer::bad_body(&e),
         };
         let recorded = self.history.record(&StageRun::of(&status));
         let mut messages = Vec::new();
