@@ -139,7 +139,7 @@ fn transition_from(text: Option<&str>) -> Option<Transition> {
 fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
     let transition = transition_from(saved.transition.as_deref());
     let mut ev = Eval::new(&saved.notification, transition, None);
-    ev.send(saved.rule, saved.action, &saved.target, saved.text.clone());
+    ev.send_owned(saved.rule, saved.action, &saved.target, saved.text.clone());
     let delivery = ev.out.pop().unwrap_or_else(|| {
         Delivery::new(
             saved.target.clone(),
@@ -420,7 +420,7 @@ mod tests {
     fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
         let s = status("shop", 3, "deploy", 1, "Failed");
         let mut ev = Eval::new(&s, transition, None);
-        ev.send(rule, 1, target, format!("to {target}"));
+        ev.send_owned(rule, 1, target, format!("to {target}"));
         ev.out.pop().unwrap()
     }
 
