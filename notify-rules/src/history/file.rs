@@ -82,7 +82,7 @@ impl FileHistory {
 }
 
 impl HistoryStore for FileHistory {
-    fn record(&self, run: &StageRun) -> Recorded {
+    fn record(&self, run: &StageRun<'_>) -> Recorded {
         let mut inner = lock(&self.inner);
         let seen = inner.state.record(run);
         if seen == Seen::Repeat {

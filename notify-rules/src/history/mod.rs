@@ -46,41 +46,42 @@ use crate::rules::Transition;
 pub use file::FileHistory;
 pub use state::HistoryState;
 
-/// One notification, as history sees it.
+/// One notification, as history sees it. It borrows the names, so that
+/// recording a notification copies nothing it does not keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageRun {
+pub struct StageRun<'a> {
     /// The pipeline's name.
-    pub pipeline: String,
+    pub pipeline: &'a str,
     /// The pipeline run's counter.
     pub pipeline_counter: u64,
     /// The stage's name.
-    pub stage: String,
+    pub stage: &'a str,
     /// The stage run's counter.
     pub stage_counter: u64,
     /// The state the notification reports.
     pub state: StageState,
 }
 
-impl StageRun {
+impl<'a> StageRun<'a> {
     /// A run from its parts.
     pub fn new(
-        pipeline: &str,
+        pipeline: &'a str,
         pipeline_counter: u64,
-        stage: &str,
+        stage: &'a str,
         stage_counter: u64,
         state: StageState,
     ) -> Self {
         StageRun {
-            pipeline: pipeline.to_owned(),
+            pipeline,
             pipeline_counter,
-            stage: stage.to_owned(),
+            stage,
             stage_counter,
             state,
         }
     }
 
     /// The run a stage-status notification reports.
-    pub fn of(status: &StageStatus) -> Self {
+    pub fn of(status: &'a StageStatus) -> Self {
         let p = &status.pipeline;
         StageRun::new(
             &p.name,
@@ -124,7 +125,7 @@ impl From<Seen> for Recorded {
 /// once, exactly one of them gets [`Seen::New`].
 pub trait HistoryStore: Send + Sync {
     /// Records a notification and says what it is.
-    fn record(&self, run: &StageRun) -> Recorded;
+    fn record(&self, run: &StageRun<'_>) -> Recorded;
 }
 
 /// How much history is kept.
@@ -196,7 +197,7 @@ impl MemoryHistory {
 }
 
 impl HistoryStore for MemoryHistory {
-    fn record(&self, run: &StageRun) -> Recorded {
+    fn record(&self, run: &StageRun<'_>) -> Recorded {
         lock(&self.state).record(run).into()
     }
 }

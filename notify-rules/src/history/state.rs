@@ -1,6 +1,11 @@
 //! The history itself, with no locking and no storage.
+//!
+//! A stage is known by one shared string, `pipeline\0stage` in lower case (GoCD
+//! names cannot hold `\0`); the handled set and the run lists share it, so that
+//! recording a notification of a known stage allocates nothing.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,12 +13,14 @@ use super::{HistoryLimits, Seen, StageRun};
 use crate::model::StageState;
 use crate::rules::Transition;
 
-/// A stage's identity: pipeline and stage name, lower-cased.
-type StageKey = (String, String);
-
-/// A handled notification's identity: lower-cased names, counters, state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub(crate) struct HandledKey(String, u64, String, u64, String);
+/// A handled notification: its stage, counters and state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct HandledKey {
+    stage: Arc<str>,
+    pipeline_counter: u64,
+    stage_counter: u64,
+    state: StageState,
+}
 
 #[derive(Debug, Default, Clone)]
 struct StageRuns {
@@ -31,9 +38,11 @@ struct StageRuns {
 #[derive(Debug, Clone)]
 pub struct HistoryState {
     limits: HistoryLimits,
-    stages: HashMap<StageKey, StageRuns>,
+    stages: HashMap<Arc<str>, StageRuns>,
     handled: HashSet<HandledKey>,
     handled_order: VecDeque<HandledKey>,
+    /// Reused to build a stage's key for a look-up.
+    scratch: String,
 }
 
 impl Default for HistoryState {
@@ -44,17 +53,22 @@ impl Default for HistoryState {
 
 /// One line of a durable store's file. A journal is a sequence of `Record`s; a
 /// compacted snapshot is `Handled`, `Run` and `Trimmed` lines that rebuild the
-/// same state.
+/// same state. Names are kept as written in `Record`, lower-cased in the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Line {
     #[serde(rename = "rec")]
     Record(String, u64, String, u64, String),
     #[serde(rename = "h")]
-    Handled(HandledKey),
+    Handled(String, u64, String, u64, String),
     #[serde(rename = "run")]
     Run(String, String, u64, u64, bool),
     #[serde(rename = "trim")]
     Trimmed(String, String),
+}
+
+fn split_key(key: &str) -> (String, String) {
+    let (p, s) = key.split_once('\0').unwrap_or((key, ""));
+    (p.to_owned(), s.to_owned())
 }
 
 impl HistoryState {
@@ -69,22 +83,38 @@ impl HistoryState {
             stages: HashMap::new(),
             handled: HashSet::new(),
             handled_order: VecDeque::new(),
+            scratch: String::new(),
         }
     }
 
+    /// The shared key of a stage, made once per stage.
+    fn stage_key(&mut self, pipeline: &str, stage: &str) -> Arc<str> {
+        self.scratch.clear();
+        self.scratch
+            .extend(pipeline.chars().map(|c| c.to_ascii_lowercase()));
+        self.scratch.push('\0');
+        self.scratch
+            .extend(stage.chars().map(|c| c.to_ascii_lowercase()));
+        if let Some((key, _)) = self.stages.get_key_value(self.scratch.as_str()) {
+            return key.clone();
+        }
+        let key: Arc<str> = Arc::from(self.scratch.as_str());
+        self.stages.insert(key.clone(), StageRuns::default());
+        key
+    }
+
     /// Records a notification and says what it is.
-    pub fn record(&mut self, run: &StageRun) -> Seen {
-        let key = HandledKey(
-            run.pipeline.to_ascii_lowercase(),
-            run.pipeline_counter,
-            run.stage.to_ascii_lowercase(),
-            run.stage_counter,
-            run.state.as_str().to_owned(),
-        );
+    pub fn record(&mut self, run: &StageRun<'_>) -> Seen {
+        let stage = self.stage_key(run.pipeline, run.stage);
+        let key = HandledKey {
+            stage: stage.clone(),
+            pipeline_counter: run.pipeline_counter,
+            stage_counter: run.stage_counter,
+            state: run.state.clone(),
+        };
         if self.handled.contains(&key) {
             return Seen::Repeat;
         }
-        let stage_key = (key.0.clone(), key.2.clone());
         self.remember_handled(key);
         let passed = match run.state {
             StageState::Passed => true,
@@ -94,7 +124,10 @@ impl HistoryState {
             _ => return Seen::New(None),
         };
         let at = (run.pipeline_counter, run.stage_counter);
-        let stage = self.stages.entry(stage_key).or_default();
+        let limit = self.limits.runs_per_stage;
+        let Some(stage) = self.stages.get_mut(&stage) else {
+            return Seen::New(None);
+        };
         let idx = stage.runs.partition_point(|(k, _)| *k < at);
         if stage.trimmed && idx == 0 {
             // Older than every run kept: what came before it was forgotten, so
@@ -102,14 +135,7 @@ impl HistoryState {
             return Seen::New(None);
         }
         let previous = idx.checked_sub(1).map(|i| stage.runs[i].1);
-        match stage.runs.get_mut(idx) {
-            Some((k, p)) if *k == at => *p = passed,
-            _ => stage.runs.insert(idx, (at, passed)),
-        }
-        while stage.runs.len() > self.limits.runs_per_stage {
-            stage.runs.pop_front();
-            stage.trimmed = true;
-        }
+        insert_run(stage, at, passed, limit);
         Seen::New(match (passed, previous) {
             (false, None | Some(true)) => Some(Transition::Broken),
             (false, Some(false)) => Some(Transition::StillFailing),
@@ -131,8 +157,13 @@ impl HistoryState {
     /// The completed runs kept for a stage, oldest first, as
     /// `(pipeline counter, stage counter, passed)`.
     pub fn runs(&self, pipeline: &str, stage: &str) -> Vec<(u64, u64, bool)> {
+        let key = format!(
+            "{}\0{}",
+            pipeline.to_ascii_lowercase(),
+            stage.to_ascii_lowercase()
+        );
         self.stages
-            .get(&(pipeline.to_ascii_lowercase(), stage.to_ascii_lowercase()))
+            .get(key.as_str())
             .map(|s| s.runs.iter().map(|((pc, sc), p)| (*pc, *sc, *p)).collect())
             .unwrap_or_default()
     }
@@ -142,11 +173,11 @@ impl HistoryState {
         self.handled_order.len()
     }
 
-    pub(crate) fn record_line(run: &StageRun) -> Line {
+    pub(crate) fn record_line(run: &StageRun<'_>) -> Line {
         Line::Record(
-            run.pipeline.clone(),
+            run.pipeline.to_owned(),
             run.pipeline_counter,
-            run.stage.clone(),
+            run.stage.to_owned(),
             run.stage_counter,
             run.state.as_str().to_owned(),
         )
@@ -157,12 +188,21 @@ impl HistoryState {
         let mut lines: Vec<Line> = self
             .handled_order
             .iter()
-            .cloned()
-            .map(Line::Handled)
+            .map(|h| {
+                let (p, s) = split_key(&h.stage);
+                Line::Handled(
+                    p,
+                    h.pipeline_counter,
+                    s,
+                    h.stage_counter,
+                    h.state.as_str().to_owned(),
+                )
+            })
             .collect();
         let mut stages: Vec<_> = self.stages.iter().collect();
         stages.sort_by(|a, b| a.0.cmp(b.0));
-        for ((p, s), runs) in stages {
+        for (key, runs) in stages {
+            let (p, s) = split_key(key);
             if runs.trimmed {
                 lines.push(Line::Trimmed(p.clone(), s.clone()));
             }
@@ -194,32 +234,44 @@ impl HistoryState {
                     StageState::from_wire(&state),
                 ));
             }
-            Line::Handled(key) => {
+            Line::Handled(p, pc, s, sc, state) => {
+                let key = HandledKey {
+                    stage: self.stage_key(&p, &s),
+                    pipeline_counter: pc,
+                    stage_counter: sc,
+                    state: StageState::from_wire(&state),
+                };
                 if !self.handled.contains(&key) {
                     self.remember_handled(key);
                 }
             }
             Line::Run(p, s, pc, sc, passed) => {
-                let stage = self
-                    .stages
-                    .entry((p.to_ascii_lowercase(), s.to_ascii_lowercase()))
-                    .or_default();
-                let idx = stage.runs.partition_point(|(k, _)| *k < (pc, sc));
-                match stage.runs.get_mut(idx) {
-                    Some((k, v)) if *k == (pc, sc) => *v = passed,
-                    _ => stage.runs.insert(idx, ((pc, sc), passed)),
-                }
-                while stage.runs.len() > self.limits.runs_per_stage {
-                    stage.runs.pop_front();
-                    stage.trimmed = true;
+                let key = self.stage_key(&p, &s);
+                let limit = self.limits.runs_per_stage;
+                if let Some(stage) = self.stages.get_mut(&key) {
+                    insert_run(stage, (pc, sc), passed, limit);
                 }
             }
             Line::Trimmed(p, s) => {
-                self.stages
-                    .entry((p.to_ascii_lowercase(), s.to_ascii_lowercase()))
-                    .or_default()
-                    .trimmed = true;
+                let key = self.stage_key(&p, &s);
+                if let Some(stage) = self.stages.get_mut(&key) {
+                    stage.trimmed = true;
+                }
             }
         }
+    }
+}
+
+/// Puts a run in its place (replacing one with the same counters), then drops
+/// the oldest past the limit.
+fn insert_run(stage: &mut StageRuns, at: (u64, u64), passed: bool, limit: usize) {
+    let idx = stage.runs.partition_point(|(k, _)| *k < at);
+    match stage.runs.get_mut(idx) {
+        Some((k, p)) if *k == at => *p = passed,
+        _ => stage.runs.insert(idx, (at, passed)),
+    }
+    while stage.runs.len() > limit {
+        stage.runs.pop_front();
+        stage.trimmed = true;
     }
 }

@@ -2,7 +2,7 @@ use super::*;
 use crate::model::StageState::{self, *};
 use crate::rules::Transition::*;
 
-fn run(pc: u64, sc: u64, state: StageState) -> StageRun {
+fn run(pc: u64, sc: u64, state: StageState) -> StageRun<'static> {
     StageRun::new("api", pc, "test", sc, state)
 }
 

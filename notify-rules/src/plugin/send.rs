@@ -9,6 +9,7 @@
 //! thread: its deliveries move to a thread of their own, so that the backoff
 //! does not hold up the others.
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -103,8 +104,8 @@ impl Bound {
 }
 
 /// The deliveries for one target, made in order.
-struct Group {
-    target: String,
+struct Group<'p> {
+    target: Cow<'p, str>,
     bound: Option<Arc<Bound>>,
     fresh: Vec<Delivery>,
     /// The error of a try already made of the first fresh delivery.
@@ -145,7 +146,7 @@ enum On {
     Own,
 }
 
-impl Group {
+impl<'p> Group<'p> {
     /// Makes the group's deliveries; on a shared thread, returns what is left
     /// when a delivery needs retrying.
     fn run(
@@ -154,7 +155,7 @@ impl Group {
         policy: &RetryPolicy,
         start: Instant,
         on: On,
-    ) -> (Outcome, Option<Group>) {
+    ) -> (Outcome, Option<Group<'p>>) {
         let mut out = Outcome::default();
         let Some(bound) = self.bound.clone() else {
             let reason = format!("no notifier is bound to `{}`", self.target);
@@ -271,14 +272,18 @@ impl Plugin {
             .gave_up
             .extend(expired.iter().map(gave_up_message));
         total.messages.extend(io);
-        let mut groups: Vec<Group> = Vec::new();
+        let mut groups: Vec<Group<'_>> = Vec::new();
         let mut group_of = |target: &str| -> usize {
             if let Some(i) = groups.iter().position(|g| g.target == target) {
                 return i;
             }
+            let (target, bound) = match self.notifiers.get_key_value(target) {
+                Some((name, bound)) => (Cow::Borrowed(name.as_str()), Some(bound.clone())),
+                None => (Cow::Owned(target.to_owned()), None),
+            };
             groups.push(Group {
-                target: target.to_owned(),
-                bound: self.notifiers.get(target).cloned(),
+                target,
+                bound,
                 fresh: Vec::new(),
                 first_failed: None,
                 waiting: Vec::new(),
@@ -307,7 +312,7 @@ impl Plugin {
             }
             return total;
         }
-        let (shared, mut own): (Vec<Group>, Vec<Group>) = groups
+        let (shared, mut own): (Vec<Group<'_>>, Vec<Group<'_>>) = groups
             .into_iter()
             .partition(|g| g.bound.as_ref().map_or(true, |b| b.is_fast()));
         // With no fast target, the calling thread takes one slow one itself.
