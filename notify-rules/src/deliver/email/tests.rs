@@ -1,0 +1,97 @@
+use super::*;
+use crate::plugin::test_support::status;
+use std::sync::Arc;
+
+#[test]
+fn every_configuration_problem_is_named() {
+    let e = Email::builder(" ")
+        .to("not an address")
+        .subject(Subject::Template("{nope}".into()))
+        .build()
+        .unwrap_err();
+    let text = e.to_string();
+    for part in ["host is empty", "no sender", "`not an address`", "{nope}"] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    let e = Email::builder("h").from("a@b.c").build().unwrap_err();
+    assert!(e.to_string().contains("no recipient"), "{e}");
+}
+
+#[test]
+fn subjects_render() {
+    let d = Delivery::new(
+        "ops",
+        "Deploy failed\nmore",
+        Arc::new(status("shop", 3, "deploy", 2, "Failed")),
+    );
+    let email = |subject| {
+        Email::builder("localhost")
+            .security(Security::Plain)
+            .from("gocd@example.com")
+            .to("ops@example.com")
+            .subject(subject)
+            .build()
+            .unwrap()
+    };
+    assert_eq!(email(Subject::FirstLine).subject_for(&d), "Deploy failed");
+    assert_eq!(email(Subject::Fixed("GoCD".into())).subject_for(&d), "GoCD");
+    let t = email(Subject::Template("{{{target}}} {pipeline.name}#{pipeline.counter} {stage.name}/{stage.counter} {stage.state}{transition}".into()));
+    assert_eq!(t.subject_for(&d), "{ops} shop#3 deploy/2 Failed");
+}
+
+#[test]
+fn subject_templates_are_checked() {
+    assert!(check_subject_template("{pipeline.name} {{x}}").is_ok());
+    assert!(check_subject_template("{pipeline.name")
+        .unwrap_err()
+        .contains("never closed"));
+    assert!(check_subject_template("a } b")
+        .unwrap_err()
+        .contains("closes nothing"));
+}
+
+#[test]
+fn message_ids_are_always_valid() {
+    assert_eq!(
+        message_id("shop/3/deploy/1/Failed/r0a0/ops"),
+        "<shop/3/deploy/1/Failed/r0a0/ops@notify-rules>"
+    );
+    assert_eq!(message_id("a b<c>@é"), "<a_b_c___@notify-rules>");
+}
+
+#[test]
+fn debug_hides_the_password() {
+    let b = Email::builder("smtp.example.com")
+        .credentials("gocd", "hunter22")
+        .from("a@b.c")
+        .to("d@e.f");
+    assert!(!format!("{b:?}").contains("hunter22"));
+    let e = b.build().unwrap();
+    let shown = format!("{e:?}");
+    assert!(
+        !shown.contains("hunter22") && shown.contains("gocd"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_retryable() {
+    let e = Email::builder("127.0.0.1")
+        .port(9)
+        .security(Security::Plain)
+        .credentials("u", "hunter22")
+        .timeout(Duration::from_millis(500))
+        .from("a@b.c")
+        .to("d@e.f")
+        .build()
+        .unwrap();
+    let d = Delivery::new(
+        "ops",
+        "x",
+        Arc::new(status("shop", 3, "deploy", 2, "Failed")),
+    );
+    let err = e.send(&d).unwrap_err();
+    assert!(!err.is_permanent(), "{err:?}");
+    assert!(err.to_string().contains("127.0.0.1:9"), "{err}");
+    assert!(!err.to_string().contains("hunter22"));
+}
