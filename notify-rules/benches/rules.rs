@@ -55,7 +55,7 @@ fn by_hand(s: &StageStatus) -> Vec<Delivery> {
     let name = p.name.as_str();
     let mut out = Vec::new();
     let mut shared: Option<Arc<StageStatus>> = None;
-    let mut send = |target: &str, text: String| {
+    let mut send = |target: &'static str, text: String| {
         let status = shared.get_or_insert_with(|| Arc::new(s.clone())).clone();
         out.push(Delivery::new(target, text, status));
     };
