@@ -76,3 +76,5 @@ pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Trans
 
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "server")]
+pub mod server;
