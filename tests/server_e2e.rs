@@ -282,7 +282,9 @@ fn unsigned_and_wrongly_signed_requests_get_401_and_deliver_nothing() {
     let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
     let other = secret.sign(b"another body");
     let wrong_key = Secret::new("not-the-secret").sign(body.as_bytes());
-    let cases: [(&str, Vec<(&str, String)>, &str); 6] = [
+    // (case, headers, the start of the message)
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: [Case; 6] = [
         ("unsigned", vec![], "missing signature"),
         (
             "gocd, other body",

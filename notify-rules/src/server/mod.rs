@@ -48,6 +48,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::Notify;
 
@@ -192,7 +193,14 @@ impl Server {
     ) -> io::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
-        axum::serve(self.listener, self.router)
+        // Answers are small and each one ends a request: sending them at once
+        // beats waiting for Nagle's algorithm to fill a segment.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
         let waiting = self.in_flight.count();
@@ -279,6 +287,26 @@ impl Drop for Running {
             tracing::error!(error = %e, "the server ended with an error");
         }
     }
+}
+
+/// Serves on a new tokio runtime until SIGINT (Ctrl-C) or SIGTERM, blocking
+/// the calling thread, then finishes the requests and deliveries in flight:
+/// everything a `main` that is not async needs.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use notify_rules::server::{self, ServerOptions};
+/// use notify_rules::{deliver::Console, Plugin, RuleSet};
+///
+/// let rules = RuleSet::parse("target ops; on state Failed => send(ops);").unwrap();
+/// let plugin = Plugin::builder(rules).notifier("ops", Console::stdout()).build().unwrap();
+/// server::run_blocking(Arc::new(plugin), ServerOptions::default()).unwrap();
+/// ```
+pub fn run_blocking(plugin: Arc<Plugin>, options: ServerOptions) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move { Server::bind(plugin, options).await?.run().await })
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -171,7 +171,7 @@ async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
         Path::InterestedIn => (protocol::NOTIFICATIONS_INTERESTED_IN, String::new()),
         Path::Any | Path::Stage | Path::Agent => match read(path, text) {
             Ok(request) => request,
-            Err(response) => return response,
+            Err(refused) => return from_plugin(refused),
         },
     };
     let plugin = shared.plugin.clone();
@@ -197,9 +197,10 @@ async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
 
 /// Reads a notification body, raw or wrapped, into the request name and the
 /// body the plugin takes (a wrapped one's `data`, written back in GoCD's form).
-fn read(path: Path, text: &str) -> Result<(&'static str, String), Response> {
-    let received = protocol::parse_notification(text)
-        .map_err(|e| from_plugin(PluginResponse::bad_request(&e)))?;
+/// A refusal is the plugin-style answer, made into a response by the caller.
+fn read(path: Path, text: &str) -> Result<(&'static str, String), PluginResponse> {
+    let received =
+        protocol::parse_notification(text).map_err(|e| PluginResponse::bad_request(&e))?;
     let name = received.notification.request_name();
     let wanted = match path {
         Path::Stage => Some(protocol::STAGE_STATUS),
@@ -207,13 +208,13 @@ fn read(path: Path, text: &str) -> Result<(&'static str, String), Response> {
         Path::Any | Path::InterestedIn => None,
     };
     if let Some(wanted) = wanted.filter(|w| *w != name) {
-        return Err(failure(
-            StatusCode::BAD_REQUEST,
-            format!(
+        return Err(PluginResponse::failure(
+            400,
+            [format!(
                 "{} takes {wanted} bodies, and this body is {name}; post it to {} or /",
                 path.as_str(),
                 other_path(name)
-            ),
+            )],
         ));
     }
     if !received.wrapped {
@@ -225,9 +226,9 @@ fn read(path: Path, text: &str) -> Result<(&'static str, String), Response> {
     };
     match written {
         Ok(body) => Ok((name, body)),
-        Err(e) => Err(failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("could not unwrap the notification: {e}"),
+        Err(e) => Err(PluginResponse::failure(
+            500,
+            [format!("could not unwrap the notification: {e}")],
         )),
     }
 }

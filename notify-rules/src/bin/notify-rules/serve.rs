@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use notify_rules::server::config::Config;
-use notify_rules::server::Server;
 use tracing_subscriber::EnvFilter;
 
 use crate::commands::load_rules;
@@ -51,21 +50,7 @@ pub(crate) fn serve(rules_path: &Path, config_path: &Path, listen: Option<Socket
     if let Some(listen) = listen {
         options.listen = listen;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("notify-rules: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let plugin = Arc::new(setup.plugin);
-    let served = runtime.block_on(async move {
-        let server = Server::bind(plugin, options).await?;
-        server.run().await
-    });
+    let served = notify_rules::server::run_blocking(Arc::new(setup.plugin), options);
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -13,15 +13,22 @@ pub(super) enum Configured {
     Webhook(crate::deliver::Webhook),
     #[cfg(feature = "slack")]
     Slack(crate::deliver::Slack),
+    // Boxed: an SMTP transport is far larger than the other notifiers.
     #[cfg(feature = "email")]
-    Email(crate::deliver::Email),
+    Email(Box<crate::deliver::Email>),
 }
 
 impl Notifier for Configured {
     fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
         // With every notifier feature off there is no variant, and no value of
         // this type can exist.
-        #[allow(unreachable_code)]
+        #[cfg(not(any(
+            feature = "console",
+            feature = "webhook",
+            feature = "slack",
+            feature = "email"
+        )))]
+        let _ = delivery;
         match *self {
             #[cfg(feature = "console")]
             Configured::Console(ref n) => n.send(delivery),
@@ -169,7 +176,7 @@ fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Strin
         b = b.timeout(t.0);
     }
     b.build()
-        .map(|e| Some(Configured::Email(e)))
+        .map(|e| Some(Configured::Email(Box::new(e))))
         .map_err(|e| e.to_string())
 }
 
