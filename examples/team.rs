@@ -1,5 +1,6 @@
 //! Evaluates the team's rule file (compiled in with `rules_file!`) on one GoCD
-//! stage-status body and prints the deliveries it would make.
+//! stage-status body, raw or wrapped by a webhook forwarder, and prints the
+//! deliveries it would make.
 //!
 //! ```text
 //! cargo run --example team -- tests/payloads/v4-deploy-failed.json
@@ -21,8 +22,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let status = match protocol::parse_stage_status(&body) {
-        Ok(status) => status,
+    // Raw GoCD bodies and the webhook forwarders' `{"type","data"}` wrapper alike.
+    let status = match protocol::parse_notification(&body) {
+        Ok(received) => match received.notification {
+            protocol::Notification::Stage(status) => status,
+            protocol::Notification::Agent(agent) => {
+                println!(
+                    "agent-status for {}: the rules are about stages, nothing to deliver",
+                    agent.uuid
+                );
+                return ExitCode::SUCCESS;
+            }
+        },
         Err(e) => {
             eprintln!("{}: {e}", path.to_string_lossy());
             return ExitCode::FAILURE;

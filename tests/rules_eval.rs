@@ -10,10 +10,13 @@ use notify_rules::{protocol, rules, RuleSet};
 fn payload(name: &str) -> StageStatus {
     let path = format!("{}/tests/payloads/{name}", env!("CARGO_MANIFEST_DIR"));
     let body = std::fs::read_to_string(&path).unwrap();
-    protocol::parse_notification(&body)
+    match protocol::parse_notification(&body)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .into_stage()
-        .unwrap_or_else(|| panic!("{name} is not a stage-status body"))
+        .notification
+    {
+        protocol::Notification::Stage(s) => s,
+        other => panic!("{name} is not a stage-status body: {other:?}"),
+    }
 }
 
 const PAYLOADS: [&str; 6] = [
@@ -44,16 +47,33 @@ macro_rules! both {
 fn run(sets: &(RuleSet, RuleSet), statuses: &[StageStatus]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in statuses {
-        let a: Vec<_> = sets.0.evaluate(s).iter().map(|d| (d.target().to_owned(), d.text().to_owned())).collect();
-        let b: Vec<_> = sets.1.evaluate(s).iter().map(|d| (d.target().to_owned(), d.text().to_owned())).collect();
-        assert_eq!(a, b, "compiled and loaded rules disagree on {}", s.pipeline.name);
+        let a: Vec<_> = sets
+            .0
+            .evaluate(s)
+            .iter()
+            .map(|d| (d.target().to_owned(), d.text().to_owned()))
+            .collect();
+        let b: Vec<_> = sets
+            .1
+            .evaluate(s)
+            .iter()
+            .map(|d| (d.target().to_owned(), d.text().to_owned()))
+            .collect();
+        assert_eq!(
+            a, b,
+            "compiled and loaded rules disagree on {}",
+            s.pipeline.name
+        );
         out.extend(a);
     }
     out
 }
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -87,7 +107,10 @@ fn group_matches_and_a_null_group_matches_nothing() {
         on group "*" => send(t, "any group: {pipeline.name}");
         on not group "*" => send(t, "no group: {pipeline.name} [{pipeline.group}]");
     };
-    let mut statuses = vec![payload("v4-deploy-failed.json"), payload("v3-forwarded-cancelled.json")];
+    let mut statuses = vec![
+        payload("v4-deploy-failed.json"),
+        payload("v3-forwarded-cancelled.json"),
+    ];
     let mut orphan = payload("stage-passed-docs.json");
     orphan.pipeline.group = None;
     statuses.push(orphan);
@@ -193,7 +216,10 @@ fn jobs_by_name_and_result() {
     assert_eq!(
         run(&sets, &all()),
         pairs(&[
-            ("t", "failed: deploy-worker; passed: deploy-web; all: deploy-web, deploy-worker"),
+            (
+                "t",
+                "failed: deploy-worker; passed: deploy-web; all: deploy-web, deploy-worker"
+            ),
             ("t", "has unit: unit, integration"),
             ("t", "planned plan-and-apply"),
         ])
@@ -220,7 +246,11 @@ fn not_negates_one_clause() {
     };
     assert_eq!(
         run(&sets, &all()),
-        pairs(&[("t", "deploy-app/deploy"), ("t", "pipeline-name/stageOne"), ("t", "docs-site/publish")])
+        pairs(&[
+            ("t", "deploy-app/deploy"),
+            ("t", "pipeline-name/stageOne"),
+            ("t", "docs-site/publish")
+        ])
     );
 }
 
@@ -234,7 +264,11 @@ fn rules_fire_in_order_and_stop_ends_evaluation() {
         on state Failed => send(a, "fourth"), stop;
         on any => send(a, "after stop");
     };
-    let statuses = [payload("v4-deploy-failed.json"), payload("v3-forwarded-cancelled.json"), payload("wrapped-stage-passed.json")];
+    let statuses = [
+        payload("v4-deploy-failed.json"),
+        payload("v3-forwarded-cancelled.json"),
+        payload("wrapped-stage-passed.json"),
+    ];
     assert_eq!(
         run(&sets, &statuses),
         pairs(&[
@@ -258,7 +292,10 @@ fn stop_alone_silences() {
         on pipeline regex("sandbox-.*") | "deploy-app" => stop;
         on any => send(t, "{pipeline.name}");
     };
-    let statuses = [payload("v4-deploy-failed.json"), payload("v4-test-scheduled.json")];
+    let statuses = [
+        payload("v4-deploy-failed.json"),
+        payload("v4-test-scheduled.json"),
+    ];
     assert_eq!(run(&sets, &statuses), pairs(&[("t", "api-server")]));
 }
 
@@ -270,25 +307,94 @@ fn every_placeholder_renders() {
     };
     let expected = [
         [
-            "deploy-app", "42", "42", "production", "deploy", "1", "Failed", "Failed", "changes", "success",
-            "2024-05-14T09:22:10.118Z", "2024-05-14T09:25:47.930Z", "3m 37s", "deploy-worker", "deploy-web",
-            "deploy-web, deploy-worker", "pipeline", "", "", "build-app/117/package/1", "", "", "{braces}",
-        ],
-        [
-            "api-server", "318", "1.4.318", "services", "test", "2", "Building", "Unknown", "maria", "manual",
-            "2024-06-02T22:05:00.004Z", "", "", "", "", "unit, integration", "git",
-            "https://git.example.org/api/server.git", "release-1.4", "3b1f0c9e2d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c", "", "",
+            "deploy-app",
+            "42",
+            "42",
+            "production",
+            "deploy",
+            "1",
+            "Failed",
+            "Failed",
+            "changes",
+            "success",
+            "2024-05-14T09:22:10.118Z",
+            "2024-05-14T09:25:47.930Z",
+            "3m 37s",
+            "deploy-worker",
+            "deploy-web",
+            "deploy-web, deploy-worker",
+            "pipeline",
+            "",
+            "",
+            "build-app/117/package/1",
+            "",
+            "",
             "{braces}",
         ],
         [
-            "infra-terraform", "55", "", "platform", "apply", "1", "Passed", "Passed", "ops-bot", "manual",
-            "2024-07-19T12:30:00.000Z", "2024-07-19T12:41:13.250Z", "11m 13s", "", "plan-and-apply",
-            "plan-and-apply", "perforce", "perforce.example.org:1666", "", "90211", "", "", "{braces}",
+            "api-server",
+            "318",
+            "1.4.318",
+            "services",
+            "test",
+            "2",
+            "Building",
+            "Unknown",
+            "maria",
+            "manual",
+            "2024-06-02T22:05:00.004Z",
+            "",
+            "",
+            "",
+            "",
+            "unit, integration",
+            "git",
+            "https://git.example.org/api/server.git",
+            "release-1.4",
+            "3b1f0c9e2d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c",
+            "",
+            "",
+            "{braces}",
+        ],
+        [
+            "infra-terraform",
+            "55",
+            "",
+            "platform",
+            "apply",
+            "1",
+            "Passed",
+            "Passed",
+            "ops-bot",
+            "manual",
+            "2024-07-19T12:30:00.000Z",
+            "2024-07-19T12:41:13.250Z",
+            "11m 13s",
+            "",
+            "plan-and-apply",
+            "plan-and-apply",
+            "perforce",
+            "perforce.example.org:1666",
+            "",
+            "90211",
+            "",
+            "",
+            "{braces}",
         ],
     ];
-    let expected: Vec<(String, String)> = expected.iter().map(|f| ("t".to_owned(), f.join("|"))).collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|f| ("t".to_owned(), f.join("|")))
+        .collect();
     assert_eq!(
-        run(&sets, &[payload("v4-deploy-failed.json"), payload("v4-test-scheduled.json"), payload("wrapped-stage-passed.json")]),
+        run(
+            &sets,
+            &[
+                payload("v4-deploy-failed.json"),
+                payload("v4-test-scheduled.json"),
+                payload("wrapped-stage-passed.json")
+            ]
+        ),
         expected
     );
 }
@@ -304,8 +410,16 @@ fn material_urls_never_show_credentials() {
         g.url = Some("https://deploy:s3cr3t-t0ken@git.example.org/app.git".into());
     }
     let out = run(&sets, &[s, payload("stage-passed-docs.json")]);
-    assert_eq!(out, pairs(&[("t", "https://git.example.org/app.git"), ("t", "http://gitrepo.com")]));
-    assert!(out.iter().all(|(_, text)| !text.contains("s3cr3t") && !text.contains("******")));
+    assert_eq!(
+        out,
+        pairs(&[
+            ("t", "https://git.example.org/app.git"),
+            ("t", "http://gitrepo.com")
+        ])
+    );
+    assert!(out
+        .iter()
+        .all(|(_, text)| !text.contains("s3cr3t") && !text.contains("******")));
 }
 
 #[test]
@@ -330,7 +444,10 @@ fn links_need_the_server_address() {
     for rules in [&compiled, &loaded] {
         assert_eq!(rules.evaluate(&s)[0].text(), "");
         let d = rules.evaluate_with(&s, None, Some("https://ci.example.org/"));
-        assert_eq!(d[0].text(), "https://ci.example.org/go/pipelines/deploy-app/42/deploy/1");
+        assert_eq!(
+            d[0].text(),
+            "https://ci.example.org/go/pipelines/deploy-app/42/deploy/1"
+        );
     }
 }
 
@@ -345,7 +462,11 @@ fn transitions_match_when_history_supplies_them() {
     };
     let s = payload("v4-deploy-failed.json");
     for rules in [&compiled, &loaded] {
-        for (t, text) in [(Transition::Broken, "broken"), (Transition::Fixed, "fixed"), (Transition::StillFailing, "still failing")] {
+        for (t, text) in [
+            (Transition::Broken, "broken"),
+            (Transition::Fixed, "fixed"),
+            (Transition::StillFailing, "still failing"),
+        ] {
             let d = rules.evaluate_with(&s, Some(t), None);
             assert_eq!(d.len(), 1);
             assert_eq!(d[0].text(), text);

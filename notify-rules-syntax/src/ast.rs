@@ -19,12 +19,20 @@ pub struct Loc {
 impl Loc {
     /// A place in text input.
     pub fn text(start: usize, end: usize) -> Self {
-        Loc { start, end, span: None }
+        Loc {
+            start,
+            end,
+            span: None,
+        }
     }
 
     /// A place in token input.
     pub fn span(span: Span) -> Self {
-        Loc { start: 0, end: 0, span: Some(span) }
+        Loc {
+            start: 0,
+            end: 0,
+            span: Some(span),
+        }
     }
 
     /// The span to report an error at (`Span::call_site()` for text input).
@@ -260,7 +268,11 @@ impl StateName {
 
     /// The name as written.
     pub fn as_str(self) -> &'static str {
-        Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("Unknown")
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("Unknown")
     }
 }
 
@@ -288,7 +300,11 @@ impl ResultName {
 
     /// The name as written.
     pub fn as_str(self) -> &'static str {
-        Self::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("Unknown")
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("Unknown")
     }
 }
 
@@ -400,7 +416,11 @@ impl Field {
 
     /// The placeholder's name, without braces.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("")
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("")
     }
 
     /// Looks a placeholder up by name.

@@ -17,7 +17,11 @@ pub fn rules(input: TokenStream) -> TokenStream {
     let (pv, input) = split_crate_path(input);
     match crate::parse_tokens(input) {
         Ok(rules) => gen::rule_set(&pv, &rules, TokenStream::new()),
-        Err(errors) => with_placeholder(&pv, errors.to_syn_error().to_compile_error(), TokenStream::new()),
+        Err(errors) => with_placeholder(
+            &pv,
+            errors.to_syn_error().to_compile_error(),
+            TokenStream::new(),
+        ),
     }
 }
 

@@ -27,21 +27,20 @@ mod template;
 #[cfg(feature = "codegen")]
 mod tokens;
 
+pub use ast::Loc;
 pub use error::{line_col, Error, Errors};
-pub use template::parse_template;
+pub use template::{parse_template, TemplateError};
 
 /// Parses and checks a rule text (a rule file, or text loaded at run time).
 ///
 /// Every error is collected; `if` guards are an error here, since Rust
 /// expressions exist only inside `rules!`.
 pub fn parse_str(src: &str) -> Result<ast::Rules, Errors> {
-    let tokens = lexer::lex(src);
-    parser::parse(tokens, parser::Input::Text)
+    parser::parse(lexer::lex(src), parser::Input::Text, Some(src)).map_err(|e| e.with_source(src))
 }
 
 /// Parses and checks the tokens of a `rules! { ... }` invocation.
 #[cfg(feature = "codegen")]
 pub fn parse_tokens(input: proc_macro2::TokenStream) -> Result<ast::Rules, Errors> {
-    let tokens = tokens::convert(input);
-    parser::parse(tokens, parser::Input::Tokens)
+    parser::parse(tokens::convert(input), parser::Input::Tokens, None)
 }

@@ -59,7 +59,12 @@ fn by_hand(s: &StageStatus) -> Vec<Delivery> {
         let status = shared.get_or_insert_with(|| Arc::new(s.clone())).clone();
         out.push(Delivery::new(target, text, status));
     };
-    let failed_jobs = || st.failed_jobs().map(|j| j.name.as_str()).collect::<Vec<_>>().join(", ");
+    let failed_jobs = || {
+        st.failed_jobs()
+            .map(|j| j.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let group = p.group.as_deref();
     let lower = name.to_ascii_lowercase();
     let stage = st.name.to_ascii_lowercase();
@@ -87,19 +92,33 @@ fn by_hand(s: &StageStatus) -> Vec<Delivery> {
         send("ops", format!("staging {name} failed"));
     }
     if group.is_some_and(|g| g.eq_ignore_ascii_case("release")) && st.state == StageState::Passed {
-        send("releases", format!("{name} {} released", p.label.as_deref().unwrap_or("")));
+        send(
+            "releases",
+            format!("{name} {} released", p.label.as_deref().unwrap_or("")),
+        );
     }
     if lower == "docs" {
         send("audit", format!("docs {}", st.state));
     }
-    if stage == "package" && st.jobs.iter().any(|j| j.name.eq_ignore_ascii_case("sign") && j.result == JobResult::Failed) {
+    if stage == "package"
+        && st
+            .jobs
+            .iter()
+            .any(|j| j.name.eq_ignore_ascii_case("sign") && j.result == JobResult::Failed)
+    {
         send("releases", format!("signing failed in {name}"));
     }
     if stage == "deploy" && failed {
         let secs = st.duration().map(|d| d.num_seconds()).unwrap_or(0);
         send(
             "ops",
-            format!("Deploy of {name} #{} failed after {}m {}s: {}", p.counter, secs / 60, secs % 60, failed_jobs()),
+            format!(
+                "Deploy of {name} #{} failed after {}m {}s: {}",
+                p.counter,
+                secs / 60,
+                secs % 60,
+                failed_jobs()
+            ),
         );
     }
     if stage == "deploy" && st.state == StageState::Passed {
@@ -113,18 +132,30 @@ fn by_hand(s: &StageStatus) -> Vec<Delivery> {
         send("audit", "timer run".to_owned());
     }
     if p.label.as_deref().is_some_and(|l| l.starts_with("hotfix-")) {
-        send("releases", format!("hotfix {}", p.label.as_deref().unwrap_or("")));
+        send(
+            "releases",
+            format!("hotfix {}", p.label.as_deref().unwrap_or("")),
+        );
     }
-    if failed && p.build_cause.iter().any(|c| c.material.branch() == Some("main")) {
+    if failed
+        && p.build_cause
+            .iter()
+            .any(|c| c.material.branch() == Some("main"))
+    {
         send("ops", format!("main is red: {name}"));
     }
-    if st.jobs.iter().any(|j| j.name.eq_ignore_ascii_case("deploy-db") && j.result == JobResult::Failed) {
+    if st
+        .jobs
+        .iter()
+        .any(|j| j.name.eq_ignore_ascii_case("deploy-db") && j.result == JobResult::Failed)
+    {
         send("ops", "database deploy failed".to_owned());
     }
     if st.state == StageState::Cancelled {
         send("audit", format!("{name} cancelled"));
     }
-    if st.result == StageResult::Failed && !group.is_some_and(|g| g.eq_ignore_ascii_case("sandbox")) {
+    if st.result == StageResult::Failed && !group.is_some_and(|g| g.eq_ignore_ascii_case("sandbox"))
+    {
         send("audit", format!("{name}/{} failed", st.name));
     }
     out
@@ -145,12 +176,16 @@ fn twenty(c: &mut Criterion) {
     assert_eq!(texts(&loaded.evaluate(&status)), texts(&expected));
 
     let mut g = c.benchmark_group("twenty");
-    g.bench_function("rules!", |b| b.iter(|| compiled.evaluate(black_box(&status))));
+    g.bench_function("rules!", |b| {
+        b.iter(|| compiled.evaluate(black_box(&status)))
+    });
     g.bench_function("by hand", |b| b.iter(|| by_hand(black_box(&status))));
     g.finish();
 
     let mut g = c.benchmark_group("engines");
-    g.bench_function("compiled", |b| b.iter(|| compiled.evaluate(black_box(&status))));
+    g.bench_function("compiled", |b| {
+        b.iter(|| compiled.evaluate(black_box(&status)))
+    });
     g.bench_function("loaded", |b| b.iter(|| loaded.evaluate(black_box(&status))));
     g.finish();
 }
@@ -168,7 +203,9 @@ fn scale(c: &mut Criterion) {
     for (n, rules) in &sets {
         assert_eq!(rules.len(), n + 1);
         assert_eq!(rules.evaluate(&status).len(), 1);
-        g.bench_function(format!("{n} rules"), |b| b.iter(|| rules.evaluate(black_box(&status))));
+        g.bench_function(format!("{n} rules"), |b| {
+            b.iter(|| rules.evaluate(black_box(&status)))
+        });
     }
     g.finish();
 }

@@ -10,7 +10,9 @@ pub use notify_rules_syntax::ast::Field;
 pub use regex::Regex;
 
 pub use crate::model::{Job, JobResult, StageResult, StageState, StageStatus};
-pub use crate::rules::matching::{any_branch, any_job, contains, ends_with, eq_ci, glob, lookup_ci, merge_ids, starts_with};
+pub use crate::rules::matching::{
+    any_branch, any_job, contains, ends_with, eq_ci, glob, lookup_ci, merge_ids, starts_with,
+};
 pub use crate::rules::{Eval, Meta};
 pub use crate::{RuleSet, Transition};
 

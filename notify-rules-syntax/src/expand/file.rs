@@ -22,7 +22,13 @@ pub(super) fn expand(pv: &TokenStream, input: TokenStream) -> TokenStream {
     };
     let rel = lit.value();
     let span = lit.span();
-    let fail = |msg: String| with_placeholder(pv, syn::Error::new(span, msg).to_compile_error(), TokenStream::new());
+    let fail = |msg: String| {
+        with_placeholder(
+            pv,
+            syn::Error::new(span, msg).to_compile_error(),
+            TokenStream::new(),
+        )
+    };
 
     if Path::new(&rel).is_absolute() || rel.starts_with('/') || rel.starts_with('\\') {
         return fail(format!(
@@ -31,13 +37,18 @@ pub(super) fn expand(pv: &TokenStream, input: TokenStream) -> TokenStream {
         ));
     }
     let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        return fail("rules_file! needs CARGO_MANIFEST_DIR, which cargo sets when it builds a crate".into());
+        return fail(
+            "rules_file! needs CARGO_MANIFEST_DIR, which cargo sets when it builds a crate".into(),
+        );
     };
     let full = PathBuf::from(dir).join(&rel);
     let src = match std::fs::read_to_string(&full) {
         Ok(src) => src,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut msg = format!("rule file `{rel}` does not exist (looked for {})", full.display());
+            let mut msg = format!(
+                "rule file `{rel}` does not exist (looked for {})",
+                full.display()
+            );
             if let Some(near) = nearby_file(&full) {
                 msg.push_str(&format!("\n  = help: did you mean `{near}`?"));
             }

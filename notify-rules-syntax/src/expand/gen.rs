@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use crate::ast::{Action, Condition, Field, Pattern, PatternKind, Piece, ResultName, Rule, Rules, StateName};
+use crate::ast::{
+    Action, Condition, Field, Pattern, PatternKind, Piece, ResultName, Rule, Rules, StateName,
+};
 
 /// From this many rules on, rules keyed by an exact pipeline name are indexed.
 const INDEX_FROM: usize = 32;
@@ -25,20 +27,34 @@ struct Gen {
 }
 
 pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> TokenStream {
-    let mut g = Gen { pv: pv.clone(), regexes: Vec::new(), guards: Vec::new() };
-    let bodies: Vec<(TokenStream, TokenStream)> =
-        rules.rules.iter().enumerate().map(|(i, r)| (g.condition(r), g.actions(r, i))).collect();
+    let mut g = Gen {
+        pv: pv.clone(),
+        regexes: Vec::new(),
+        guards: Vec::new(),
+    };
+    let bodies: Vec<(TokenStream, TokenStream)> = rules
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (g.condition(r), g.actions(r, i)))
+        .collect();
 
     let targets = rules.targets.iter().map(|t| t.name.as_str());
     let uses_link = rules.rules.iter().any(|r| {
         r.actions.iter().any(|a| match a {
-            Action::Send { template: Some(t), .. } => t.pieces.contains(&Piece::Field(Field::Link)),
+            Action::Send {
+                template: Some(t), ..
+            } => t.pieces.contains(&Piece::Field(Field::Link)),
             _ => false,
         })
     });
     let rule_count = rules.rules.len();
 
-    let body = if rule_count >= INDEX_FROM { indexed(pv, rules, &bodies) } else { sequential(rules, &bodies) };
+    let body = if rule_count >= INDEX_FROM {
+        indexed(pv, rules, &bodies)
+    } else {
+        sequential(rules, &bodies)
+    };
 
     let regexes = &g.regexes;
     let guard_count = g.guards.len();
@@ -77,7 +93,11 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
 /// One `if` per rule, top to bottom; a rule that stops returns.
 fn sequential(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
     let arms = rules.rules.iter().zip(bodies).map(|(rule, (cond, acts))| {
-        let ret = if rule.stops() { quote!(return;) } else { TokenStream::new() };
+        let ret = if rule.stops() {
+            quote!(return;)
+        } else {
+            TokenStream::new()
+        };
         quote! {
             if #cond {
                 #acts
@@ -91,7 +111,9 @@ fn sequential(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStre
 /// The key of a rule that can only match one of a few exact pipeline names.
 fn index_keys(rule: &Rule) -> Option<Vec<String>> {
     rule.clauses.iter().find_map(|c| match &c.condition {
-        Condition::Pipeline(pats) if !c.negated && pats.iter().all(|p| p.kind == PatternKind::Exact) => {
+        Condition::Pipeline(pats)
+            if !c.negated && pats.iter().all(|p| p.kind == PatternKind::Exact) =>
+        {
             Some(pats.iter().map(|p| p.text.to_ascii_lowercase()).collect())
         }
         _ => None,
@@ -115,19 +137,24 @@ fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)
         }
     }
     let entries = index.iter().map(|(k, ids)| quote!((#k, &[#(#ids),*])));
-    let arms = rules.rules.iter().zip(bodies).enumerate().map(|(i, (rule, (cond, acts)))| {
-        let id = i as u32;
-        let stop = rule.stops();
-        quote! {
-            #id => {
-                if #cond {
-                    #acts
-                    return #stop;
+    let arms = rules
+        .rules
+        .iter()
+        .zip(bodies)
+        .enumerate()
+        .map(|(i, (rule, (cond, acts)))| {
+            let id = i as u32;
+            let stop = rule.stops();
+            quote! {
+                #id => {
+                    if #cond {
+                        #acts
+                        return #stop;
+                    }
+                    false
                 }
-                false
             }
-        }
-    });
+        });
     quote! {
         static __INDEX: &[(&str, &[u32])] = &[#(#entries),*];
         static __UNKEYED: &[u32] = &[#(#unkeyed),*];
@@ -167,7 +194,9 @@ impl Gen {
             Condition::Stage(p) => self.patterns(p, quote!(__st.name.as_str()), true),
             Condition::Group(p) => self.optional(p, quote!(__p.group.as_deref()), true),
             Condition::Label(p) => self.optional(p, quote!(__p.label.as_deref()), false),
-            Condition::ApprovedBy(p) => self.optional(p, quote!(__st.approved_by.as_deref()), false),
+            Condition::ApprovedBy(p) => {
+                self.optional(p, quote!(__st.approved_by.as_deref()), false)
+            }
             Condition::Branch(p) => {
                 let test = self.patterns(p, v.clone(), false);
                 quote!(#pv::any_branch(__s, |#v: &str| #test))
@@ -196,7 +225,12 @@ impl Gen {
             Condition::Any => quote!(true),
             Condition::Guard(expr) => {
                 let i = self.guards.len();
-                let span = expr.clone().into_iter().next().map(|t| t.span()).unwrap_or_else(Span::call_site);
+                let span = expr
+                    .clone()
+                    .into_iter()
+                    .next()
+                    .map(|t| t.span())
+                    .unwrap_or_else(Span::call_site);
                 self.guards.push(quote_spanned!(span=> #expr));
                 quote!((__guards[#i])(__s))
             }
@@ -243,26 +277,30 @@ impl Gen {
     fn actions(&self, rule: &Rule, index: usize) -> TokenStream {
         let pv = &self.pv;
         let rule_id = index as u32;
-        let sends = rule.actions.iter().enumerate().filter_map(|(a, action)| match action {
-            Action::Send { target, template } => {
-                let pieces = match template {
-                    Some(t) => t.pieces.clone(),
-                    None => crate::parse_template(crate::ast::DEFAULT_TEMPLATE)
-                        .map(|t| t.pieces)
-                        .unwrap_or_default(),
-                };
-                let text = render(pv, &pieces);
-                let name = target.name.as_str();
-                let action_id = a as u32;
-                Some(quote! {
-                    {
-                        #text
-                        __ev.send(#rule_id, #action_id, #name, __t);
-                    }
-                })
-            }
-            Action::Stop => None,
-        });
+        let sends = rule
+            .actions
+            .iter()
+            .enumerate()
+            .filter_map(|(a, action)| match action {
+                Action::Send { target, template } => {
+                    let pieces = match template {
+                        Some(t) => t.pieces.clone(),
+                        None => crate::parse_template(crate::ast::DEFAULT_TEMPLATE)
+                            .map(|t| t.pieces)
+                            .unwrap_or_default(),
+                    };
+                    let text = render(pv, &pieces);
+                    let name = target.name.as_str();
+                    let action_id = a as u32;
+                    Some(quote! {
+                        {
+                            #text
+                            __ev.send(#rule_id, #action_id, #name, __t);
+                        }
+                    })
+                }
+                Action::Stop => None,
+            });
         quote!(#(#sends)*)
     }
 }

@@ -5,7 +5,10 @@ use super::{rules, rules_file};
 
 /// The expansion as text with whitespace squeezed, for `contains` checks.
 fn text(ts: &TokenStream) -> String {
-    ts.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    ts.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn assert_is_expr(ts: &TokenStream) {
@@ -27,11 +30,25 @@ fn a_small_rule_set_becomes_one_if_per_rule() {
     assert!(t.contains(r#"targets : & ["ops" , "audit"]"#), "{t}");
     assert!(t.contains(r#"if :: notify_rules :: __private :: eq_ci (__st . name . as_str () , "deploy") && match __st . state { :: notify_rules :: __private :: StageState :: Failed => true , _ => false }"#), "{t}");
     assert!(t.contains(r#"__t . push_str ("Deploy of ") ;"#), "{t}");
-    assert!(t.contains(":: notify_rules :: __private :: Field :: PipelineName"), "{t}");
-    assert!(t.contains(r#"__ev . send (0u32 , 0u32 , "ops" , __t) ;"#), "{t}");
+    assert!(
+        t.contains(":: notify_rules :: __private :: Field :: PipelineName"),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"__ev . send (0u32 , 0u32 , "ops" , __t) ;"#),
+        "{t}"
+    );
     assert!(t.contains(r#"regex ("sandbox-.*" , true)"#), "{t}");
-    assert!(t.contains("regex_match (& __RE0 , __p . name . as_str ()) { return ; }"), "{t}");
-    assert!(t.contains(":: StageState :: Passed | :: notify_rules :: __private :: StageState :: Building"), "{t}");
+    assert!(
+        t.contains("regex_match (& __RE0 , __p . name . as_str ()) { return ; }"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            ":: StageState :: Passed | :: notify_rules :: __private :: StageState :: Building"
+        ),
+        "{t}"
+    );
     assert!(t.contains("if ! (match __st . state"), "{t}");
     assert!(!t.contains("__INDEX"), "small sets are not indexed: {t}");
 }
@@ -42,11 +59,26 @@ fn globs_of_common_shapes_become_string_tests() {
         target t;
         on pipeline "api-*" | "*-prod" | "*core*" | "a?c" | "x*y*z" => send(t, "x");
     }));
-    assert!(t.contains(r#"starts_with (__p . name . as_str () , "api-" , true)"#), "{t}");
-    assert!(t.contains(r#"ends_with (__p . name . as_str () , "-prod" , true)"#), "{t}");
-    assert!(t.contains(r#"contains (__p . name . as_str () , "core" , true)"#), "{t}");
-    assert!(t.contains(r#"glob (__p . name . as_str () , "a?c" , true)"#), "{t}");
-    assert!(t.contains(r#"glob (__p . name . as_str () , "x*y*z" , true)"#), "{t}");
+    assert!(
+        t.contains(r#"starts_with (__p . name . as_str () , "api-" , true)"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"ends_with (__p . name . as_str () , "-prod" , true)"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"contains (__p . name . as_str () , "core" , true)"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"glob (__p . name . as_str () , "a?c" , true)"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"glob (__p . name . as_str () , "x*y*z" , true)"#),
+        "{t}"
+    );
     assert!(t.contains(r#"let __t : :: notify_rules :: __private :: String = :: core :: convert :: From :: from ("x") ;"#), "{t}");
 }
 
@@ -56,9 +88,20 @@ fn case_sensitive_fields_compare_exactly_and_nulls_match_nothing() {
         target t;
         on label "1.0" branch "main" approved_by "maria" group "web" => send(t);
     }));
-    assert!(t.contains(r#"opt_match (__p . label . as_deref () , | __v : & str | (__v == "1.0"))"#), "{t}");
-    assert!(t.contains(r#"any_branch (__s , | __v : & str | (__v == "main"))"#), "{t}");
-    assert!(t.contains(r#"opt_match (__st . approved_by . as_deref () , | __v : & str | (__v == "maria"))"#), "{t}");
+    assert!(
+        t.contains(r#"opt_match (__p . label . as_deref () , | __v : & str | (__v == "1.0"))"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"any_branch (__s , | __v : & str | (__v == "main"))"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            r#"opt_match (__st . approved_by . as_deref () , | __v : & str | (__v == "maria"))"#
+        ),
+        "{t}"
+    );
     assert!(t.contains(r#"opt_match (__p . group . as_deref () , | __v : & str | :: notify_rules :: __private :: eq_ci (__v , "web"))"#), "{t}");
 }
 
@@ -70,9 +113,15 @@ fn jobs_transitions_and_guards() {
     });
     assert_is_expr(&out);
     let t = text(&out);
-    assert!(t.contains("any_job (__s , | __j : & :: notify_rules :: __private :: Job |"), "{t}");
+    assert!(
+        t.contains("any_job (__s , | __j : & :: notify_rules :: __private :: Job |"),
+        "{t}"
+    );
     assert!(t.contains("&& match __j . result { :: notify_rules :: __private :: JobResult :: Failed | :: notify_rules :: __private :: JobResult :: Cancelled => true"), "{t}");
-    assert!(t.contains("Some (:: notify_rules :: __private :: Transition :: Broken) => true"), "{t}");
+    assert!(
+        t.contains("Some (:: notify_rules :: __private :: Transition :: Broken) => true"),
+        "{t}"
+    );
     assert!(t.contains("let __guards : [fn (& :: notify_rules :: __private :: StageStatus) -> bool ; 1usize] = [is_release]"), "{t}");
     assert!(t.contains("(__guards [0usize]) (__s)"), "{t}");
     assert!(t.contains("uses_link : true"), "{t}");
@@ -117,7 +166,10 @@ fn rule_files_must_be_relative_and_exist() {
     assert!(t.contains("__placeholder"), "{t}");
 
     let t = text(&rules_file(quote!("no/such/file.rules")));
-    assert!(t.contains("rule file `no/such/file.rules` does not exist"), "{t}");
+    assert!(
+        t.contains("rule file `no/such/file.rules` does not exist"),
+        "{t}"
+    );
 
     let t = text(&rules_file(quote!(42)));
     assert!(t.contains("rules_file! takes one string literal"), "{t}");
@@ -127,8 +179,16 @@ fn rule_files_must_be_relative_and_exist() {
 fn rule_file_errors_point_into_the_file_and_track_it() {
     let dir = std::env::temp_dir().join(format!("notify-rules-expand-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("bad.rules"), "target ops;\non state Faild => send(ops);\n").unwrap();
-    std::fs::write(dir.join("good.rules"), "target ops;\non state Failed => send(ops);\n").unwrap();
+    std::fs::write(
+        dir.join("bad.rules"),
+        "target ops;\non state Faild => send(ops);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("good.rules"),
+        "target ops;\non state Failed => send(ops);\n",
+    )
+    .unwrap();
     // Cargo sets this for the macro's caller; the test plays the caller.
     std::env::set_var("CARGO_MANIFEST_DIR", &dir);
     let bad = text(&rules_file(quote!("bad.rules")));

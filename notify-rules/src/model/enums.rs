@@ -57,7 +57,7 @@ macro_rules! open_enum {
                 impl serde::de::Visitor<'_> for V {
                     type Value = $name;
                     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str(concat!("a ", stringify!($name), " string"))
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
                         Ok($name::from_wire(v))

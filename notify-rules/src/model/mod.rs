@@ -19,7 +19,7 @@ mod agent;
 mod enums;
 mod helpers;
 mod material;
-mod redact;
+pub(crate) mod redact;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
@@ -41,6 +41,7 @@ pub use redact::redact_url;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageStatus {
     /// The pipeline run the stage belongs to.
+    #[serde(deserialize_with = "wire::object::deserialize")]
     pub pipeline: Pipeline,
 }
 
@@ -60,9 +61,10 @@ pub struct Pipeline {
     #[serde(default)]
     pub group: Option<String>,
     /// The materials of the run, with what changed in them.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::object::vec")]
     pub build_cause: Vec<BuildCause>,
     /// The stage this notification is about.
+    #[serde(deserialize_with = "wire::object::deserialize")]
     pub stage: Stage,
 }
 
@@ -75,7 +77,7 @@ pub struct BuildCause {
     #[serde(default)]
     pub changed: bool,
     /// The revisions of the material in this run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::object::vec")]
     pub modifications: Vec<Modification>,
 }
 
@@ -126,7 +128,7 @@ pub struct Stage {
     #[serde(default, with = "wire::date")]
     pub last_transition_time: Option<DateTime<Utc>>,
     /// The stage's jobs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::object::vec")]
     pub jobs: Vec<Job>,
 }
 

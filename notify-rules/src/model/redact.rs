@@ -71,7 +71,7 @@ fn mask_params(s: &str, out: &mut String) {
     let mut first = true;
     for part in s.split_inclusive(['?', '#', '&', ';']) {
         let (body, sep) = match part.char_indices().last() {
-            Some((i, c)) if matches!(c, '?' | '#' | '&' | ';') => (&part[..i], &part[i..]),
+            Some((i, '?' | '#' | '&' | ';')) => (&part[..i], &part[i..]),
             _ => (part, ""),
         };
         // The leading `?` or `#` comes out of split_inclusive as its own part.

@@ -57,12 +57,21 @@ impl Program {
             let outcome = if stopped {
                 Outcome::NotTried
             } else if let Some(i) = rule.clauses.iter().position(|(neg, c)| c.holds(ev) == *neg) {
-                Outcome::NoMatch { clause: rule.clause_text[i].clone(), saw: seen(&rule.clauses[i].1, ev) }
+                Outcome::NoMatch {
+                    clause: rule.clause_text[i].clone(),
+                    saw: seen(&rule.clauses[i].1, ev),
+                }
             } else {
                 stopped = rule.stops;
-                Outcome::Matched { stopped: rule.stops }
+                Outcome::Matched {
+                    stopped: rule.stops,
+                }
             };
-            out.push(RuleExplanation { index, line: rule.line, outcome });
+            out.push(RuleExplanation {
+                index,
+                line: rule.line,
+                outcome,
+            });
         }
         out
     }

@@ -103,10 +103,14 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
     if !errors.is_empty() {
         return Err(RuleSetError::new(source, Errors::from(errors)));
     }
-    let uses_link = program.rules.iter().flat_map(|r| &r.actions).any(|a| match a {
-        Action::Send { template, .. } => template.pieces.iter().any(|p| *p == ast::Piece::Field(ast::Field::Link)),
-        Action::Stop => false,
-    });
+    let uses_link = program
+        .rules
+        .iter()
+        .flat_map(|r| &r.actions)
+        .any(|a| match a {
+            Action::Send { template, .. } => template.pieces.contains(&ast::Piece::Field(ast::Field::Link)),
+            Action::Stop => false,
+        });
     Ok(RuleSet {
         targets: rules.targets.iter().map(|t| t.name.clone()).collect(),
         uses_link,
@@ -143,7 +147,7 @@ pub(crate) enum Cond {
     Any,
 }
 
-enum Matcher {
+pub(crate) enum Matcher {
     Exact(String, bool),
     Glob(String, bool),
     Regex(Regex),
@@ -203,7 +207,11 @@ pub(crate) fn job_result(r: ResultName) -> JobResult {
 }
 
 impl Program {
-    fn build(source: &str, rules: &ast::Rules, errors: &mut Vec<notify_rules_syntax::Error>) -> Program {
+    fn build(
+        source: &str,
+        rules: &ast::Rules,
+        errors: &mut Vec<notify_rules_syntax::Error>,
+    ) -> Program {
         let mut matchers = |pats: &[ast::Pattern], ci: bool| -> Vec<Matcher> {
             pats.iter()
                 .filter_map(|p| match p.kind {
@@ -238,8 +246,13 @@ impl Program {
                     Condition::Branch(p) => Cond::Branch(matchers(p, false)),
                     Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, false)),
                     Condition::State(s) => Cond::State(s.iter().map(|s| stage_state(*s)).collect()),
-                    Condition::Result(r) => Cond::Result(r.iter().map(|r| stage_result(*r)).collect()),
-                    Condition::Job(p, r) => Cond::Job(matchers(p, true), r.iter().map(|r| job_result(*r)).collect()),
+                    Condition::Result(r) => {
+                        Cond::Result(r.iter().map(|r| stage_result(*r)).collect())
+                    }
+                    Condition::Job(p, r) => Cond::Job(
+                        matchers(p, true),
+                        r.iter().map(|r| job_result(*r)).collect(),
+                    ),
                     Condition::Broken => Cond::Transition(Transition::Broken),
                     Condition::Fixed => Cond::Transition(Transition::Fixed),
                     Condition::StillFailing => Cond::Transition(Transition::StillFailing),
@@ -262,7 +275,13 @@ impl Program {
                 })
                 .collect();
             let line = notify_rules_syntax::line_col(source, rule.loc.start).0;
-            out.push(Rule { clauses, clause_text, actions, stops: rule.stops(), line });
+            out.push(Rule {
+                clauses,
+                clause_text,
+                actions,
+                stops: rule.stops(),
+                line,
+            });
         }
         Program { rules: out }
     }
@@ -290,7 +309,8 @@ impl Program {
 }
 
 pub(crate) fn default_template() -> Template {
-    notify_rules_syntax::parse_template(ast::DEFAULT_TEMPLATE).unwrap_or_else(|_| Template { pieces: Vec::new() })
+    notify_rules_syntax::parse_template(ast::DEFAULT_TEMPLATE)
+        .unwrap_or_else(|_| Template { pieces: Vec::new() })
 }
 
 impl Cond {
@@ -306,7 +326,9 @@ impl Cond {
             Cond::ApprovedBy(m) => opt(m, st.approved_by.as_deref()),
             Cond::State(s) => s.contains(&st.state),
             Cond::Result(r) => r.contains(&st.result),
-            Cond::Job(m, r) => any_job(ev.status, |j| any(m, &j.name) && (r.is_empty() || r.contains(&j.result))),
+            Cond::Job(m, r) => any_job(ev.status, |j| {
+                any(m, &j.name) && (r.is_empty() || r.contains(&j.result))
+            }),
             Cond::Transition(t) => ev.transition == Some(*t),
             Cond::Any => true,
         }

@@ -54,7 +54,13 @@ fn eq(a: &str, b: &str, ci: bool) -> bool {
 pub fn glob(value: &str, pattern: &str, ci: bool) -> bool {
     let v: Vec<char> = value.chars().collect();
     let p: Vec<char> = pattern.chars().collect();
-    let same = |a: char, b: char| if ci { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let same = |a: char, b: char| {
+        if ci {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut vi, mut pi) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while vi < v.len() {
@@ -78,7 +84,9 @@ pub fn glob(value: &str, pattern: &str, ci: bool) -> bool {
 /// Builds a rule's regular expression the one way the checks also build it:
 /// anchored to the whole value, case-insensitive for names GoCD compares so.
 pub fn build_regex(pattern: &str, ci: bool) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&format!("^(?:{pattern})$")).case_insensitive(ci).build()
+    RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .case_insensitive(ci)
+        .build()
 }
 
 /// Whether some material's branch satisfies `pred`.
@@ -88,7 +96,7 @@ pub fn any_branch(status: &StageStatus, mut pred: impl FnMut(&str) -> bool) -> b
         .build_cause
         .iter()
         .filter_map(|c| c.material.branch())
-        .any(|b| pred(b))
+        .any(&mut pred)
 }
 
 /// Whether some job satisfies `pred`.

@@ -95,13 +95,31 @@ impl Delivery {
         let p = &self.status.pipeline;
         format!(
             "{}/{}/{}/{}/{}/r{}a{}/{}",
-            p.name, p.counter, p.stage.name, p.stage.counter, p.stage.state, self.rule, self.action, self.target
+            p.name,
+            p.counter,
+            p.stage.name,
+            p.stage.counter,
+            p.stage.state,
+            self.rule,
+            self.action,
+            self.target
         )
     }
 
     /// Makes a delivery by hand, for notifier tests and custom front ends.
-    pub fn new(target: impl Into<String>, text: impl Into<String>, status: Arc<StageStatus>) -> Self {
-        Delivery { target: target.into(), text: text.into(), status, transition: None, rule: 0, action: 0 }
+    pub fn new(
+        target: impl Into<String>,
+        text: impl Into<String>,
+        status: Arc<StageStatus>,
+    ) -> Self {
+        Delivery {
+            target: target.into(),
+            text: text.into(),
+            status,
+            transition: None,
+            rule: 0,
+            action: 0,
+        }
     }
 }
 
@@ -117,13 +135,26 @@ pub struct Eval<'a> {
 }
 
 impl<'a> Eval<'a> {
-    pub(crate) fn new(status: &'a StageStatus, transition: Option<Transition>, server_url: Option<&'a str>) -> Self {
-        Eval { status, transition, server_url, shared: OnceLock::new(), out: Vec::new() }
+    pub(crate) fn new(
+        status: &'a StageStatus,
+        transition: Option<Transition>,
+        server_url: Option<&'a str>,
+    ) -> Self {
+        Eval {
+            status,
+            transition,
+            server_url,
+            shared: OnceLock::new(),
+            out: Vec::new(),
+        }
     }
 
     /// Records a delivery; the notification is cloned once, on the first one.
     pub fn send(&mut self, rule: u32, action: u32, target: &str, text: String) {
-        let status = self.shared.get_or_init(|| Arc::new(self.status.clone())).clone();
+        let status = self
+            .shared
+            .get_or_init(|| Arc::new(self.status.clone()))
+            .clone();
         self.out.push(Delivery {
             target: target.to_owned(),
             text,
@@ -203,7 +234,12 @@ impl RuleSet {
 
     /// Like [`RuleSet::evaluate`], with the transition history found and the
     /// server address for `{link}`.
-    pub fn evaluate_with(&self, status: &StageStatus, transition: Option<Transition>, server_url: Option<&str>) -> Vec<Delivery> {
+    pub fn evaluate_with(
+        &self,
+        status: &StageStatus,
+        transition: Option<Transition>,
+        server_url: Option<&str>,
+    ) -> Vec<Delivery> {
         let mut ev = Eval::new(status, transition, server_url);
         match &self.engine {
             Engine::Compiled(f) => f(&mut ev),
@@ -256,7 +292,10 @@ impl RuleSet {
     }
 
     #[doc(hidden)]
-    pub fn __compiled(meta: &'static Meta, f: impl Fn(&mut Eval<'_>) + Send + Sync + 'static) -> RuleSet {
+    pub fn __compiled(
+        meta: &'static Meta,
+        f: impl Fn(&mut Eval<'_>) + Send + Sync + 'static,
+    ) -> RuleSet {
         RuleSet {
             engine: Engine::Compiled(Arc::new(f)),
             targets: meta.targets.iter().map(|t| (*t).to_owned()).collect(),
@@ -269,6 +308,11 @@ impl RuleSet {
     /// the rules does not turn into type errors elsewhere.
     #[doc(hidden)]
     pub fn __placeholder() -> RuleSet {
-        RuleSet { engine: Engine::Compiled(Arc::new(|_: &mut Eval<'_>| {})), targets: Vec::new(), uses_link: false, rule_count: 0 }
+        RuleSet {
+            engine: Engine::Compiled(Arc::new(|_: &mut Eval<'_>| {})),
+            targets: Vec::new(),
+            uses_link: false,
+            rule_count: 0,
+        }
     }
 }

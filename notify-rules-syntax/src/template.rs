@@ -1,0 +1,222 @@
+//! Message templates: literal text with `{placeholder}`s, `{{` and `}}` for
+//! braces.
+
+use std::fmt;
+
+use crate::ast::{Field, Piece, Template};
+use crate::suggest;
+
+/// Why a message template was refused.
+///
+/// The offsets are bytes in the template text as the program sees it (after
+/// the string literal's escapes are decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, such as the closest placeholder name.
+    pub help: Option<String>,
+    /// Byte offset of the first character of the problem.
+    pub offset: usize,
+    /// Byte offset just past the problem.
+    pub end: usize,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// Parses a message template; the first problem is the error.
+///
+/// ```
+/// use notify_rules_syntax::ast::{Field, Piece};
+///
+/// let t = notify_rules_syntax::parse_template("{{{pipeline.name}}} failed").unwrap();
+/// assert_eq!(
+///     t.pieces,
+///     [Piece::Text("{".into()), Piece::Field(Field::PipelineName), Piece::Text("} failed".into())],
+/// );
+///
+/// let e = notify_rules_syntax::parse_template("Deploy of {pipline.name}").unwrap_err();
+/// assert_eq!(e.message, "unknown placeholder `{pipline.name}`");
+/// assert_eq!(e.help.as_deref(), Some("did you mean `{pipeline.name}`?"));
+/// assert_eq!((e.offset, e.end), (10, 24));
+/// ```
+pub fn parse_template(text: &str) -> Result<Template, TemplateError> {
+    parse_all(text).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Parses a message template, reporting every problem (the list is never
+/// empty on error).
+pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
+    let mut pieces = Vec::new();
+    let mut errors = Vec::new();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("{{") {
+            buf.push('{');
+            i += 2;
+        } else if rest.starts_with("}}") {
+            buf.push('}');
+            i += 2;
+        } else if let Some(inner) = rest.strip_prefix('{') {
+            match inner.find(['{', '}']).map(|j| (j, inner.as_bytes()[j])) {
+                Some((j, b'}')) => {
+                    let name = &inner[..j];
+                    match Field::from_name(name) {
+                        Some(field) => {
+                            if !buf.is_empty() {
+                                pieces.push(Piece::Text(std::mem::take(&mut buf)));
+                            }
+                            pieces.push(Piece::Field(field));
+                        }
+                        None => errors.push(unknown_placeholder(name, i, i + j + 2)),
+                    }
+                    i += j + 2;
+                }
+                _ => {
+                    errors.push(TemplateError {
+                        message: "unclosed `{` in the message template".into(),
+                        help: Some(
+                            "close the placeholder with `}`, or write `{{` for a literal `{`"
+                                .into(),
+                        ),
+                        offset: i,
+                        end: i + 1,
+                    });
+                    i += 1;
+                }
+            }
+        } else if rest.starts_with('}') {
+            errors.push(TemplateError {
+                message: "unmatched `}` in the message template".into(),
+                help: Some("write `}}` for a literal `}`".into()),
+                offset: i,
+                end: i + 1,
+            });
+            i += 1;
+        } else {
+            let n = rest.find(['{', '}']).unwrap_or(rest.len());
+            buf.push_str(&rest[..n]);
+            i += n;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if !buf.is_empty() {
+        pieces.push(Piece::Text(buf));
+    }
+    Ok(Template { pieces })
+}
+
+fn unknown_placeholder(name: &str, offset: usize, end: usize) -> TemplateError {
+    let names = Field::ALL.iter().map(|(n, _)| *n);
+    let help = match suggest::suggest(name, names.clone()) {
+        Some(near) => format!("did you mean `{{{near}}}`?"),
+        None if name.trim().is_empty() => {
+            "write `{{}}` for literal braces, or name a placeholder such as `{pipeline.name}`"
+                .into()
+        }
+        None => format!(
+            "the placeholders are {}",
+            names
+                .map(|n| format!("`{{{n}}}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    TemplateError {
+        message: format!("unknown placeholder `{{{name}}}`"),
+        help: Some(help),
+        offset,
+        end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Piece {
+        Piece::Text(s.into())
+    }
+
+    #[test]
+    fn every_placeholder_parses() {
+        for (name, field) in Field::ALL {
+            let t = parse_template(&format!("a {{{name}}} b")).unwrap();
+            assert_eq!(t.pieces, [text("a "), Piece::Field(field), text(" b")]);
+        }
+    }
+
+    #[test]
+    fn the_default_template_parses() {
+        let t = parse_template(crate::ast::DEFAULT_TEMPLATE).unwrap();
+        assert_eq!(t.pieces.len(), 9);
+    }
+
+    #[test]
+    fn escapes_merge_into_the_surrounding_text() {
+        let t = parse_template("{{x}} é {{").unwrap();
+        assert_eq!(t.pieces, [text("{x} é {")]);
+        assert_eq!(parse_template("").unwrap().pieces, []);
+        let t = parse_template("{link}{transition}").unwrap();
+        assert_eq!(
+            t.pieces,
+            [Piece::Field(Field::Link), Piece::Field(Field::Transition)]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_offsets() {
+        let errors = parse_all("é{nope} {stage.nmae} } {link").unwrap_err();
+        let got: Vec<_> = errors
+            .iter()
+            .map(|e| (e.message.as_str(), e.offset, e.end))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown placeholder `{nope}`", 2, 8),
+                ("unknown placeholder `{stage.nmae}`", 9, 21),
+                ("unmatched `}` in the message template", 22, 23),
+                ("unclosed `{` in the message template", 24, 25),
+            ]
+        );
+        assert_eq!(
+            errors[1].help.as_deref(),
+            Some("did you mean `{stage.name}`?")
+        );
+        assert!(errors[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("the placeholders are `{pipeline.name}`, "));
+    }
+
+    #[test]
+    fn an_inner_brace_leaves_the_outer_one_unclosed() {
+        let errors = parse_all("{a{link}").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].offset, errors[0].end), (0, 1));
+        assert!(errors[0].message.contains("unclosed"));
+    }
+
+    #[test]
+    fn empty_braces_get_the_brace_help() {
+        let e = parse_template("{}").unwrap_err();
+        assert_eq!(e.message, "unknown placeholder `{}`");
+        assert!(e.help.unwrap().contains("{{}}"));
+    }
+}
