@@ -470,3 +470,59 @@ fn a_slow_delivery_times_out_with_504_and_shutdown_waits_for_it() {
         "shutdown returned before the delivery in flight finished"
     );
 }
+
+#[test]
+fn the_outbox_is_tried_again_without_waiting_for_a_notification() {
+    let tries = Arc::new(Mutex::new(0u32));
+    let counted = tries.clone();
+    let (delivered, was_delivered) = mpsc::channel::<()>();
+    let delivered = Mutex::new(delivered);
+    let rules =
+        RuleSet::parse("target flaky; on any => send(flaky, \"{pipeline.name}\");").unwrap();
+    let plugin = Plugin::builder(rules)
+        .notifier("flaky", move |_: &Delivery| -> Result<(), NotifyError> {
+            let mut n = counted.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                return Err(NotifyError::retryable("receiver restarting"));
+            }
+            let _ = delivered.lock().unwrap().send(());
+            Ok(())
+        })
+        .retry(notify_rules::plugin::RetryPolicy {
+            attempts: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let plugin = Arc::new(plugin);
+    let options = ServerOptions {
+        outbox_flush_interval: Some(Duration::from_millis(20)),
+        ..options()
+    };
+    let running = Server::spawn(plugin.clone(), options).unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let mut resp = agent
+        .post(format!("http://{}/", running.local_addr()))
+        .send(&body)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    assert!(resp
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("receiver restarting"));
+    assert_eq!(plugin.outbox_len(), 1);
+    // No other request comes: only the server's own flush can deliver it. The
+    // bound only keeps a broken flush from hanging the test.
+    was_delivered
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the outbox was not flushed");
+    running.shutdown().unwrap();
+    assert_eq!(plugin.outbox_len(), 0);
+    assert_eq!(*tries.lock().unwrap(), 2, "one failed try, one delivery");
+}

@@ -18,6 +18,7 @@
 //!
 //! [outbox]
 //! path = "state/outbox.journal"       # in memory when left out
+//! flush_interval = "60s"              # how often it is tried again; 0 for never
 //!
 //! [retry]
 //! attempts = 3
@@ -191,6 +192,7 @@ enum StoreKind {
 #[serde(deny_unknown_fields)]
 struct OutboxSection {
     path: Option<PathBuf>,
+    flush_interval: Option<Time>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -503,6 +505,9 @@ impl Config {
         }
         if let Some(t) = self.file.server.request_timeout {
             options.request_timeout = t.0;
+        }
+        if let Some(t) = self.file.outbox.flush_interval {
+            options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
         }
 
         let mut builder = Plugin::builder(rules.clone());

@@ -65,6 +65,9 @@ pub const DEFAULT_LISTEN: SocketAddr =
 /// otherwise. GoCD's notification queue keeps a message two minutes.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often the outbox is tried again unless told otherwise.
+pub const DEFAULT_OUTBOX_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
+
 /// How the server listens and what it accepts.
 ///
 /// ```
@@ -88,6 +91,10 @@ pub struct ServerOptions {
     /// The longest a request may take before it is answered 504;
     /// [`DEFAULT_REQUEST_TIMEOUT`] by default.
     pub request_timeout: Duration,
+    /// How often deliveries waiting in the plugin's outbox are tried again
+    /// when no notification comes to do it ([`Plugin::flush_outbox`]);
+    /// [`DEFAULT_OUTBOX_FLUSH_INTERVAL`] by default, `None` for never.
+    pub outbox_flush_interval: Option<Duration>,
 }
 
 impl Default for ServerOptions {
@@ -97,6 +104,7 @@ impl Default for ServerOptions {
             secret: None,
             max_body_bytes: crate::protocol::MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            outbox_flush_interval: Some(DEFAULT_OUTBOX_FLUSH_INTERVAL),
         }
     }
 }
@@ -143,11 +151,45 @@ pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
     routes::router(plugin, options, InFlight::default())
 }
 
+/// Tries the outbox again every `every` while it holds deliveries.
+async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; nothing has failed yet at start.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if plugin.outbox_len() == 0 {
+            continue;
+        }
+        let guard = in_flight.enter();
+        let plugin = plugin.clone();
+        let flushed = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            plugin.flush_outbox()
+        })
+        .await;
+        match flushed {
+            Ok(report) if report.failed.is_empty() && report.gave_up.is_empty() => {
+                tracing::info!(
+                    delivered = report.delivered,
+                    waiting = report.pending,
+                    "outbox tried again"
+                );
+            }
+            Ok(report) => tracing::warn!(report = %report, "outbox tried again"),
+            Err(e) => tracing::error!(error = %e, "the outbox flush failed"),
+        }
+    }
+}
+
 /// A bound server, ready to run.
 pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     in_flight: InFlight,
+    plugin: Arc<Plugin>,
+    flush_interval: Option<Duration>,
 }
 
 impl Server {
@@ -162,11 +204,13 @@ impl Server {
                 )
             })?;
         let in_flight = InFlight::default();
-        let router = routes::router(plugin, &options, in_flight.clone());
+        let router = routes::router(plugin.clone(), &options, in_flight.clone());
         Ok(Server {
             listener,
             router,
             in_flight,
+            plugin,
+            flush_interval: options.outbox_flush_interval.filter(|d| !d.is_zero()),
         })
     }
 
@@ -200,9 +244,22 @@ impl Server {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        let flusher = self.flush_interval.map(|every| {
+            tokio::spawn(flush_outbox(
+                self.plugin.clone(),
+                every,
+                self.in_flight.clone(),
+            ))
+        });
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        if let Some(flusher) = flusher {
+            // A flush already running keeps its in-flight guard, so the wait
+            // below covers it.
+            flusher.abort();
+        }
+        served?;
         let waiting = self.in_flight.count();
         if waiting > 0 {
             tracing::info!(deliveries = waiting, "waiting for deliveries in flight");

@@ -15,6 +15,9 @@ server_url = "https://gocd.example.com"
 [retry]
 attempts = 1
 
+[outbox]
+flush_interval = "5s"
+
 [targets.ops]
 kind = "slack"
 url_env = "T_OPS_URL"
@@ -69,6 +72,10 @@ fn a_full_file_builds_the_plugin_and_options() {
     assert_eq!(setup.options.max_body_bytes, 4096);
     assert_eq!(setup.options.request_timeout, Duration::from_secs(2));
     assert!(setup.options.secret.is_some());
+    assert_eq!(
+        setup.options.outbox_flush_interval,
+        Some(Duration::from_secs(5))
+    );
     let shown = format!("{setup:?}");
     for secret in [
         "shared-secret-value",
@@ -208,11 +215,13 @@ fn durations() {
     for bad in ["", "s", "10", "1h", "-1s", "1.5s", "99999999999999999999s"] {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
-    let config = Config::parse("[server]\nrequest_timeout = 7\n", "c.toml").unwrap();
+    let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
+    let config = Config::parse(text, "c.toml").unwrap();
     let setup = config
         .setup_with_env(RuleSet::parse("").unwrap(), env)
         .unwrap();
     assert_eq!(setup.options.request_timeout, Duration::from_secs(7));
+    assert_eq!(setup.options.outbox_flush_interval, None);
 }
 
 #[test]
