@@ -526,3 +526,31 @@ fn the_outbox_is_tried_again_without_waiting_for_a_notification() {
     assert_eq!(plugin.outbox_len(), 0);
     assert_eq!(*tries.lock().unwrap(), 2, "one failed try, one delivery");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::{Read, Write};
+
+    let h = start(ServerOptions {
+        request_timeout: Duration::from_millis(200),
+        ..options()
+    });
+    let mut stream = std::net::TcpStream::connect(h.running.local_addr()).unwrap();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: appli")
+        .unwrap();
+    // The bound only keeps a server that never closes from hanging the test.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut got = Vec::new();
+    let closed = stream.read_to_end(&mut got);
+    assert!(
+        closed.is_ok(),
+        "the server did not close the connection: {closed:?}"
+    );
+    let got = String::from_utf8_lossy(&got);
+    assert!(got.is_empty() || got.starts_with("HTTP/1.1 408"), "{got}");
+    // The server still serves everyone else.
+    assert_eq!(h.post("/notifications-interested-in", "", &[]).0, 200);
+}

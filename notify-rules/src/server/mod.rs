@@ -37,6 +37,7 @@
 //! [`config`] reads the program's TOML configuration (notifiers per target,
 //! secrets named by environment variable) into a `Plugin` and these options.
 
+mod accept;
 pub mod config;
 mod routes;
 mod signature;
@@ -48,7 +49,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::Notify;
 
@@ -89,7 +89,8 @@ pub struct ServerOptions {
     /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default.
     pub max_body_bytes: usize,
     /// The longest a request may take before it is answered 504;
-    /// [`DEFAULT_REQUEST_TIMEOUT`] by default.
+    /// [`DEFAULT_REQUEST_TIMEOUT`] by default. A client that has not sent
+    /// its request's headers within this time is disconnected.
     pub request_timeout: Duration,
     /// How often deliveries waiting in the plugin's outbox are tried again
     /// when no notification comes to do it ([`Plugin::flush_outbox`]);
@@ -190,6 +191,7 @@ pub struct Server {
     in_flight: InFlight,
     plugin: Arc<Plugin>,
     flush_interval: Option<Duration>,
+    header_timeout: Duration,
 }
 
 impl Server {
@@ -211,6 +213,7 @@ impl Server {
             in_flight,
             plugin,
             flush_interval: options.outbox_flush_interval.filter(|d| !d.is_zero()),
+            header_timeout: options.request_timeout,
         })
     }
 
@@ -237,13 +240,6 @@ impl Server {
     ) -> io::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
-        // Answers are small and each one ends a request: sending them at once
-        // beats waiting for Nagle's algorithm to fill a segment.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
         let flusher = self.flush_interval.map(|every| {
             tokio::spawn(flush_outbox(
                 self.plugin.clone(),
@@ -251,15 +247,12 @@ impl Server {
                 self.in_flight.clone(),
             ))
         });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        accept::serve(self.listener, self.router, self.header_timeout, shutdown).await;
         if let Some(flusher) = flusher {
             // A flush already running keeps its in-flight guard, so the wait
             // below covers it.
             flusher.abort();
         }
-        served?;
         let waiting = self.in_flight.count();
         if waiting > 0 {
             tracing::info!(deliveries = waiting, "waiting for deliveries in flight");
