@@ -18,7 +18,11 @@ use clap::{Parser, Subcommand};
 
 /// GoCD build notifications from rule files.
 #[derive(Debug, Parser)]
-#[command(name = "notify-rules", version, about)]
+#[command(
+    name = "notify-rules",
+    version,
+    about = "GoCD build notifications from rule files: check them, explain or run them on a notification, serve GoCD's webhook forwarders"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
