@@ -55,7 +55,7 @@ fn by_hand(s: &StageStatus) -> Vec<Delivery> {
     let name = p.name.as_str();
     let mut out = Vec::new();
     let mut shared: Option<Arc<StageStatus>> = None;
-    let mut send = |target: &str, text: String| {
+    let mut send = |target: &'static str, text: String| {
         let status = shared.get_or_insert_with(|| Arc::new(s.clone())).clone();
         out.push(Delivery::new(target, text, status));
     };
@@ -182,11 +182,34 @@ fn twenty(c: &mut Criterion) {
     g.bench_function("by hand", |b| b.iter(|| by_hand(black_box(&status))));
     g.finish();
 
+    // Rendering and delivering four messages costs both engines the same; a
+    // notification no rule matches shows the cost of deciding alone.
+    let mut quiet = status.clone();
+    quiet.pipeline.name = "billing".to_owned();
+    quiet.pipeline.group = Some("internal".to_owned());
+    quiet.pipeline.stage.state = StageState::Building;
+    quiet.pipeline.stage.result = StageResult::Unknown;
+    assert!(compiled.evaluate(&quiet).is_empty() && loaded.evaluate(&quiet).is_empty());
     let mut g = c.benchmark_group("engines");
-    g.bench_function("compiled", |b| {
+    g.bench_function("compiled, 4 deliveries", |b| {
         b.iter(|| compiled.evaluate(black_box(&status)))
     });
-    g.bench_function("loaded", |b| b.iter(|| loaded.evaluate(black_box(&status))));
+    g.bench_function("loaded, 4 deliveries", |b| {
+        b.iter(|| loaded.evaluate(black_box(&status)))
+    });
+    let shared = Arc::new(status.clone());
+    g.bench_function("compiled, 4 deliveries, shared", |b| {
+        b.iter(|| compiled.evaluate_shared(black_box(&shared), None, None))
+    });
+    g.bench_function("loaded, 4 deliveries, shared", |b| {
+        b.iter(|| loaded.evaluate_shared(black_box(&shared), None, None))
+    });
+    g.bench_function("compiled, no match", |b| {
+        b.iter(|| compiled.evaluate(black_box(&quiet)))
+    });
+    g.bench_function("loaded, no match", |b| {
+        b.iter(|| loaded.evaluate(black_box(&quiet)))
+    });
     g.finish();
 }
 

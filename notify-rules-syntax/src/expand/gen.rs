@@ -50,10 +50,10 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
     });
     let rule_count = rules.rules.len();
 
-    let body = if rule_count >= INDEX_FROM {
+    let (items, body) = if rule_count >= INDEX_FROM {
         indexed(pv, rules, &bodies)
     } else {
-        sequential(rules, &bodies)
+        (TokenStream::new(), sequential(rules, &bodies))
     };
 
     let regexes = &g.regexes;
@@ -75,6 +75,7 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
                     rule_count: #rule_count,
                 };
                 #(#regexes)*
+                #items
                 #pv::RuleSet::__compiled(
                     &__META,
                     move |__ev: &mut #pv::Eval<'_>| {
@@ -120,7 +121,17 @@ fn index_keys(rule: &Rule) -> Option<Vec<String>> {
     })
 }
 
-fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStream {
+/// Items for a large rule set (one small function per rule, a table of them,
+/// and the index) and the evaluation body that dispatches through the index.
+///
+/// One function per rule keeps every function small: the compiler's time and
+/// memory grow with function size, and a single 10 000-arm function does not
+/// fit in memory in an optimised build.
+fn indexed(
+    pv: &TokenStream,
+    rules: &Rules,
+    bodies: &[(TokenStream, TokenStream)],
+) -> (TokenStream, TokenStream) {
     let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut unkeyed: Vec<u32> = Vec::new();
     for (i, rule) in rules.rules.iter().enumerate() {
@@ -137,16 +148,21 @@ fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)
         }
     }
     let entries = index.iter().map(|(k, ids)| quote!((#k, &[#(#ids),*])));
-    let arms = rules
+    let names: Vec<proc_macro2::Ident> = (0..rules.rules.len())
+        .map(|i| format_ident!("__r{}", i))
+        .collect();
+    let fns = rules
         .rules
         .iter()
         .zip(bodies)
-        .enumerate()
-        .map(|(i, (rule, (cond, acts)))| {
-            let id = i as u32;
+        .zip(&names)
+        .map(|((rule, (cond, acts)), name)| {
             let stop = rule.stops();
             quote! {
-                #id => {
+                fn #name(__ev: &mut #pv::Eval<'_>, __guards: &[__Guard]) -> bool {
+                    let __s: &#pv::StageStatus = __ev.status;
+                    let __p = &__s.pipeline;
+                    let __st = &__p.stage;
                     if #cond {
                         #acts
                         return #stop;
@@ -155,17 +171,18 @@ fn indexed(pv: &TokenStream, rules: &Rules, bodies: &[(TokenStream, TokenStream)
                 }
             }
         });
-    quote! {
+    let items = quote! {
+        type __Guard = fn(&#pv::StageStatus) -> bool;
+        #(#fns)*
+        static __RULES: &[fn(&mut #pv::Eval<'_>, &[__Guard]) -> bool] = &[#(#names),*];
         static __INDEX: &[(&str, &[u32])] = &[#(#entries),*];
         static __UNKEYED: &[u32] = &[#(#unkeyed),*];
+    };
+    let body = quote! {
         let __keyed = #pv::lookup_ci(__INDEX, &__p.name);
-        #pv::merge_ids(__UNKEYED, __keyed, |__id: u32| -> bool {
-            match __id {
-                #(#arms)*
-                _ => false,
-            }
-        });
-    }
+        #pv::merge_ids(__UNKEYED, __keyed, |__id: u32| __RULES[__id as usize](__ev, &__guards));
+    };
+    (items, body)
 }
 
 impl Gen {

@@ -141,7 +141,12 @@ fn large_rule_sets_are_indexed_by_exact_pipeline_name() {
     assert!(t.contains(r#"static __INDEX : & [(& str , & [u32])] = & [("p0" , & [0u32]) , ("p1" , & [1u32]) , ("p10" , & [10u32])"#), "{t}");
     assert!(t.contains("static __UNKEYED : & [u32] = & [40u32]"), "{t}");
     assert!(t.contains("merge_ids (__UNKEYED , __keyed"), "{t}");
-    assert!(t.contains("40u32 => { if match __st . state"), "{t}");
+    assert!(t.contains("fn __r40 (__ev : & mut :: notify_rules :: __private :: Eval < '_ > , __guards : & [__Guard]) -> bool"), "{t}");
+    assert!(t.contains("static __RULES : & [fn (& mut :: notify_rules :: __private :: Eval < '_ > , & [__Guard]) -> bool] = & [__r0 , __r1 ,"), "{t}");
+    assert!(
+        t.contains("__RULES [__id as usize] (__ev , & __guards)"),
+        "{t}"
+    );
 }
 
 #[test]

@@ -108,7 +108,9 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         .iter()
         .flat_map(|r| &r.actions)
         .any(|a| match a {
-            Action::Send { template, .. } => template.pieces.contains(&ast::Piece::Field(ast::Field::Link)),
+            Action::Send { template, .. } => template
+                .pieces
+                .contains(&ast::Piece::Field(ast::Field::Link)),
             Action::Stop => false,
         });
     Ok(RuleSet {
@@ -296,7 +298,7 @@ impl Program {
                 match action {
                     Action::Send { target, template } => {
                         let text = ev.render(template);
-                        ev.send(i as u32, a as u32, target, text);
+                        ev.send_owned(i as u32, a as u32, target, text);
                     }
                     Action::Stop => stop = true,
                 }

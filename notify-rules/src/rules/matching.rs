@@ -49,11 +49,12 @@ fn eq(a: &str, b: &str, ci: bool) -> bool {
 
 /// A whole-value glob: `*` is any run of characters, `?` one character.
 ///
-/// Iterative with one backtrack point, so it is linear-ish and cannot recurse
-/// deeply on hostile values.
+/// Iterative with one backtrack point and no allocation, so it stays cheap on
+/// the hot path and cannot recurse deeply on hostile values.
 pub fn glob(value: &str, pattern: &str, ci: bool) -> bool {
-    let v: Vec<char> = value.chars().collect();
-    let p: Vec<char> = pattern.chars().collect();
+    fn at(s: &str, i: usize) -> Option<(char, usize)> {
+        s.get(i..)?.chars().next().map(|c| (c, c.len_utf8()))
+    }
     let same = |a: char, b: char| {
         if ci {
             a.eq_ignore_ascii_case(&b)
@@ -62,23 +63,33 @@ pub fn glob(value: &str, pattern: &str, ci: bool) -> bool {
         }
     };
     let (mut vi, mut pi) = (0, 0);
+    // Where the last `*` was, and how much of the value it has swallowed.
     let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && same(p[pi], v[vi]))) {
-            vi += 1;
-            pi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
-        } else {
-            return false;
+    while let Some((vc, vlen)) = at(value, vi) {
+        match at(pattern, pi) {
+            Some(('*', _)) => {
+                star = Some((pi, vi));
+                pi += 1;
+                continue;
+            }
+            Some((pc, plen)) if pc == '?' || same(pc, vc) => {
+                vi += vlen;
+                pi += plen;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, sv)) => {
+                let skip = at(value, sv).map_or(1, |(_, l)| l);
+                pi = sp + 1;
+                vi = sv + skip;
+                star = Some((sp, vi));
+            }
+            None => return false,
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    pattern[pi..].bytes().all(|b| b == b'*')
 }
 
 /// Builds a rule's regular expression the one way the checks also build it:

@@ -5,6 +5,7 @@ mod interp;
 pub(crate) mod matching;
 pub(crate) mod render;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -45,7 +46,8 @@ impl fmt::Display for Transition {
 /// One message for one target, made by a rule that fired.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
-    target: String,
+    // Borrowed for compiled rules, whose targets are known when they compile.
+    target: Cow<'static, str>,
     text: String,
     status: Arc<StageStatus>,
     transition: Option<Transition>,
@@ -108,7 +110,7 @@ impl Delivery {
 
     /// Makes a delivery by hand, for notifier tests and custom front ends.
     pub fn new(
-        target: impl Into<String>,
+        target: impl Into<Cow<'static, str>>,
         text: impl Into<String>,
         status: Arc<StageStatus>,
     ) -> Self {
@@ -150,13 +152,22 @@ impl<'a> Eval<'a> {
     }
 
     /// Records a delivery; the notification is cloned once, on the first one.
-    pub fn send(&mut self, rule: u32, action: u32, target: &str, text: String) {
+    pub fn send(&mut self, rule: u32, action: u32, target: &'static str, text: String) {
+        self.push(rule, action, Cow::Borrowed(target), text);
+    }
+
+    /// Records a delivery to a target known only at run time.
+    pub(crate) fn send_owned(&mut self, rule: u32, action: u32, target: &str, text: String) {
+        self.push(rule, action, Cow::Owned(target.to_owned()), text);
+    }
+
+    fn push(&mut self, rule: u32, action: u32, target: Cow<'static, str>, text: String) {
         let status = self
             .shared
             .get_or_init(|| Arc::new(self.status.clone()))
             .clone();
         self.out.push(Delivery {
-            target: target.to_owned(),
+            target,
             text,
             status,
             transition: self.transition,
@@ -240,7 +251,36 @@ impl RuleSet {
         transition: Option<Transition>,
         server_url: Option<&str>,
     ) -> Vec<Delivery> {
-        let mut ev = Eval::new(status, transition, server_url);
+        self.run(Eval::new(status, transition, server_url))
+    }
+
+    /// Like [`RuleSet::evaluate_with`], for a notification already behind an
+    /// [`Arc`]: the deliveries share it instead of each evaluation copying it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use notify_rules::{rules, model::StageStatus};
+    ///
+    /// let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+    ///   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+    /// let status: Arc<StageStatus> = Arc::new(serde_json::from_str(body).unwrap());
+    /// let rules = rules! { target ops; on any => send(ops); };
+    /// let d = rules.evaluate_shared(&status, None, None);
+    /// assert!(std::ptr::eq(d[0].status(), &*status));
+    /// ```
+    pub fn evaluate_shared(
+        &self,
+        status: &Arc<StageStatus>,
+        transition: Option<Transition>,
+        server_url: Option<&str>,
+    ) -> Vec<Delivery> {
+        let ev = Eval::new(status, transition, server_url);
+        // Already shared: the first delivery takes a reference count, not a copy.
+        let _ = ev.shared.set(Arc::clone(status));
+        self.run(ev)
+    }
+
+    fn run(&self, mut ev: Eval<'_>) -> Vec<Delivery> {
         match &self.engine {
             Engine::Compiled(f) => f(&mut ev),
             Engine::Loaded(p) => p.run(&mut ev),
