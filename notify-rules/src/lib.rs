@@ -82,3 +82,5 @@ pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Trans
 
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "server")]
+pub mod server;

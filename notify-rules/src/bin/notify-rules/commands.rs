@@ -1,0 +1,166 @@
+//! `check`, `explain` and `run`: one rule file, one notification, no server.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use notify_rules::deliver::Console;
+use notify_rules::protocol::{self, Notification, Received};
+use notify_rules::{Delivery, Notifier, NotifyError, Plugin, RuleSet};
+
+/// Reads a file, or says which one could not be read.
+pub(crate) fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
+/// Loads a rule file; the error is every problem rendered `path:line:col:`.
+pub(crate) fn load_rules(path: &Path) -> Result<RuleSet, String> {
+    let text = read(path)?;
+    RuleSet::parse(&text).map_err(|e| {
+        let n = e.len();
+        format!(
+            "{}{}: {n} error{}",
+            e.render_check(&path.display().to_string()),
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub(crate) fn check(files: &[impl AsRef<Path>]) -> ExitCode {
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for path in files {
+        let path = path.as_ref();
+        match load_rules(path) {
+            Ok(rules) => {
+                let _ = writeln!(
+                    out,
+                    "{}: ok, {}",
+                    path.display(),
+                    plural(rules.len(), "rule", "rules")
+                );
+            }
+            Err(report) => {
+                failed = true;
+                let _ = writeln!(out, "{report}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads a notification, raw or wrapped.
+fn load_payload(path: &Path) -> Result<Received, String> {
+    let body = read(path)?;
+    protocol::parse_notification(&body).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+    let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
+        (Ok(r), Ok(p)) => (r, p),
+        (r, p) => {
+            for e in [r.err(), p.err()].into_iter().flatten() {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let status = match received.notification {
+        Notification::Stage(status) => status,
+        Notification::Agent(agent) => {
+            println!(
+                "{}: an agent-status notification (agent {}); rules apply to stage-status notifications only",
+                payload.display(),
+                agent.uuid
+            );
+            return ExitCode::SUCCESS;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    // Rules loaded from text always explain themselves; `None` is only for
+    // compiled ones.
+    for why in rules.explain(&status).unwrap_or_default() {
+        let _ = writeln!(out, "{why}");
+    }
+    let deliveries = rules.evaluate_with(&status, None, server_url);
+    match deliveries.len() {
+        0 => {
+            let _ = writeln!(out, "no deliveries");
+        }
+        n => {
+            let _ = writeln!(out, "{}:", plural(n, "delivery", "deliveries"));
+            for d in &deliveries {
+                let _ = writeln!(out, "  {}: {}", d.target(), d.text());
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+    let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
+        (Ok(r), Ok(p)) => (r, p),
+        (r, p) => {
+            for e in [r.err(), p.err()].into_iter().flatten() {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let sent = Arc::new(AtomicUsize::new(0));
+    let mut builder = Plugin::builder(rules.clone());
+    for target in rules.targets() {
+        let console = Console::stdout();
+        let sent = sent.clone();
+        builder = builder.notifier(target, move |d: &Delivery| -> Result<(), NotifyError> {
+            console.send(d)?;
+            sent.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        });
+    }
+    if let Some(url) = server_url {
+        builder = builder.server_url(url);
+    }
+    let plugin = match builder.build() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", rules_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let body = match &received.notification {
+        Notification::Stage(s) => serde_json::to_string(s),
+        Notification::Agent(a) => serde_json::to_string(a),
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "{}: cannot write the notification back: {e}",
+                payload.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let answer = plugin.handle(received.notification.request_name(), &body);
+    if sent.load(Ordering::Relaxed) == 0 && answer.code == 200 {
+        println!("no deliveries");
+    }
+    if answer.code == 200 && answer.body == protocol::PluginResponse::success().body {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{}", answer.body);
+        ExitCode::FAILURE
+    }
+}

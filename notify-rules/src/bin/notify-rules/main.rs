@@ -1,0 +1,95 @@
+//! `notify-rules`: check rule files, explain or run them on a notification, and
+//! serve GoCD's webhook forwarders.
+//!
+//! ```text
+//! notify-rules check FILE...
+//! notify-rules explain FILE PAYLOAD
+//! notify-rules run FILE PAYLOAD
+//! notify-rules serve --rules FILE --config FILE [--listen ADDR]
+//! ```
+
+mod commands;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// GoCD build notifications from rule files.
+#[derive(Debug, Parser)]
+#[command(
+    name = "notify-rules",
+    version,
+    about = "GoCD build notifications from rule files: check them, explain or run them on a notification, serve GoCD's webhook forwarders"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks rule files: every error with its line and column.
+    Check {
+        /// The rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Shows, for each rule, whether it matches a notification and why not;
+    /// sends nothing.
+    Explain {
+        /// The rule file.
+        rules: PathBuf,
+        /// A GoCD notification body (raw, or in a {"type","data"} wrapper).
+        payload: PathBuf,
+        /// The GoCD server's address, for {link}.
+        #[arg(long, value_name = "URL")]
+        server_url: Option<String>,
+    },
+    /// Evaluates a rule file on a notification and prints the deliveries
+    /// through the console notifier.
+    Run {
+        /// The rule file.
+        rules: PathBuf,
+        /// A GoCD notification body (raw, or in a {"type","data"} wrapper).
+        payload: PathBuf,
+        /// The GoCD server's address, for {link}.
+        #[arg(long, value_name = "URL")]
+        server_url: Option<String>,
+    },
+    /// Receives GoCD notifications over HTTP from a webhook forwarder.
+    Serve {
+        /// The rule file, loaded once at start.
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// The TOML configuration: notifiers per target, stores, secrets' variables.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Where to listen, overriding the configuration (default 127.0.0.1:8154).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files } => commands::check(&files),
+        Command::Explain {
+            rules,
+            payload,
+            server_url,
+        } => commands::explain(&rules, &payload, server_url.as_deref()),
+        Command::Run {
+            rules,
+            payload,
+            server_url,
+        } => commands::run(&rules, &payload, server_url.as_deref()),
+        Command::Serve {
+            rules,
+            config,
+            listen,
+        } => serve::serve(&rules, &config, listen),
+    }
+}

@@ -1,0 +1,592 @@
+//! The server's TOML configuration: where to listen, the notifier of each
+//! target, the stores, and the names of the environment variables holding the
+//! secrets (never the secrets themselves).
+//!
+//! ```toml
+//! [server]
+//! listen = "127.0.0.1:8154"           # the default; loopback only
+//! secret_env = "NOTIFY_RULES_SECRET"  # shared secret for signed requests (optional)
+//! max_body_bytes = 1048576
+//! request_timeout = "30s"
+//!
+//! [gocd]
+//! server_url = "https://gocd.example.com"   # for {link}
+//!
+//! [history]
+//! store = "file"                      # or "memory", the default
+//! path = "state/history.journal"      # relative to this file
+//!
+//! [outbox]
+//! path = "state/outbox.journal"       # in memory when left out
+//! flush_interval = "60s"              # how often it is tried again; 0 for never
+//!
+//! [retry]
+//! attempts = 3
+//! first_backoff = "200ms"
+//! max_total = "10s"
+//!
+//! [targets.ops]
+//! kind = "slack"
+//! url_env = "OPS_SLACK_URL"
+//!
+//! [targets.releases]
+//! kind = "webhook"
+//! url_env = "RELEASES_HOOK_URL"
+//! headers = { "X-Team" = "releases" }
+//! header_envs = { "Authorization" = "RELEASES_HOOK_AUTH" }
+//! timeout = "5s"
+//!
+//! [targets.audit]
+//! kind = "console"
+//!
+//! [targets.oncall]
+//! kind = "email"
+//! host = "smtp.example.com"
+//! port = 587
+//! security = "starttls"               # or "tls", or "plain" (loopback only)
+//! user = "gocd"
+//! password_env = "SMTP_PASSWORD"
+//! from = "GoCD <gocd@example.com>"
+//! to = ["oncall@example.com"]
+//! subject = "[{stage.state}] {pipeline.name}"
+//! ```
+//!
+//! Durations are written `500ms`, `30s` or `2m`, or as a number of seconds.
+//! [`Config::setup`] reads the environment variables and reports every one
+//! that is missing, naming the variable and the target, before anything
+//! starts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use super::{Secret, ServerOptions};
+use crate::plugin::RetryPolicy;
+use crate::{Plugin, PluginBuilder, RuleSet};
+
+/// A configuration file, read and checked for shape; the environment is read
+/// by [`Config::setup`].
+///
+/// ```
+/// use notify_rules::server::config::Config;
+/// use notify_rules::RuleSet;
+///
+/// let config = Config::parse(r#"
+///     [targets.ops]
+///     kind = "slack"
+///     url_env = "OPS_SLACK_URL"
+/// "#, "notify-rules.toml").unwrap();
+/// let rules = RuleSet::parse("target ops; on state Failed => send(ops);").unwrap();
+/// let err = config.setup_with_env(rules, |_| None).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "notify-rules.toml: target `ops`: environment variable OPS_SLACK_URL (url_env) is not set"
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    file: File,
+    path: String,
+    base: PathBuf,
+}
+
+/// What [`Config::setup`] makes: the plugin and the server's options.
+#[derive(Debug)]
+pub struct Setup {
+    /// The plugin, its targets bound to the configured notifiers.
+    pub plugin: Plugin,
+    /// Where and how to listen.
+    pub options: ServerOptions,
+}
+
+/// Why a configuration cannot be used: every problem found, each naming the
+/// file and, where it applies, the target and the setting. Never holds a
+/// secret's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    path: String,
+    problems: Vec<String>,
+}
+
+impl ConfigError {
+    fn one(path: &str, problem: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.to_owned(),
+            problems: vec![problem.into()],
+        }
+    }
+
+    /// Each problem, without the file name.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{}: {p}", self.path)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    gocd: GocdSection,
+    #[serde(default)]
+    history: HistorySection,
+    #[serde(default)]
+    outbox: OutboxSection,
+    #[serde(default)]
+    retry: Option<RetrySection>,
+    #[serde(default)]
+    targets: BTreeMap<String, Target>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    listen: Option<Listen>,
+    secret_env: Option<String>,
+    max_body_bytes: Option<usize>,
+    request_timeout: Option<Time>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GocdSection {
+    server_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistorySection {
+    #[serde(default)]
+    store: StoreKind,
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoreKind {
+    #[default]
+    Memory,
+    File,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboxSection {
+    path: Option<PathBuf>,
+    flush_interval: Option<Time>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetrySection {
+    attempts: Option<u32>,
+    first_backoff: Option<Time>,
+    max_backoff: Option<Time>,
+    max_total: Option<Time>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Console,
+    Webhook,
+    Slack,
+    Email,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Console => "console",
+            Kind::Webhook => "webhook",
+            Kind::Slack => "slack",
+            Kind::Email => "email",
+        }
+    }
+
+    /// The settings this kind takes besides `kind`.
+    fn settings(self) -> &'static [&'static str] {
+        match self {
+            Kind::Console => &[],
+            Kind::Webhook => &["url_env", "headers", "header_envs", "timeout"],
+            Kind::Slack => &["url_env", "timeout"],
+            Kind::Email => &[
+                "host",
+                "port",
+                "security",
+                "user",
+                "password_env",
+                "from",
+                "to",
+                "subject",
+                "timeout",
+            ],
+        }
+    }
+}
+
+/// One `[targets.NAME]` table. Flat rather than one struct per kind, so that a
+/// setting that does not belong to the kind gets a message saying so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Target {
+    kind: Kind,
+    url_env: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    header_envs: BTreeMap<String, String>,
+    timeout: Option<Time>,
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<SecurityName>,
+    user: Option<String>,
+    password_env: Option<String>,
+    from: Option<String>,
+    #[serde(default)]
+    to: Vec<String>,
+    subject: Option<String>,
+}
+
+impl Target {
+    fn set(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        let mut note = |name, present: bool| {
+            if present {
+                set.push(name);
+            }
+        };
+        note("url_env", self.url_env.is_some());
+        note("headers", !self.headers.is_empty());
+        note("header_envs", !self.header_envs.is_empty());
+        note("timeout", self.timeout.is_some());
+        note("host", self.host.is_some());
+        note("port", self.port.is_some());
+        note("security", self.security.is_some());
+        note("user", self.user.is_some());
+        note("password_env", self.password_env.is_some());
+        note("from", self.from.is_some());
+        note("to", !self.to.is_empty());
+        note("subject", self.subject.is_some());
+        set
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SecurityName {
+    Starttls,
+    Tls,
+    Plain,
+}
+
+/// A socket address, checked when the file is read.
+#[derive(Debug, Clone, Copy)]
+struct Listen(SocketAddr);
+
+impl<'de> Deserialize<'de> for Listen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Listen).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an address such as 127.0.0.1:8154 or [::1]:8154"
+            ))
+        })
+    }
+}
+
+/// A duration: `500ms`, `30s`, `2m`, or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Time(Duration);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Seconds(s) => Ok(Time(Duration::from_secs(s))),
+            Raw::Text(t) => parse_duration(&t).map(Time).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not a duration such as 500ms, 30s or 2m"
+                ))
+            }),
+        }
+    }
+}
+
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::one(&shown, format!("cannot read the file: {e}")))?;
+        Config::parse(&text, path)
+    }
+
+    /// Checks a configuration text. `path` names it in messages, and relative
+    /// store paths are taken from its directory.
+    pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let file: File =
+            toml::from_str(text).map_err(|e| ConfigError::one(&shown, e.to_string().trim_end()))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let config = Config {
+            file,
+            path: shown,
+            base,
+        };
+        let problems = config.shape_problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                path: config.path,
+                problems,
+            })
+        }
+    }
+
+    /// Problems visible without the environment.
+    fn shape_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (name, target) in &self.file.targets {
+            let allowed = target.kind.settings();
+            for setting in target.set() {
+                if !allowed.contains(&setting) {
+                    problems.push(format!(
+                        "target `{name}`: `{setting}` is not a setting of kind {}; it takes {}",
+                        target.kind.as_str(),
+                        if allowed.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            allowed.join(", ")
+                        }
+                    ));
+                }
+            }
+            let need = |problems: &mut Vec<String>, setting: &str, present: bool| {
+                if !present {
+                    problems.push(format!(
+                        "target `{name}`: kind {} needs `{setting}`",
+                        target.kind.as_str()
+                    ));
+                }
+            };
+            match target.kind {
+                Kind::Console => {}
+                Kind::Webhook | Kind::Slack => {
+                    need(&mut problems, "url_env", target.url_env.is_some())
+                }
+                Kind::Email => {
+                    need(&mut problems, "host", target.host.is_some());
+                    need(&mut problems, "from", target.from.is_some());
+                    need(&mut problems, "to", !target.to.is_empty());
+                    if target.user.is_some() != target.password_env.is_some() {
+                        problems.push(format!(
+                            "target `{name}`: `user` and `password_env` go together"
+                        ));
+                    }
+                }
+            }
+        }
+        if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
+            problems.push("[history] store = \"file\" needs `path`".to_owned());
+        }
+        if self.file.history.store == StoreKind::Memory && self.file.history.path.is_some() {
+            problems.push("[history] `path` is only for store = \"file\"".to_owned());
+        }
+        if self.file.server.max_body_bytes == Some(0) {
+            problems.push("[server] max_body_bytes must be more than 0".to_owned());
+        }
+        if self.file.retry.as_ref().and_then(|r| r.attempts) == Some(0) {
+            problems.push("[retry] attempts must be at least 1".to_owned());
+        }
+        problems
+    }
+
+    /// The file's name, as messages show it.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `[server] listen`, when the file sets it.
+    pub fn listen(&self) -> Option<SocketAddr> {
+        self.file.server.listen.map(|l| l.0)
+    }
+
+    /// The names of the configured targets, sorted.
+    pub fn targets(&self) -> impl Iterator<Item = &str> {
+        self.file.targets.keys().map(String::as_str)
+    }
+
+    /// Builds the plugin for `rules` and the server's options, reading the
+    /// secrets from the environment variables the file names. Every problem is
+    /// reported at once: a missing variable (naming it and its target), a
+    /// target the rules declare with no `[targets.NAME]` table or one the rules
+    /// do not declare, a notifier that refuses its settings, a store that
+    /// cannot be opened.
+    pub fn setup(&self, rules: RuleSet) -> Result<Setup, ConfigError> {
+        self.setup_with_env(rules, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::setup`] with another source of environment variables.
+    pub fn setup_with_env(
+        &self,
+        rules: RuleSet,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Setup, ConfigError> {
+        let mut problems = Vec::new();
+        // Every lookup records its own problem, so all missing variables are
+        // named at once.
+        let lookup =
+            |problems: &mut Vec<String>, owner: &str, setting: &str, name: &str| match env(name) {
+                Some(v) if !v.is_empty() => Some(v),
+                Some(_) => {
+                    problems.push(format!(
+                        "{owner}: environment variable {name} ({setting}) is empty"
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(format!(
+                        "{owner}: environment variable {name} ({setting}) is not set"
+                    ));
+                    None
+                }
+            };
+
+        let mut options = ServerOptions::default();
+        if let Some(listen) = self.listen() {
+            options.listen = listen;
+        }
+        if let Some(name) = &self.file.server.secret_env {
+            options.secret = lookup(&mut problems, "[server]", "secret_env", name).map(Secret::new);
+        }
+        if let Some(max) = self.file.server.max_body_bytes {
+            options.max_body_bytes = max;
+        }
+        if let Some(t) = self.file.server.request_timeout {
+            options.request_timeout = t.0;
+        }
+        if let Some(t) = self.file.outbox.flush_interval {
+            options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
+        }
+
+        let mut builder = Plugin::builder(rules.clone());
+        for target in rules.targets() {
+            if !self.file.targets.contains_key(target) {
+                problems.push(format!("target `{target}` is declared by the rules but has no [targets.{target}] table"));
+            }
+        }
+        for (name, target) in &self.file.targets {
+            if !rules.targets().contains(name) {
+                problems.push(format!(
+                    "[targets.{name}]: the rules declare no target `{name}` (they declare {})",
+                    if rules.targets().is_empty() {
+                        "none".to_owned()
+                    } else {
+                        rules.targets().join(", ")
+                    }
+                ));
+                continue;
+            }
+            let owner = format!("target `{name}`");
+            let mut missing = Vec::new();
+            let built = notifier::build(target, &mut |setting, var| {
+                lookup(&mut missing, &owner, setting, var)
+            });
+            problems.append(&mut missing);
+            match built {
+                Ok(Some(n)) => builder = builder.notifier(name, n),
+                Ok(None) => {}
+                Err(problem) => problems.push(format!("{owner}: {problem}")),
+            }
+        }
+        builder = self.stores(builder);
+        if !problems.is_empty() {
+            return Err(ConfigError {
+                path: self.path.clone(),
+                problems,
+            });
+        }
+        match builder.build() {
+            Ok(plugin) => Ok(Setup { plugin, options }),
+            Err(e) => Err(ConfigError {
+                path: self.path.clone(),
+                problems: e.problems().to_vec(),
+            }),
+        }
+    }
+
+    fn stores(&self, mut builder: PluginBuilder) -> PluginBuilder {
+        if let Some(url) = &self.file.gocd.server_url {
+            builder = builder.server_url(url);
+        }
+        if let (StoreKind::File, Some(path)) = (self.file.history.store, &self.file.history.path) {
+            builder = builder.history_file(self.base.join(path));
+        }
+        if let Some(path) = &self.file.outbox.path {
+            builder = builder.outbox_file(self.base.join(path));
+        }
+        if let Some(retry) = &self.file.retry {
+            let mut policy = RetryPolicy::default();
+            if let Some(a) = retry.attempts {
+                policy.attempts = a;
+            }
+            if let Some(t) = retry.first_backoff {
+                policy.first_backoff = t.0;
+            }
+            if let Some(t) = retry.max_backoff {
+                policy.max_backoff = t.0;
+            }
+            if let Some(t) = retry.max_total {
+                policy.max_total = t.0;
+            }
+            builder = builder.retry(policy);
+        }
+        builder
+    }
+}
+
+mod notifier;
+
+#[cfg(test)]
+mod tests;

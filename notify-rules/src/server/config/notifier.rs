@@ -1,0 +1,186 @@
+//! Making the notifier a `[targets.NAME]` table asks for.
+
+#[cfg(feature = "email")]
+use super::SecurityName;
+use super::{Kind, Target};
+use crate::{Delivery, Notifier, NotifyError};
+
+/// The notifier of one target, whichever kind it is.
+pub(super) enum Configured {
+    #[cfg(feature = "console")]
+    Console(crate::deliver::Console),
+    #[cfg(feature = "webhook")]
+    Webhook(crate::deliver::Webhook),
+    #[cfg(feature = "slack")]
+    Slack(crate::deliver::Slack),
+    // Boxed: an SMTP transport is far larger than the other notifiers.
+    #[cfg(feature = "email")]
+    Email(Box<crate::deliver::Email>),
+}
+
+impl Notifier for Configured {
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        // With every notifier feature off there is no variant, and no value of
+        // this type can exist.
+        #[cfg(not(any(
+            feature = "console",
+            feature = "webhook",
+            feature = "slack",
+            feature = "email"
+        )))]
+        let _ = delivery;
+        match *self {
+            #[cfg(feature = "console")]
+            Configured::Console(ref n) => n.send(delivery),
+            #[cfg(feature = "webhook")]
+            Configured::Webhook(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::Slack(ref n) => n.send(delivery),
+            #[cfg(feature = "email")]
+            Configured::Email(ref n) => n.send(delivery),
+        }
+    }
+}
+
+/// Looks an environment variable up for a setting, recording a problem when it
+/// is missing or empty.
+pub(super) type Var<'a> = dyn FnMut(&str, &str) -> Option<String> + 'a;
+
+/// The notifier for a target. `Ok(None)` when a variable was missing (already
+/// recorded); `Err` for a setting the notifier refuses.
+pub(super) fn build(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    match target.kind {
+        Kind::Console => console(),
+        Kind::Webhook => webhook(target, var),
+        Kind::Slack => slack(target, var),
+        Kind::Email => email(target, var),
+    }
+}
+
+#[allow(dead_code)] // used only when a notifier feature is off
+fn missing_feature(kind: Kind) -> String {
+    format!(
+        "kind {0} needs notify-rules built with its `{0}` feature",
+        kind.as_str()
+    )
+}
+
+#[cfg(feature = "console")]
+fn console() -> Result<Option<Configured>, String> {
+    Ok(Some(Configured::Console(crate::deliver::Console::stdout())))
+}
+
+#[cfg(not(feature = "console"))]
+fn console() -> Result<Option<Configured>, String> {
+    Err(missing_feature(Kind::Console))
+}
+
+/// The URL from `url_env`, checked present by the shape checks.
+#[cfg(any(feature = "webhook", feature = "slack"))]
+fn url(target: &Target, var: &mut Var<'_>) -> Option<String> {
+    target
+        .url_env
+        .as_deref()
+        .and_then(|name| var("url_env", name))
+}
+
+#[cfg(feature = "webhook")]
+fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    let url = url(target, var);
+    let mut env_headers = Vec::new();
+    for (header, name) in &target.header_envs {
+        if let Some(value) = var(&format!("header_envs.{header}"), name) {
+            env_headers.push((header, value));
+        }
+    }
+    let Some(url) = url else { return Ok(None) };
+    if env_headers.len() != target.header_envs.len() {
+        return Ok(None);
+    }
+    let mut hook = crate::deliver::Webhook::new(&url).map_err(|e| e.to_string())?;
+    for (header, value) in target
+        .headers
+        .iter()
+        .map(|(h, v)| (h, v.clone()))
+        .chain(env_headers)
+    {
+        hook = hook.header(header, &value).map_err(|e| e.to_string())?;
+    }
+    if let Some(t) = target.timeout {
+        hook = hook.timeout(t.0);
+    }
+    Ok(Some(Configured::Webhook(hook)))
+}
+
+#[cfg(not(feature = "webhook"))]
+fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    Err(missing_feature(Kind::Webhook))
+}
+
+#[cfg(feature = "slack")]
+fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    let Some(url) = url(target, var) else {
+        return Ok(None);
+    };
+    let mut slack = crate::deliver::Slack::new(&url).map_err(|e| e.to_string())?;
+    if let Some(t) = target.timeout {
+        slack = slack.timeout(t.0);
+    }
+    Ok(Some(Configured::Slack(slack)))
+}
+
+#[cfg(not(feature = "slack"))]
+fn slack(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    Err(missing_feature(Kind::Slack))
+}
+
+#[cfg(feature = "email")]
+fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    use crate::deliver::{Email, Security, Subject};
+
+    let password = match &target.password_env {
+        Some(name) => match var("password_env", name) {
+            Some(p) => Some(p),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let mut b = Email::builder(target.host.as_deref().unwrap_or_default());
+    if let Some(port) = target.port {
+        b = b.port(port);
+    }
+    if let Some(security) = target.security {
+        b = b.security(match security {
+            SecurityName::Starttls => Security::StartTls,
+            SecurityName::Tls => Security::Tls,
+            SecurityName::Plain => Security::Plain,
+        });
+    }
+    if let (Some(user), Some(password)) = (&target.user, &password) {
+        b = b.credentials(user, password);
+    }
+    if let Some(from) = &target.from {
+        b = b.from(from);
+    }
+    for to in &target.to {
+        b = b.to(to);
+    }
+    if let Some(subject) = &target.subject {
+        b = b.subject(if subject.contains('{') {
+            Subject::Template(subject.clone())
+        } else {
+            Subject::Fixed(subject.clone())
+        });
+    }
+    if let Some(t) = target.timeout {
+        b = b.timeout(t.0);
+    }
+    b.build()
+        .map(|e| Some(Configured::Email(Box::new(e))))
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "email"))]
+fn email(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
+    Err(missing_feature(Kind::Email))
+}

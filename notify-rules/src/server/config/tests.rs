@@ -1,0 +1,250 @@
+use super::*;
+
+const RULES: &str = "target ops, audit, hook, mail; on state Failed => send(ops), send(audit), send(hook), send(mail);";
+
+const FULL: &str = r#"
+[server]
+listen = "127.0.0.1:9100"
+secret_env = "T_SECRET"
+max_body_bytes = 4096
+request_timeout = "2s"
+
+[gocd]
+server_url = "https://gocd.example.com"
+
+[retry]
+attempts = 1
+
+[outbox]
+flush_interval = "5s"
+
+[targets.ops]
+kind = "slack"
+url_env = "T_OPS_URL"
+timeout = "500ms"
+
+[targets.audit]
+kind = "console"
+
+[targets.hook]
+kind = "webhook"
+url_env = "T_HOOK_URL"
+headers = { "X-Team" = "ops" }
+header_envs = { "Authorization" = "T_HOOK_AUTH" }
+
+[targets.mail]
+kind = "email"
+host = "127.0.0.1"
+port = 2525
+security = "plain"
+user = "gocd"
+password_env = "T_SMTP_PASSWORD"
+from = "GoCD <gocd@example.com>"
+to = ["ops@example.com"]
+subject = "[{stage.state}] {pipeline.name}"
+"#;
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "T_SECRET" => Some("shared-secret-value".into()),
+        "T_OPS_URL" => Some("https://hooks.example.com/services/T000/B000/XXXX".into()),
+        "T_HOOK_URL" => Some("https://user:pw@hooks.example.com/in".into()),
+        "T_HOOK_AUTH" => Some("Bearer hook-token-value".into()),
+        "T_SMTP_PASSWORD" => Some("smtp-password-value".into()),
+        _ => None,
+    }
+}
+
+fn rules() -> RuleSet {
+    RuleSet::parse(RULES).unwrap()
+}
+
+#[test]
+fn a_full_file_builds_the_plugin_and_options() {
+    let config = Config::parse(FULL, "etc/notify-rules.toml").unwrap();
+    assert_eq!(config.listen(), Some("127.0.0.1:9100".parse().unwrap()));
+    assert_eq!(
+        config.targets().collect::<Vec<_>>(),
+        ["audit", "hook", "mail", "ops"]
+    );
+    let setup = config.setup_with_env(rules(), env).unwrap();
+    assert_eq!(setup.options.listen, "127.0.0.1:9100".parse().unwrap());
+    assert_eq!(setup.options.max_body_bytes, 4096);
+    assert_eq!(setup.options.request_timeout, Duration::from_secs(2));
+    assert!(setup.options.secret.is_some());
+    assert_eq!(
+        setup.options.outbox_flush_interval,
+        Some(Duration::from_secs(5))
+    );
+    let shown = format!("{setup:?}");
+    for secret in [
+        "shared-secret-value",
+        "XXXX",
+        "hook-token-value",
+        "smtp-password-value",
+        ":pw@",
+    ] {
+        assert!(!shown.contains(secret), "{secret} shows in {shown}");
+    }
+}
+
+#[test]
+fn every_missing_variable_is_named_with_its_target() {
+    let config = Config::parse(FULL, "notify-rules.toml").unwrap();
+    let err = config
+        .setup_with_env(rules(), |name| {
+            if name == "T_HOOK_AUTH" {
+                Some(String::new())
+            } else {
+                None
+            }
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "notify-rules.toml: [server]: environment variable T_SECRET (secret_env) is not set\n\
+         notify-rules.toml: target `hook`: environment variable T_HOOK_URL (url_env) is not set\n\
+         notify-rules.toml: target `hook`: environment variable T_HOOK_AUTH (header_envs.Authorization) is empty\n\
+         notify-rules.toml: target `mail`: environment variable T_SMTP_PASSWORD (password_env) is not set\n\
+         notify-rules.toml: target `ops`: environment variable T_OPS_URL (url_env) is not set"
+    );
+}
+
+#[test]
+fn targets_must_match_the_rules_both_ways() {
+    let config = Config::parse(
+        "[targets.ops]\nkind = \"console\"\n[targets.extra]\nkind = \"console\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    let rules = RuleSet::parse("target ops, audit; on any => send(ops), send(audit);").unwrap();
+    let err = config.setup_with_env(rules, env).unwrap_err();
+    assert_eq!(
+        err.problems(),
+        [
+            "target `audit` is declared by the rules but has no [targets.audit] table",
+            "[targets.extra]: the rules declare no target `extra` (they declare ops, audit)",
+        ]
+    );
+}
+
+#[test]
+fn link_without_a_server_url_is_refused_by_the_plugin() {
+    let config = Config::parse("[targets.ops]\nkind = \"console\"\n", "c.toml").unwrap();
+    let rules = RuleSet::parse("target ops; on any => send(ops, \"{link}\");").unwrap();
+    let err = config.setup_with_env(rules, env).unwrap_err();
+    assert!(
+        err.to_string().starts_with("c.toml: ") && err.to_string().contains("{link}"),
+        "{err}"
+    );
+}
+
+#[test]
+fn toml_errors_say_where() {
+    let err = Config::parse(
+        "[targets.ops]\nkind = \"slack\"\nurl_evn = \"X\"\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("c.toml: TOML parse error at line 3, column 1"),
+        "{text}"
+    );
+    assert!(text.contains("unknown field `url_evn`"), "{text}");
+
+    let err = Config::parse("[targets.ops]\nkind = \"pager\"\n", "c.toml").unwrap_err();
+    assert!(
+        err.to_string().contains("line 2") && err.to_string().contains("unknown variant `pager`"),
+        "{err}"
+    );
+
+    let err = Config::parse("[server]\nlisten = \"localhost\"\n", "c.toml").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`localhost` is not an address such as 127.0.0.1:8154"),
+        "{err}"
+    );
+
+    let err = Config::parse("[server]\nrequest_timeout = \"soon\"\n", "c.toml").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`soon` is not a duration such as 500ms, 30s or 2m"),
+        "{err}"
+    );
+}
+
+#[test]
+fn settings_must_fit_the_kind() {
+    let text = r#"
+[targets.ops]
+kind = "console"
+url_env = "X"
+
+[targets.mail]
+kind = "email"
+user = "u"
+
+[history]
+store = "file"
+
+[retry]
+attempts = 0
+"#;
+    let err = Config::parse(text, "c.toml").unwrap_err();
+    assert_eq!(
+        err.problems(),
+        [
+            "target `mail`: kind email needs `host`",
+            "target `mail`: kind email needs `from`",
+            "target `mail`: kind email needs `to`",
+            "target `mail`: `user` and `password_env` go together",
+            "target `ops`: `url_env` is not a setting of kind console; it takes none",
+            "[history] store = \"file\" needs `path`",
+            "[retry] attempts must be at least 1",
+        ]
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+    assert_eq!(parse_duration(" 2m "), Some(Duration::from_secs(120)));
+    assert_eq!(parse_duration("2 min"), Some(Duration::from_secs(120)));
+    for bad in ["", "s", "10", "1h", "-1s", "1.5s", "99999999999999999999s"] {
+        assert_eq!(parse_duration(bad), None, "{bad}");
+    }
+    let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
+    let config = Config::parse(text, "c.toml").unwrap();
+    let setup = config
+        .setup_with_env(RuleSet::parse("").unwrap(), env)
+        .unwrap();
+    assert_eq!(setup.options.request_timeout, Duration::from_secs(7));
+    assert_eq!(setup.options.outbox_flush_interval, None);
+}
+
+#[test]
+fn relative_store_paths_are_taken_from_the_config_directory() {
+    let dir = std::env::temp_dir().join(format!("notify-rules-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("notify-rules.toml");
+    std::fs::write(
+        &path,
+        "[history]\nstore = \"file\"\npath = \"history.journal\"\n",
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    config
+        .setup_with_env(RuleSet::parse("").unwrap(), env)
+        .unwrap();
+    assert!(dir.join("history.journal").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let err = Config::load(dir.join("missing.toml")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("missing.toml: cannot read the file"),
+        "{err}"
+    );
+}

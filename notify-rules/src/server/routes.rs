@@ -1,0 +1,305 @@
+//! The HTTP front of a [`Plugin`]: paths, reading the body, signatures, and
+//! turning the plugin's answer into a status a forwarder understands.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+
+use super::signature::{self, Secret};
+use super::{InFlight, ServerOptions};
+use crate::protocol::{self, Notification};
+use crate::{Plugin, PluginResponse};
+
+/// What every handler shares.
+pub(crate) struct Shared {
+    plugin: Arc<Plugin>,
+    secret: Option<Secret>,
+    max_body_bytes: usize,
+    request_timeout: Duration,
+    pub(crate) in_flight: InFlight,
+}
+
+type AppState = Arc<Shared>;
+
+/// Which notification a path takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// `POST /`: either kind, told apart by the body's shape.
+    Any,
+    Stage,
+    Agent,
+    InterestedIn,
+}
+
+impl Path {
+    fn as_str(self) -> &'static str {
+        match self {
+            Path::Any => "/",
+            Path::Stage => "/stage-status",
+            Path::Agent => "/agent-status",
+            Path::InterestedIn => "/notifications-interested-in",
+        }
+    }
+}
+
+/// The paths this server answers, for the 404 message.
+const PATHS: &str =
+    "POST /, POST /stage-status, POST /agent-status, POST /notifications-interested-in";
+
+pub(crate) fn router(plugin: Arc<Plugin>, options: &ServerOptions, in_flight: InFlight) -> Router {
+    let state = Arc::new(Shared {
+        plugin,
+        secret: options.secret.clone(),
+        max_body_bytes: options.max_body_bytes,
+        request_timeout: options.request_timeout,
+        in_flight,
+    });
+    let route = |path: Path| post(move |s: State<AppState>, req: Request| receive(s, path, req));
+    Router::new()
+        .route(Path::Any.as_str(), route(Path::Any))
+        .route(Path::Stage.as_str(), route(Path::Stage))
+        .route(Path::Agent.as_str(), route(Path::Agent))
+        .route(Path::InterestedIn.as_str(), route(Path::InterestedIn))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // The limit is enforced where the body is read, so the answer can be
+        // the same JSON failure as every other one.
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .with_state(state)
+}
+
+/// A JSON answer with a status, as every answer of this server is.
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn failure(status: StatusCode, message: impl Into<String>) -> Response {
+    json_response(
+        status,
+        PluginResponse::failure(status.as_u16(), [message.into()]).body,
+    )
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    tracing::info!(%method, path = uri.path(), status = 404, "unknown path");
+    failure(
+        StatusCode::NOT_FOUND,
+        format!("unknown path {}; this server answers {PATHS}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    tracing::info!(%method, path = uri.path(), status = 405, "method not allowed");
+    let mut response = failure(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} takes POST, not {method}", uri.path()),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Response {
+    let started = Instant::now();
+    let timeout = shared.request_timeout;
+    let response = match tokio::time::timeout(timeout, handle(&shared, path, req)).await {
+        Ok(response) => response,
+        Err(_) => failure(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "no answer within {} ms; deliveries already started go on in the background",
+                timeout.as_millis()
+            ),
+        ),
+    };
+    let status = response.status().as_u16();
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    if response.status().is_success() {
+        tracing::debug!(path = path.as_str(), status, elapsed_us, "answered");
+    } else {
+        tracing::warn!(
+            path = path.as_str(),
+            status,
+            elapsed_us,
+            "answered with an error"
+        );
+    }
+    response
+}
+
+async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
+    let headers: HeaderMap = req.headers().clone();
+    let body = match Bytes::from_request(req, &()).await {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "body too large: this server takes at most {} bytes",
+                    shared.max_body_bytes
+                )
+            } else {
+                format!("could not read the body: {}", rejection.body_text())
+            };
+            return failure(status, message);
+        }
+    };
+    if let Some(secret) = &shared.secret {
+        if let Err(refused) = signature::check(secret, &headers, &body) {
+            return failure(StatusCode::UNAUTHORIZED, refused.to_string());
+        }
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "the body is not UTF-8 text; GoCD sends JSON",
+        );
+    };
+    let (request_name, body) = match path {
+        Path::InterestedIn => (protocol::NOTIFICATIONS_INTERESTED_IN, String::new()),
+        Path::Any | Path::Stage | Path::Agent => match read(path, text) {
+            Ok(request) => request,
+            Err(refused) => return from_plugin(refused),
+        },
+    };
+    let plugin = shared.plugin.clone();
+    let guard = shared.in_flight.enter();
+    // `handle` blocks on deliveries; running it here would stall the runtime's
+    // worker threads. The guard goes with it, so shutdown waits for the
+    // deliveries even when this request has timed out.
+    let work = move || {
+        let _guard = guard;
+        plugin.handle(request_name, &body)
+    };
+    match tokio::task::spawn_blocking(work).await {
+        Ok(answer) => from_plugin(answer),
+        Err(e) => {
+            tracing::error!(error = %e, "the plugin panicked while handling a request");
+            failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the plugin failed while handling this request",
+            )
+        }
+    }
+}
+
+/// Reads a notification body, raw or wrapped, into the request name and the
+/// body the plugin takes (a wrapped one's `data`, written back in GoCD's form).
+/// A refusal is the plugin-style answer, made into a response by the caller.
+fn read(path: Path, text: &str) -> Result<(&'static str, String), PluginResponse> {
+    let received =
+        protocol::parse_notification(text).map_err(|e| PluginResponse::bad_request(&e))?;
+    let name = received.notification.request_name();
+    let wanted = match path {
+        Path::Stage => Some(protocol::STAGE_STATUS),
+        Path::Agent => Some(protocol::AGENT_STATUS),
+        Path::Any | Path::InterestedIn => None,
+    };
+    if let Some(wanted) = wanted.filter(|w| *w != name) {
+        return Err(PluginResponse::failure(
+            400,
+            [format!(
+                "{} takes {wanted} bodies, and this body is {name}; post it to {} or /",
+                path.as_str(),
+                other_path(name)
+            )],
+        ));
+    }
+    if !received.wrapped {
+        return Ok((name, text.to_owned()));
+    }
+    let written = match &received.notification {
+        Notification::Stage(status) => serde_json::to_string(status),
+        Notification::Agent(agent) => serde_json::to_string(agent),
+    };
+    match written {
+        Ok(body) => Ok((name, body)),
+        Err(e) => Err(PluginResponse::failure(
+            500,
+            [format!("could not unwrap the notification: {e}")],
+        )),
+    }
+}
+
+fn other_path(request_name: &str) -> &'static str {
+    if request_name == protocol::STAGE_STATUS {
+        Path::Stage.as_str()
+    } else {
+        Path::Agent.as_str()
+    }
+}
+
+/// The plugin's answer as an HTTP response. The body is the plugin's; the
+/// status tells a forwarder whether it worked, since forwarders look only at
+/// the status: a failure the plugin answers with 200 (deliveries that could not
+/// be made) becomes 502.
+pub(crate) fn from_plugin(answer: PluginResponse) -> Response {
+    let status = match answer.code {
+        200 if is_failure(&answer.body) => StatusCode::BAD_GATEWAY,
+        code => StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    json_response(status, answer.body)
+}
+
+/// Whether an answer body says failure: GoCD counts any `status` other than
+/// `success` (in any case) as one.
+fn is_failure(body: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Status<'a> {
+        #[serde(borrow)]
+        status: Option<std::borrow::Cow<'a, str>>,
+    }
+    match serde_json::from_str::<Status<'_>>(body) {
+        Ok(Status { status: Some(s) }) => !s.eq_ignore_ascii_case("success"),
+        // An answer without `status` (the interest list) is no failure.
+        Ok(Status { status: None }) => false,
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_bodies_map_to_502_and_others_keep_their_code() {
+        let s = |r: PluginResponse| from_plugin(r).status().as_u16();
+        assert_eq!(s(PluginResponse::success()), 200);
+        assert_eq!(s(PluginResponse::interested_in(&["stage-status"])), 200);
+        assert_eq!(s(PluginResponse::failure(200, ["ops: down"])), 502);
+        assert_eq!(
+            s(PluginResponse {
+                code: 200,
+                body: r#"{"status":"Failure"}"#.into()
+            }),
+            502
+        );
+        assert_eq!(
+            s(PluginResponse {
+                code: 200,
+                body: r#"{"status":"SUCCESS"}"#.into()
+            }),
+            200
+        );
+        assert_eq!(s(PluginResponse::failure(400, ["bad"])), 400);
+        assert_eq!(
+            s(PluginResponse {
+                code: 1000,
+                body: "{}".into()
+            }),
+            500
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! `notify-rules check`, `explain` and `run`, run as the built program, with
+//! their exact output on small cases.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
+
+const RULES: &str = r#"target ops;
+on stage "test" => send(ops, "test {stage.state}");
+on broken => send(ops, "{pipeline.name} broke");
+on state Failed => send(ops, "{pipeline.name} #{pipeline.counter} failed");
+on any => stop;
+on any => send(ops, "never");
+"#;
+
+const FAILED: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":null,"label":null,"build-cause":[],
+  "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+
+/// A fresh directory holding the given files; commands run inside it so the
+/// output names them by their short paths.
+fn dir(test: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notify-rules-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Runs the program; exit code, standard output, standard error.
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn check_clean_files() {
+    let d = dir(
+        "check-clean",
+        &[
+            ("a.rules", RULES),
+            ("b.rules", "target x;\non any => send(x);\n"),
+        ],
+    );
+    let (code, out, err) = run(&d, &["check", "a.rules", "b.rules"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "a.rules: ok, 5 rules\nb.rules: ok, 1 rule\n", "")
+    );
+}
+
+#[test]
+fn check_reports_every_error_with_line_column_and_caret() {
+    let bad = "target ops;\non stage \"deploy\" state Faild => send(ops);\non state Passed resultt Passed => send(ops);\n";
+    let d = dir("check-errors", &[("bad.rules", bad), ("good.rules", RULES)]);
+    let (code, out, err) = run(&d, &["check", "bad.rules", "good.rules", "missing.rules"]);
+    assert_eq!(code, 1);
+    assert_eq!(err, "");
+    assert_eq!(
+        out,
+        "bad.rules:2:25: unknown state `Faild`\n\
+         on stage \"deploy\" state Faild => send(ops);\n\
+         \x20                       ^^^^^\n\
+         help: did you mean `Failed`?\n\
+         bad.rules:3:17: unknown clause `resultt`\n\
+         on state Passed resultt Passed => send(ops);\n\
+         \x20               ^^^^^^^\n\
+         help: did you mean `result`?\n\
+         bad.rules: 2 errors\n\
+         good.rules: ok, 5 rules\n\
+         missing.rules: cannot read: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn check_needs_a_file() {
+    let d = dir("check-none", &[]);
+    let (code, _, err) = run(&d, &["check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("<FILES>..."), "{err}");
+}
+
+#[test]
+fn explain_says_why_each_rule_did_or_did_not_match() {
+    let wrapped = format!(r#"{{"type":"stage","data":{FAILED}}}"#);
+    let d = dir(
+        "explain",
+        &[
+            ("team.rules", RULES),
+            ("failed.json", FAILED),
+            ("wrapped.json", &wrapped),
+        ],
+    );
+    let expected = "rule 1 (line 2): no match: `stage \"test\"` saw stage.name = \"deploy\"\n\
+                    rule 2 (line 3): no match: `broken` saw no transition (no history)\n\
+                    rule 3 (line 4): matched\n\
+                    rule 4 (line 5): matched, and stops later rules\n\
+                    rule 5 (line 6): not tried: an earlier rule stopped\n\
+                    1 delivery:\n\
+                    \x20 ops: shop #3 failed\n";
+    for payload in ["failed.json", "wrapped.json"] {
+        let (code, out, err) = run(&d, &["explain", "team.rules", payload]);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, expected, ""),
+            "{payload}"
+        );
+    }
+}
+
+#[test]
+fn explain_with_no_deliveries_and_with_an_agent_body() {
+    let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
+    let agent = r#"{"uuid":"a-1","host_name":"h","agent_config_state":"Enabled","agent_state":"Idle","build_state":"Idle"}"#;
+    let rules = "target ops;\non state Failed => send(ops);\n";
+    let d = dir(
+        "explain-none",
+        &[
+            ("r.rules", rules),
+            ("passed.json", &passed),
+            ("agent.json", agent),
+        ],
+    );
+    let (code, out, _) = run(&d, &["explain", "r.rules", "passed.json"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "rule 1 (line 2): no match: `state Failed` saw stage.state = Passed\nno deliveries\n"
+        )
+    );
+    let (code, out, _) = run(&d, &["explain", "r.rules", "agent.json"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "agent.json: an agent-status notification (agent a-1); rules apply to stage-status notifications only\n")
+    );
+}
+
+#[test]
+fn explain_and_run_refuse_bad_inputs() {
+    let d = dir(
+        "bad-inputs",
+        &[
+            ("r.rules", RULES),
+            ("bad.rules", "target ops;\non state Faild => send(ops);\n"),
+            ("bad.json", "{\"pipeline\":"),
+        ],
+    );
+    let (code, out, err) = run(&d, &["explain", "r.rules", "bad.json"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.starts_with("bad.json: invalid "), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    let (code, out, err) = run(&d, &["run", "bad.rules", "nothing.json"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "bad.rules:2:10: unknown state `Faild`\non state Faild => send(ops);\n         ^^^^^\nhelp: did you mean `Failed`?\n\
+         bad.rules: 1 error\n\
+         nothing.json: cannot read: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn run_delivers_through_the_console_with_history() {
+    let d = dir("run", &[("team.rules", RULES), ("failed.json", FAILED)]);
+    let (code, out, err) = run(&d, &["run", "team.rules", "failed.json"]);
+    // A plugin keeps history: a first failure is `broken`, unlike in `explain`.
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "[ops] shop broke\n[ops] shop #3 failed\n", "")
+    );
+}
+
+#[test]
+fn run_with_no_deliveries_and_link() {
+    let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
+    let rules = "target ops;\non state Passed => send(ops, \"{pipeline.name}: {link}\");\n";
+    let d = dir(
+        "run-link",
+        &[
+            ("r.rules", rules),
+            ("passed.json", &passed),
+            ("failed.json", FAILED),
+        ],
+    );
+    let (code, out, _) = run(
+        &d,
+        &[
+            "run",
+            "--server-url",
+            "https://gocd.example.com",
+            "r.rules",
+            "failed.json",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, "no deliveries\n"));
+    let (code, out, _) = run(
+        &d,
+        &[
+            "run",
+            "--server-url",
+            "https://gocd.example.com",
+            "r.rules",
+            "passed.json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("[ops] shop: https://gocd.example.com/go/pipelines/shop/3/deploy/1"),
+        "{out}"
+    );
+    let (code, out, err) = run(&d, &["run", "r.rules", "passed.json"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(
+        err.starts_with("r.rules: ") && err.contains("{link}"),
+        "{err}"
+    );
+}

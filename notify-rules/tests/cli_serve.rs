@@ -1,0 +1,191 @@
+//! `notify-rules serve` as the built program: it refuses to start on a bad rule
+//! file or a missing environment variable, saying exactly what and where; and
+//! it serves, then stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
+
+fn dir(test: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("notify-rules-serve-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+fn serve(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+const CONSOLE: &str = "[targets.ops]\nkind = \"console\"\n";
+
+#[test]
+fn a_rule_file_with_errors_stops_the_start_with_every_line_and_column() {
+    let rules =
+        "target ops;\non stage \"deploy\" state Faild => send(ops);\non any => sendd(ops);\n";
+    let d = dir("bad-rules", &[("team.rules", rules), ("c.toml", CONSOLE)]);
+    let out = serve(
+        &d,
+        &[
+            "--rules",
+            "team.rules",
+            "--config",
+            "c.toml",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with(
+            "team.rules:2:25: unknown state `Faild`\n\
+             on stage \"deploy\" state Faild => send(ops);\n\
+             \x20                       ^^^^^\n\
+             help: did you mean `Failed`?\n\
+             team.rules:3:11: "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("team.rules: 2 errors\nnotify-rules: not starting\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_environment_variable_stops_the_start_naming_it_and_its_target() {
+    let config = "[server]\nsecret_env = \"NR_TEST_UNSET_SECRET\"\n\n[targets.ops]\nkind = \"slack\"\nurl_env = \"NR_TEST_UNSET_SLACK_URL\"\n";
+    let d = dir(
+        "missing-env",
+        &[
+            ("r.rules", "target ops;\non any => send(ops);\n"),
+            ("c.toml", config),
+        ],
+    );
+    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+        .env_remove("NR_TEST_UNSET_SECRET")
+        .env_remove("NR_TEST_UNSET_SLACK_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "c.toml: [server]: environment variable NR_TEST_UNSET_SECRET (secret_env) is not set\n\
+         c.toml: target `ops`: environment variable NR_TEST_UNSET_SLACK_URL (url_env) is not set\n\
+         notify-rules: not starting\n"
+    );
+}
+
+#[test]
+fn a_bad_config_and_bad_rules_are_both_reported() {
+    let d = dir(
+        "both-bad",
+        &[
+            ("r.rules", "target ops;\non state Faild => send(ops);\n"),
+            ("c.toml", "[targets.ops]\nkind = \"consol\"\n"),
+        ],
+    );
+    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("r.rules:2:10: unknown state `Faild`\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("c.toml: TOML parse error at line 2, column 8"),
+        "{err}"
+    );
+    assert!(err.ends_with("notify-rules: not starting\n"), "{err}");
+}
+
+#[test]
+fn serves_then_stops_on_sigterm() {
+    let rules = "target ops;\non state Failed => send(ops, \"{pipeline.name} failed\");\n";
+    let d = dir("serves", &[("r.rules", rules), ("c.toml", CONSOLE)]);
+    let mut child = serve(
+        &d,
+        &[
+            "--rules",
+            "r.rules",
+            "--config",
+            "c.toml",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .env("RUST_LOG", "info")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert_ne!(
+            stderr.read_line(&mut line).unwrap(),
+            0,
+            "the server ended before listening: {log}"
+        );
+        log.push_str(&line);
+        if let Some(at) = line.find("addr=") {
+            break line[at + 5..].trim().to_owned();
+        }
+    };
+    let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+      "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = agent
+        .post(format!("http://{addr}/stage-status"))
+        .send(body)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.body_mut().read_to_string().unwrap(),
+        r#"{"status":"success"}"#
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(status.success(), "{status:?}: {log}");
+    assert_eq!(out, "[ops] shop failed\n");
+    assert!(log.contains("SIGTERM: shutting down"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colours in a log that is not a terminal: {log}"
+    );
+}

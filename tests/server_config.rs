@@ -1,0 +1,63 @@
+//! The sample configuration in `examples/` works with the example's rules, and
+//! the server it describes answers.
+
+use std::sync::Arc;
+
+use notify_rules::server::config::Config;
+use notify_rules::server::Server;
+use notify_rules::RuleSet;
+
+fn team_rules() -> RuleSet {
+    RuleSet::parse(&std::fs::read_to_string("examples/rules/team.rules").unwrap()).unwrap()
+}
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "OPS_SLACK_URL" => Some("http://127.0.0.1:9/slack".to_owned()),
+        "RELEASES_WEBHOOK_URL" => Some("http://127.0.0.1:9/releases".to_owned()),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_sample_configuration_sets_up_the_team_rules() {
+    let config = Config::load("examples/notify-rules.toml").unwrap();
+    assert_eq!(
+        config.targets().collect::<Vec<_>>(),
+        ["audit", "ops", "releases"]
+    );
+    let setup = config.setup_with_env(team_rules(), env).unwrap();
+    assert_eq!(setup.options.listen.to_string(), "127.0.0.1:8154");
+    assert!(setup.options.secret.is_none());
+
+    // The same plugin behind a server on a free port answers GoCD's first question.
+    let options = notify_rules::server::ServerOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..setup.options
+    };
+    let running = Server::spawn(Arc::new(setup.plugin), options).unwrap();
+    let mut resp = ureq::post(format!(
+        "http://{}/notifications-interested-in",
+        running.local_addr()
+    ))
+    .send_empty()
+    .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("stage-status"));
+    running.shutdown().unwrap();
+}
+
+#[test]
+fn the_sample_configuration_names_each_missing_variable() {
+    let config = Config::load("examples/notify-rules.toml").unwrap();
+    let err = config.setup_with_env(team_rules(), |_| None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "examples/notify-rules.toml: target `ops`: environment variable OPS_SLACK_URL (url_env) is not set\n\
+         examples/notify-rules.toml: target `releases`: environment variable RELEASES_WEBHOOK_URL (url_env) is not set"
+    );
+}
