@@ -352,7 +352,7 @@ impl Snippet<'_> {
             .chars()
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        out.extend(std::iter::repeat('^').take(self.width));
+        out.extend(std::iter::repeat_n('^', self.width));
         out
     }
 }

@@ -17,7 +17,7 @@ where
         }
         let dist = strsim::damerau_levenshtein(&lower, &cand.to_ascii_lowercase());
         let limit = (cand.chars().count() / 3).max(1);
-        if dist <= limit && best.map_or(true, |(d, _)| dist < d) {
+        if dist <= limit && best.is_none_or(|(d, _)| dist < d) {
             best = Some((dist, cand));
         }
     }

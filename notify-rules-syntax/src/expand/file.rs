@@ -86,7 +86,7 @@ fn nearby_file(full: &Path) -> Option<String> {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let score = strsim::jaro_winkler(wanted, name);
-        if score > 0.85 && best.as_ref().map_or(true, |(b, _)| score > *b) {
+        if score > 0.85 && best.as_ref().is_none_or(|(b, _)| score > *b) {
             best = Some((score, name.to_owned()));
         }
     }

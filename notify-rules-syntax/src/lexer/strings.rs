@@ -44,7 +44,7 @@ impl Lexer<'_> {
                 }
                 '\\' => match self.escape() {
                     Ok(Some(decoded)) => {
-                        offsets.extend(std::iter::repeat(at).take(decoded.len_utf8()));
+                        offsets.extend(std::iter::repeat_n(at, decoded.len_utf8()));
                         value.push(decoded);
                     }
                     Ok(None) => {}

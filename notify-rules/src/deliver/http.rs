@@ -37,7 +37,7 @@ impl Poster {
                 ))
             }
         }
-        if uri.host().map_or(true, str::is_empty) {
+        if uri.host().is_none_or(str::is_empty) {
             return Err(ConfigError::new(notifier, "the URL has no host"));
         }
         Ok(Poster {

@@ -314,7 +314,7 @@ impl Plugin {
         }
         let (shared, mut own): (Vec<Group<'_>>, Vec<Group<'_>>) = groups
             .into_iter()
-            .partition(|g| g.bound.as_ref().map_or(true, |b| b.is_fast()));
+            .partition(|g| g.bound.as_ref().is_none_or(|b| b.is_fast()));
         // With no fast target, the calling thread takes one slow one itself.
         let mine = if shared.is_empty() { own.pop() } else { None };
         std::thread::scope(|scope| {
