@@ -18,7 +18,7 @@ use crate::deliver::NotifyError;
 use crate::history::journal::{wants_compaction, Journal};
 use crate::history::lock;
 use crate::model::StageStatus;
-use crate::rules::{Delivery, Eval, Transition};
+use crate::rules::{Delivery, Transition};
 
 /// When and how long failed deliveries are kept and tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,19 +111,6 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-/// The rule and action indexes inside an idempotency key
-/// (`.../r{rule}a{action}/{target}`); generated keys always have them.
-fn rule_action(key: &str) -> (u32, u32) {
-    let mut parts = key.rsplitn(3, '/');
-    parts.next();
-    parts
-        .next()
-        .and_then(|ra| ra.strip_prefix('r'))
-        .and_then(|ra| ra.split_once('a'))
-        .and_then(|(r, a)| Some((r.parse().ok()?, a.parse().ok()?)))
-        .unwrap_or((0, 0))
-}
-
 fn transition_from(text: Option<&str>) -> Option<Transition> {
     [
         Transition::Broken,
@@ -134,20 +121,30 @@ fn transition_from(text: Option<&str>) -> Option<Transition> {
     .find(|t| Some(t.as_str()) == text)
 }
 
-/// Rebuilds a saved delivery through the same path the rules use, so its text,
+/// Rebuilds a saved delivery with the same rule and action, so its text,
 /// transition and idempotency key are what they were.
 fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
-    let transition = transition_from(saved.transition.as_deref());
-    let mut ev = Eval::new(&saved.notification, transition, None);
-    ev.send_owned(saved.rule, saved.action, &saved.target, saved.text.clone());
-    let delivery = ev.out.pop().unwrap_or_else(|| {
-        Delivery::new(
-            saved.target.clone(),
-            saved.text.clone(),
-            Arc::new(saved.notification.clone()),
-        )
-    });
-    (delivery, saved.added, saved.attempts)
+    let Saved {
+        target,
+        text,
+        transition,
+        rule,
+        action,
+        added,
+        attempts,
+        notification,
+        ..
+    } = *saved;
+    let transition = transition_from(transition.as_deref());
+    let delivery = Delivery::restored(
+        target,
+        text,
+        Arc::new(notification),
+        transition,
+        rule,
+        action,
+    );
+    (delivery, added, attempts)
 }
 
 impl Outbox {
@@ -398,14 +395,13 @@ impl Outbox {
 
 fn saved_line(entry: &Entry) -> Line {
     let d = &entry.delivery;
-    let (rule, action) = rule_action(&entry.key);
     Line::Add(Box::new(Saved {
         key: entry.key.clone(),
         target: d.target().to_owned(),
         text: d.text().to_owned(),
         transition: d.transition().map(|t| t.as_str().to_owned()),
-        rule,
-        action,
+        rule: d.rule_index() as u32,
+        action: d.action_index() as u32,
         added: entry.added_unix,
         attempts: entry.attempts,
         notification: d.status().clone(),

@@ -3,9 +3,14 @@ use crate::plugin::test_support::status;
 
 fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
     let s = status("shop", 3, "deploy", 1, "Failed");
-    let mut ev = Eval::new(&s, transition, None);
-    ev.send_owned(rule, 1, target, format!("to {target}"));
-    ev.out.pop().unwrap()
+    Delivery::restored(
+        target.to_owned(),
+        format!("to {target}"),
+        Arc::new(s),
+        transition,
+        rule,
+        1,
+    )
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
@@ -22,12 +27,6 @@ fn quick() -> OutboxPolicy {
         first_retry_after: Duration::ZERO,
         ..OutboxPolicy::default()
     }
-}
-
-#[test]
-fn keys_give_back_rule_and_action() {
-    assert_eq!(rule_action("shop/3/deploy/1/Failed/r12a3/ops"), (12, 3));
-    assert_eq!(rule_action("odd"), (0, 0));
 }
 
 #[test]

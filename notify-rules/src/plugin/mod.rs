@@ -154,8 +154,10 @@ impl Plugin {
     }
 
     fn stage_status(&self, body: &str) -> PluginResponse {
+        // Shared, so the deliveries point at this notification instead of
+        // each evaluation copying it.
         let status = match protocol::parse_stage_status(body) {
-            Ok(status) => status,
+            Ok(status) => Arc::new(status),
             Err(e) => return answer::bad_body(&e),
         };
         let recorded = self.history.record(&StageRun::of(&status));
@@ -167,7 +169,7 @@ impl Plugin {
             Seen::Repeat => Vec::new(),
             Seen::New(transition) => {
                 self.rules
-                    .evaluate_with(&status, transition, self.server_url.as_deref())
+                    .evaluate_shared(&status, transition, self.server_url.as_deref())
             }
         };
         messages.extend(self.deliver(deliveries));

@@ -81,6 +81,31 @@ impl Delivery {
         self.rule as usize
     }
 
+    /// The index of the action within its rule, counting from 0.
+    pub fn action_index(&self) -> usize {
+        self.action as usize
+    }
+
+    /// Rebuilds a delivery exactly as evaluation made it (the outbox keeps
+    /// deliveries across restarts), so its idempotency key is unchanged.
+    pub(crate) fn restored(
+        target: String,
+        text: String,
+        status: Arc<StageStatus>,
+        transition: Option<Transition>,
+        rule: u32,
+        action: u32,
+    ) -> Self {
+        Delivery {
+            target: Cow::Owned(target),
+            text,
+            status,
+            transition,
+            rule,
+            action,
+        }
+    }
+
     /// A key that is the same each time the same notification makes the same
     /// delivery, so a receiver (or the outbox) can drop repeats.
     ///
