@@ -14,6 +14,48 @@
 //! assert_eq!(deliveries[0].target(), "ops");
 //! assert_eq!(deliveries[0].text(), "Deploy of shop failed");
 //! ```
+//!
+//! The same language can live in a rule file compiled in with
+//! [`rules_file!`], or be loaded when the program starts with
+//! [`RuleSet::parse`]. The language reference is `docs/rule-language.md` in the
+//! repository.
+//!
+//! A [`Plugin`] puts the pieces together the way GoCD expects: it reads a
+//! request, keeps the history that `broken`, `fixed` and `still_failing` need,
+//! delivers through the [`Notifier`] bound to each target (with retries and a
+//! durable outbox), and answers with a [`PluginResponse`]:
+//!
+//! ```
+//! use notify_rules::{rules, Delivery, NotifyError, Plugin};
+//!
+//! let plugin = Plugin::builder(rules! {
+//!     target ops;
+//!     on state Failed => send(ops, "{pipeline.name} failed");
+//! })
+//! .notifier("ops", |d: &Delivery| -> Result<(), NotifyError> {
+//!     println!("{}", d.text());
+//!     Ok(())
+//! })
+//! .build()
+//! .unwrap();
+//!
+//! let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+//!   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+//! let answer = plugin.handle("stage-status", body);
+//! assert_eq!((answer.code, answer.body.as_str()), (200, r#"{"status":"success"}"#));
+//! ```
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`model`] | GoCD's stage-status and agent-status bodies as types |
+//! | [`protocol`] | request names, reading bodies, the answers GoCD reads |
+//! | [`deliver`] | the notifiers: console, HTTP webhook, Slack-compatible, e-mail |
+//! | [`history`] | the run history behind transitions, in memory or in a file |
+//! | [`plugin`] | [`Plugin`] and its builder, retries and the outbox |
+//!
+//! Cargo features: `console`, `webhook`, `slack`, `email` (the notifiers, all on
+//! by default), `server` (the HTTP receiver for GoCD's webhook forwarders) and
+//! `cli` (the `notify-rules` program).
 #![warn(missing_docs)]
 
 // Lets unit tests inside this crate use the macros, whose expansion names the
