@@ -1,0 +1,204 @@
+//! Every error the language promises, found when rules are loaded at run time
+//! with `RuleSet::parse`: the same checks and messages as the macros, each with
+//! its line and column. (The compile-time side is `tests/ui/*.rs`.)
+
+use notify_rules::RuleSet;
+
+/// The first error as `(line, column, message, help)`.
+fn first_error(src: &str) -> (usize, usize, String, Option<String>) {
+    let err = RuleSet::parse(src).expect_err("the rules should be refused");
+    let errors = err.errors();
+    let (line, col, message, help) = errors[0];
+    (line, col, message.to_owned(), help.map(str::to_owned))
+}
+
+fn check(src: &str, line: usize, col: usize, message: &str, help: Option<&str>) {
+    let got = first_error(src);
+    assert_eq!(
+        got,
+        (line, col, message.to_owned(), help.map(str::to_owned)),
+        "for:\n{src}"
+    );
+}
+
+#[test]
+fn unknown_state_and_result_with_suggestions() {
+    check(
+        "target ops;\non state Faild => send(ops);",
+        2,
+        10,
+        "unknown state `Faild`",
+        Some("did you mean `Failed`?"),
+    );
+    check(
+        "target ops;\non state failed => send(ops);",
+        2,
+        10,
+        "unknown state `failed`",
+        Some("did you mean `Failed`?"),
+    );
+    check(
+        "target ops;\non result Passd => send(ops);",
+        2,
+        11,
+        "unknown result `Passd`",
+        Some("did you mean `Passed`?"),
+    );
+    check(
+        "target ops;\non job \"unit\" Faild => send(ops);",
+        2,
+        15,
+        "unknown result `Faild`",
+        Some("did you mean `Failed`?"),
+    );
+}
+
+#[test]
+fn unknown_words_missing_punctuation_and_empty_send() {
+    check(
+        "target ops;\non stgae \"x\" => send(ops);",
+        2,
+        4,
+        "unknown clause `stgae`",
+        Some("did you mean `stage`?"),
+    );
+    check(
+        "target ops;\non aproved_by \"m\" => send(ops);",
+        2,
+        4,
+        "unknown clause `aproved_by`",
+        Some("did you mean `approved_by`?"),
+    );
+    check(
+        "target ops;\non state Failed => sned(ops);",
+        2,
+        20,
+        "unknown action `sned`",
+        Some("did you mean `send`?"),
+    );
+    check(
+        "target ops;\non state Failed send(ops);",
+        2,
+        16,
+        "missing `=>` between the clauses and the actions",
+        Some("write `=> send...`"),
+    );
+    check(
+        "target ops;\non state Failed => send(ops)\non any => stop;",
+        2,
+        29,
+        "missing `;` after the rule",
+        Some("every rule ends with `;`"),
+    );
+    check(
+        "target ops;\non state Failed => send();",
+        2,
+        20,
+        "empty `send()`",
+        Some("write `send(ops)`, or `send(ops, \"message\")`, with a target declared by `target ops;`"),
+    );
+}
+
+#[test]
+fn regexes_that_do_not_compile() {
+    let (line, col, message, _) =
+        first_error("target ops;\non pipeline regex(\"deploy-(prod\") => send(ops);");
+    // The column points at the unclosed parenthesis inside the string.
+    assert_eq!((line, col), (2, 27));
+    assert!(
+        message.starts_with("invalid regular expression: unclosed group"),
+        "{message}"
+    );
+}
+
+#[test]
+fn template_placeholders_and_braces() {
+    check(
+        "target ops;\non any => send(ops, \"{pipline.name} failed\");",
+        2,
+        22,
+        "unknown placeholder `{pipline.name}`",
+        Some("did you mean `{pipeline.name}`?"),
+    );
+    let (line, col, message, _) =
+        first_error("target ops;\non any => send(ops, \"{pipeline.name failed\");");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 22, "unclosed `{` in the message template")
+    );
+    let (line, col, message, _) =
+        first_error("target ops;\non any => send(ops, \"pipeline} failed\");");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 30, "unmatched `}` in the message template")
+    );
+}
+
+#[test]
+fn targets_undeclared_and_declared_twice() {
+    check(
+        "target ops, audit;\non any => send(opps);",
+        2,
+        16,
+        "`send` to undeclared target `opps`",
+        Some("did you mean `ops`?"),
+    );
+    let (line, col, message, help) =
+        first_error("target ops, audit;\ntarget ops;\non any => send(ops);");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 8, "target `ops` is declared twice")
+    );
+    assert!(help.unwrap().contains("line 1, column 8"));
+}
+
+#[test]
+fn the_same_clause_twice_and_rules_that_never_match() {
+    check(
+        "target ops;\non stage \"a\" stage \"b\" => send(ops);",
+        2,
+        14,
+        "`stage` is given twice in one rule",
+        Some("the first `stage` is at line 2, column 4; write `stage \"a\" | \"b\"`"),
+    );
+    let (line, col, message, _) =
+        first_error("target ops;\non state Building broken => send(ops);");
+    assert_eq!((line, col), (2, 19));
+    assert!(
+        message.starts_with(
+            "this rule can never match: `broken` needs a stage run that completed `Failed`"
+        ),
+        "{message}"
+    );
+    let (line, col, message, _) = first_error("target ops;\non not any => send(ops);");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 8, "this rule can never match: `not any` matches nothing")
+    );
+}
+
+#[test]
+fn guards_are_refused_outside_rust_source() {
+    let (line, col, message, _) = first_error("target ops;\non if is_release => send(ops);");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 4, "`if` guards are only allowed inside `rules!`")
+    );
+}
+
+#[test]
+fn every_error_is_reported_at_once_with_its_place() {
+    let src = "target ops;\non state Faild => send(ops);\non stgae \"x\" => send(ops);\non any => send(opps, \"{pipline.name}\");\n";
+    let err = RuleSet::parse(src).unwrap_err();
+    let places: Vec<(usize, usize)> = err.errors().iter().map(|(l, c, _, _)| (*l, *c)).collect();
+    assert_eq!(places, [(2, 10), (3, 4), (4, 16), (4, 23)]);
+    let text = err.to_string();
+    assert!(text.starts_with("2:10: unknown state `Faild`\n"), "{text}");
+    assert!(text.contains("3:4: unknown clause `stgae`"), "{text}");
+    assert!(text.contains("  = help: did you mean `ops`?"), "{text}");
+    let check = err.render_check("rules/team.rules");
+    assert!(
+        check.starts_with("rules/team.rules:2:10: unknown state `Faild`\n"),
+        "{check}"
+    );
+}
