@@ -110,7 +110,7 @@ fn a_bad_config_and_bad_rules_are_both_reported() {
         "{err}"
     );
     assert!(
-        err.contains("c.toml: TOML parse error at line 2, column 8"),
+        err.contains("c.toml: line 2, column 8: unknown variant `consol`"),
         "{err}"
     );
     assert!(err.ends_with("notify-rules: not starting\n"), "{err}");

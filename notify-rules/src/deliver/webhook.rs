@@ -19,7 +19,8 @@ use crate::rules::Delivery;
 /// ```
 ///
 /// `transition` is `broken`, `fixed`, `still failing` or `null`; `notification` is
-/// the stage-status body in GoCD's wire form. Each request carries an
+/// the stage-status body in GoCD's wire form, with credentials taken out of the
+/// material URLs ([`StageStatus::redacted`]). Each request carries an
 /// `Idempotency-Key` header (the same key) so that a receiver can drop a repeat
 /// of a delivery that was retried.
 ///
@@ -48,7 +49,7 @@ struct Body<'a> {
     text: &'a str,
     transition: Option<&'static str>,
     idempotency_key: &'a str,
-    notification: &'a StageStatus,
+    notification: StageStatus,
 }
 
 impl Webhook {
@@ -74,7 +75,8 @@ impl Webhook {
         self
     }
 
-    /// The JSON body posted for a delivery.
+    /// The JSON body posted for a delivery. The receiver is another system,
+    /// often a third party's: material URLs reach it without credentials.
     pub fn body(delivery: &Delivery) -> String {
         let key = delivery.idempotency_key();
         let body = Body {
@@ -82,7 +84,7 @@ impl Webhook {
             text: delivery.text(),
             transition: delivery.transition().map(|t| t.as_str()),
             idempotency_key: &key,
-            notification: delivery.status(),
+            notification: delivery.status().redacted(),
         };
         // Serializing plain structs and strings into a String cannot fail.
         serde_json::to_string(&body).unwrap_or_default()
@@ -125,6 +127,27 @@ mod tests {
         assert_eq!(v["notification"]["pipeline"]["name"], "shop");
         let back: StageStatus = serde_json::from_value(v["notification"].clone()).unwrap();
         assert_eq!(back.pipeline.stage.name, status.pipeline.stage.name);
+    }
+
+    #[test]
+    fn the_body_carries_material_urls_without_credentials() {
+        let mut status = crate::plugin::test_support::status("shop", 3, "deploy", 1, "Failed");
+        status.pipeline.build_cause = vec![serde_json::from_str(
+            r#"{"material":{"type":"git","git-configuration":
+                {"url":"https://ci:t0ken@git.example.org/x.git?private_token=abc"}},
+                "changed":true,"modifications":[{"revision":"abc123"}]}"#,
+        )
+        .unwrap()];
+        let d = Delivery::new("ops", "failed", Arc::new(status));
+        let body = Webhook::body(&d);
+        assert!(!body.contains("t0ken") && !body.contains("=abc"), "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let cause = &v["notification"]["pipeline"]["build-cause"][0];
+        assert_eq!(
+            cause["material"]["git-configuration"]["url"],
+            "https://git.example.org/x.git?private_token=******"
+        );
+        assert_eq!(cause["modifications"][0]["revision"], "abc123");
     }
 
     #[test]

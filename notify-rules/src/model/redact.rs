@@ -2,7 +2,7 @@
 //! an error or `Debug` output.
 
 /// What replaces a secret query value.
-const MASK: &str = "******";
+pub(crate) const MASK: &str = "******";
 
 /// Query and fragment parameter names whose values are secrets. A name matches
 /// when it contains one of these, case-insensitively, so `access_token`,
@@ -93,7 +93,7 @@ fn mask_params(s: &str, out: &mut String) {
     }
 }
 
-fn is_secret_param(name: &str) -> bool {
+pub(crate) fn is_secret_param(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SECRET_PARAMS.iter().any(|p| lower.contains(p))
 }

@@ -366,7 +366,7 @@ impl Config {
         let path = path.as_ref();
         let shown = path.display().to_string();
         let file: File =
-            toml::from_str(text).map_err(|e| ConfigError::one(&shown, e.to_string().trim_end()))?;
+            toml::from_str(text).map_err(|e| ConfigError::one(&shown, toml_problem(&e, text)))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let config = Config {
             file,
@@ -427,6 +427,22 @@ impl Config {
                 }
             }
         }
+        for (owner, setting, name) in self.env_names() {
+            if !is_env_name(name) {
+                problems.push(format!(
+                    "{owner}: `{setting}` must be the name of an environment variable (letters, digits and `_`), not the secret itself"
+                ));
+            }
+        }
+        if let Some(problem) = self
+            .file
+            .gocd
+            .server_url
+            .as_deref()
+            .and_then(server_url_problem)
+        {
+            problems.push(format!("[gocd] server_url {problem}"));
+        }
         if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
             problems.push("[history] store = \"file\" needs `path`".to_owned());
         }
@@ -440,6 +456,36 @@ impl Config {
             problems.push("[retry] attempts must be at least 1".to_owned());
         }
         problems
+    }
+
+    /// Every environment variable name the file gives: its owner as messages
+    /// show it, the setting, the name.
+    fn env_names(&self) -> Vec<(String, String, &str)> {
+        let mut names = Vec::new();
+        if let Some(name) = &self.file.server.secret_env {
+            names.push((
+                "[server]".to_owned(),
+                "secret_env".to_owned(),
+                name.as_str(),
+            ));
+        }
+        for (target, t) in &self.file.targets {
+            let owner = format!("target `{target}`");
+            if let Some(name) = &t.url_env {
+                names.push((owner.clone(), "url_env".to_owned(), name.as_str()));
+            }
+            if let Some(name) = &t.password_env {
+                names.push((owner.clone(), "password_env".to_owned(), name.as_str()));
+            }
+            for (header, name) in &t.header_envs {
+                names.push((
+                    owner.clone(),
+                    format!("header_envs.{header}"),
+                    name.as_str(),
+                ));
+            }
+        }
+        names
     }
 
     /// The file's name, as messages show it.
@@ -586,7 +632,10 @@ impl Config {
     }
 }
 
+mod checks;
 mod notifier;
+
+use checks::{is_env_name, server_url_problem, toml_problem};
 
 #[cfg(test)]
 mod tests;

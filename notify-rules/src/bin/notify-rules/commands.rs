@@ -66,7 +66,32 @@ fn load_payload(path: &Path) -> Result<Received, String> {
     protocol::parse_notification(&body).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Checks `--server-url` without ever quoting it: it goes into every `{link}`,
+/// so credentials, a query or a fragment in it would be printed with each
+/// message (and a URL with them in it is a secret itself).
+fn check_server_url(url: Option<&str>) -> Result<(), String> {
+    let Some(url) = url else { return Ok(()) };
+    let problem = if !(url.starts_with("https://") || url.starts_with("http://")) {
+        "must start with https:// or http://"
+    } else if url.contains('@') {
+        "must not hold a user or password (`user:pass@`)"
+    } else if url.contains('?') {
+        "must not have a query (`?...`)"
+    } else if url.contains('#') {
+        "must not have a fragment (`#...`)"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "--server-url {problem}: give the GoCD server's address only, such as https://gocd.example.com"
+    ))
+}
+
 pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+    if let Err(e) = check_server_url(server_url) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
     let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
         (Ok(r), Ok(p)) => (r, p),
         (r, p) => {
@@ -109,6 +134,10 @@ pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str
 }
 
 pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+    if let Err(e) = check_server_url(server_url) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
     let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
         (Ok(r), Ok(p)) => (r, p),
         (r, p) => {
@@ -162,5 +191,34 @@ pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -
     } else {
         eprintln!("{}", answer.body);
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server_url;
+
+    #[test]
+    fn server_urls_with_secrets_are_refused_without_being_quoted() {
+        for (url, says) in [
+            ("https://ci:s3cret@gocd.example.com", "user or password"),
+            ("https://ci@gocd.example.com", "user or password"),
+            ("https://gocd.example.com/go?token=s3cret", "query"),
+            ("https://gocd.example.com/#s3cret", "fragment"),
+            ("ci:s3cret@gocd.example.com", "https://"),
+            ("", "https://"),
+        ] {
+            let err = check_server_url(Some(url)).unwrap_err();
+            assert!(err.starts_with("--server-url must"), "{err}");
+            assert!(err.contains(says), "{url}: {err}");
+            assert!(!err.contains("s3cret") && !err.contains("ci@"), "{err}");
+        }
+        for ok in [
+            None,
+            Some("https://gocd.example.com"),
+            Some("http://127.0.0.1:8153/"),
+        ] {
+            assert_eq!(check_server_url(ok), Ok(()), "{ok:?}");
+        }
     }
 }

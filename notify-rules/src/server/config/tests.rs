@@ -1,3 +1,4 @@
+use super::checks::{hide_strings, is_env_name, line_column};
 use super::*;
 
 const RULES: &str = "target ops, audit, hook, mail; on state Failed => send(ops), send(audit), send(hook), send(mail);";
@@ -148,10 +149,9 @@ fn toml_errors_say_where() {
     .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.starts_with("c.toml: TOML parse error at line 3, column 1"),
+        text.starts_with("c.toml: line 3, column 1: unknown field `url_evn`"),
         "{text}"
     );
-    assert!(text.contains("unknown field `url_evn`"), "{text}");
 
     let err = Config::parse("[targets.ops]\nkind = \"pager\"\n", "c.toml").unwrap_err();
     assert!(
@@ -247,4 +247,143 @@ fn relative_store_paths_are_taken_from_the_config_directory() {
             .contains("missing.toml: cannot read the file"),
         "{err}"
     );
+}
+
+#[test]
+fn a_secret_written_in_the_file_is_named_but_never_repeated() {
+    let text =
+        "[targets.ops]\nkind = \"slack\"\n  url = \"https://hooks.slack.com/services/SECRET\"\n";
+    let err = Config::parse(text, "c.toml").unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        !shown.contains("SECRET") && !shown.contains("hooks.slack"),
+        "{shown}"
+    );
+    assert!(
+        shown.starts_with("c.toml: line 3, column 3: unknown field `url`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("set `url_env` to the name of the environment variable"),
+        "{shown}"
+    );
+    assert!(!format!("{err:?}").contains("SECRET"));
+
+    let text = "[targets.mail]\nkind = \"email\"\npassword = \"hunter2\"\n";
+    let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.starts_with("c.toml: line 3, column 1: unknown field `password`")
+            && shown.contains("`password_env`"),
+        "{shown}"
+    );
+
+    // No `token_env` exists: the general advice.
+    let text = "[targets.hook]\nkind = \"webhook\"\ntoken = \"tok-123\"\n";
+    let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(!shown.contains("tok-123"), "{shown}");
+    assert!(
+        shown.contains("unknown field `token`") && shown.contains("`*_env` settings"),
+        "{shown}"
+    );
+
+    // A secret where a table belongs: serde would quote the string.
+    let text = "[targets.hook]\nkind = \"webhook\"\nheaders = \"Bearer tok-456\"\n";
+    let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(!shown.contains("tok-456"), "{shown}");
+    assert!(
+        shown.contains("line 3") && shown.contains("a string"),
+        "{shown}"
+    );
+
+    // A broken line: the message says what is wrong there, not what it holds.
+    let text =
+        "[targets.ops]\nkind = \"slack\"\nurl_env = \"https://hooks.example.com/T0/B0/XXXX\n";
+    let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(!shown.contains("XXXX"), "{shown}");
+    assert!(shown.starts_with("c.toml: line 3, column "), "{shown}");
+}
+
+#[test]
+fn line_and_column_count_characters() {
+    assert_eq!(line_column("", 0), (1, 1));
+    assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    assert_eq!(line_column("é = 1\nx", 3), (1, 3));
+    assert_eq!(line_column("é = 1\nx", 7), (2, 1));
+    // Inside a character, or past the end: never a panic.
+    assert_eq!(line_column("é", 1), (1, 1));
+    assert_eq!(line_column("ab", 99), (1, 3));
+}
+
+#[test]
+fn quoted_strings_are_hidden_with_escapes() {
+    assert_eq!(
+        hide_strings(r#"invalid type: string "a\"b\\", expected a map"#),
+        "invalid type: a string, expected a map"
+    );
+    assert_eq!(hide_strings(r#"x string "never closed"#), "x a string");
+    assert_eq!(hide_strings("no strings"), "no strings");
+}
+
+#[test]
+fn env_settings_must_hold_variable_names() {
+    let text = r#"
+[server]
+secret_env = "s3cr3t value"
+
+[targets.ops]
+kind = "slack"
+url_env = "https://hooks.slack.com/services/T0/B0/XXXX"
+
+[targets.hook]
+kind = "webhook"
+url_env = "HOOK_URL"
+header_envs = { "Authorization" = "Bearer tok-789" }
+
+[targets.mail]
+kind = "email"
+host = "h"
+from = "f@example.com"
+to = ["t@example.com"]
+user = "u"
+password_env = "hunter2!"
+"#;
+    let err = Config::parse(text, "c.toml").unwrap_err();
+    let shown = err.to_string();
+    for secret in ["s3cr3t", "XXXX", "tok-789", "hunter2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    let tail = "must be the name of an environment variable (letters, digits and `_`), not the secret itself";
+    assert_eq!(
+        err.problems(),
+        [
+            format!("[server]: `secret_env` {tail}"),
+            format!("target `hook`: `header_envs.Authorization` {tail}"),
+            format!("target `mail`: `password_env` {tail}"),
+            format!("target `ops`: `url_env` {tail}"),
+        ]
+    );
+    assert!(is_env_name("_A1") && is_env_name("ops_url"));
+    assert!(!is_env_name("") && !is_env_name("1A") && !is_env_name("A-B"));
+}
+
+#[test]
+fn the_server_url_is_an_address_only() {
+    for (url, says) in [
+        ("https://ci:pw@gocd.example.com", "user or password"),
+        ("https://gocd.example.com/?token=pw", "query"),
+        ("https://gocd.example.com/#pw", "fragment"),
+        ("gocd.example.com/pw", "https://"),
+    ] {
+        let text = format!("[gocd]\nserver_url = \"{url}\"\n");
+        let err = Config::parse(&text, "c.toml").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("c.toml: [gocd] server_url "), "{shown}");
+        assert!(shown.contains(says) && !shown.contains("pw"), "{shown}");
+    }
+    Config::parse(
+        "[gocd]\nserver_url = \"http://127.0.0.1:8153/\"\n",
+        "c.toml",
+    )
+    .unwrap();
 }

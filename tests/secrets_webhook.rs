@@ -1,0 +1,57 @@
+//! What a webhook receiver on 127.0.0.1 gets when the notification's material
+//! URL carries a user, a password and a token: the body must hold none of them,
+//! while the rest of the notification stays usable.
+
+use notify_rules::deliver::Webhook;
+use notify_rules::model::StageStatus;
+use notify_rules::{Notifier, RuleSet};
+use serde_json::Value;
+
+const STATUS: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":"web","label":"3",
+  "build-cause":[{"material":{"type":"git","git-configuration":
+      {"url":"https://ci:t0ken@git.example.org/x.git?private_token=abc","branch":"main"}},
+    "changed":true,"modifications":[{"revision":"0a1b2c","data":{}}]}],
+  "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+
+#[test]
+fn the_posted_json_holds_no_material_credentials() {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = server.server_addr().to_ip().expect("an IP address").port();
+    let receiver = std::thread::spawn(move || {
+        let mut req = server.recv().expect("one request");
+        let mut body = String::new();
+        req.as_reader().read_to_string(&mut body).expect("a body");
+        let _ = req.respond(tiny_http::Response::empty(204));
+        body
+    });
+
+    let status: StageStatus = serde_json::from_str(STATUS).unwrap();
+    let rules =
+        RuleSet::parse(r#"target ops; on state Failed => send(ops, "{pipeline.name} failed");"#)
+            .unwrap();
+    let deliveries = rules.evaluate(&status);
+    assert_eq!(deliveries.len(), 1);
+    let hook = Webhook::new(&format!("http://127.0.0.1:{port}/hook")).unwrap();
+    hook.send(&deliveries[0]).expect("the receiver answers 204");
+    let body = receiver.join().unwrap();
+
+    for secret in ["t0ken", "abc", "ci:"] {
+        assert!(!body.contains(secret), "`{secret}` was posted: {body}");
+    }
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["text"], "shop failed");
+    let cause = &v["notification"]["pipeline"]["build-cause"][0];
+    assert_eq!(
+        cause["material"]["git-configuration"]["url"],
+        "https://git.example.org/x.git?private_token=******"
+    );
+    assert_eq!(cause["material"]["git-configuration"]["branch"], "main");
+    assert_eq!(cause["modifications"][0]["revision"], "0a1b2c");
+    // The delivery itself still holds the notification as GoCD sent it.
+    assert_eq!(
+        deliveries[0].status().pipeline.build_cause[0]
+            .material
+            .url(),
+        Some("https://ci:t0ken@git.example.org/x.git?private_token=abc")
+    );
+}
