@@ -25,7 +25,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Records what it sends; fails while `down` is set.
-fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl Notifier_ {
+fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl TestNotifier {
     let (log, down) = (log.clone(), down.clone());
     move |d: &Delivery| -> Result<(), NotifyError> {
         if down.load(Ordering::SeqCst) {
@@ -38,8 +38,9 @@ fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl Notifier_ {
     }
 }
 
-trait Notifier_: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {}
-impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> Notifier_ for F {}
+/// A closure that can be bound as a notifier.
+trait TestNotifier: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {}
+impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> TestNotifier for F {}
 
 fn one_try() -> RetryPolicy {
     RetryPolicy {
