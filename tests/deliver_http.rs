@@ -39,12 +39,15 @@ struct Receiver {
 
 impl Receiver {
     fn start(mode: Mode) -> Receiver {
-        Receiver::on_port(0, mode)
+        Receiver::on(
+            TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1"),
+            mode,
+        )
     }
 
-    fn on_port(port: u16, mode: Mode) -> Receiver {
+    fn on(listener: TcpListener, mode: Mode) -> Receiver {
         let server =
-            Arc::new(tiny_http::Server::http(("127.0.0.1", port)).expect("bind 127.0.0.1"));
+            Arc::new(tiny_http::Server::from_listener(listener, None).expect("serve on 127.0.0.1"));
         let port = server.server_addr().to_ip().expect("an IP address").port();
         let got = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(mode));
@@ -134,10 +137,28 @@ impl Drop for Receiver {
     }
 }
 
-/// A port on which nothing listens (for now).
-fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A port on which nothing listens (for now). It stays bound, so no other
+/// program takes it in the meantime, and a connection to it is refused at once.
+struct ClosedPort {
+    socket: socket2::Socket,
+    port: u16,
+}
+
+fn closed_port() -> ClosedPort {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&addr.into()).unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    ClosedPort { socket, port }
+}
+
+impl ClosedPort {
+    /// The receiver comes up on the same port.
+    fn listen(self, mode: Mode) -> Receiver {
+        self.socket.listen(128).unwrap();
+        Receiver::on(self.socket.into(), mode)
+    }
 }
 
 fn payload(name: &str) -> String {
@@ -280,7 +301,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
     )
     .notifier(
         "down",
-        Webhook::new(&format!("http://127.0.0.1:{down_port}/hook/s3cr3t"))
+        Webhook::new(&format!("http://127.0.0.1:{}/hook/s3cr3t", down_port.port))
             .unwrap()
             .timeout(TIMEOUT),
     )
@@ -324,7 +345,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
     // Everyone is back.
     failing.set(Mode::Answer(200));
     slow.set(Mode::Answer(200));
-    let down = Receiver::on_port(down_port, Mode::Answer(200));
+    let down = down_port.listen(Mode::Answer(200));
     let report = plugin.flush_outbox();
     assert_eq!((report.delivered, report.pending), (3, 0), "{report}");
     assert!(
@@ -360,11 +381,12 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
 }
 
 #[test]
-fn a_durable_outbox_delivers_after_a_restart_on_the_next_request() {
+fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
     let dir =
         std::env::temp_dir().join(format!("notify-rules-deliver-http-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let port = closed_port();
+    let closed = closed_port();
+    let port = closed.port;
     let make = || {
         Plugin::builder(rules! { target ops; on state Failed => send(ops, "{pipeline.name} #{pipeline.counter} failed"); })
             .notifier("ops", Webhook::new(&format!("http://127.0.0.1:{port}/gocd")).unwrap().timeout(TIMEOUT))
@@ -383,12 +405,19 @@ fn a_durable_outbox_delivers_after_a_restart_on_the_next_request() {
     assert_eq!(plugin.outbox_len(), 1);
     drop(plugin);
 
-    let receiver = Receiver::on_port(port, Mode::Answer(200));
+    let receiver = closed.listen(Mode::Answer(200));
     let plugin = make();
     assert_eq!(plugin.outbox_len(), 1, "the outbox survived the restart");
-    // The next request delivers what waited, and its own.
+    // Its wait survived too: the next request delivers only its own.
     let r = plugin.handle("stage-status", &body("shop", 2, "deploy", 1, "Failed"));
     assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(plugin.outbox_len(), 1);
+    assert_eq!(receiver.delivered().len(), 1);
+    // The forwarder's retry of the first is a repeat (the history is in the
+    // state directory too); a flush delivers what waited.
+    let r = plugin.handle("stage-status", &body("shop", 1, "deploy", 1, "Failed"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(plugin.flush_outbox().delivered, 1);
     assert_eq!(plugin.outbox_len(), 0);
     let mut texts: Vec<String> = receiver
         .delivered()

@@ -23,9 +23,17 @@ struct Harness {
 
 impl Harness {
     fn new(configure: impl FnOnce(PluginBuilder) -> PluginBuilder) -> Harness {
+        Harness::with_rules(transition_rules(), configure)
+    }
+
+    /// Rules that send to `log`.
+    fn with_rules(
+        rules: RuleSet,
+        configure: impl FnOnce(PluginBuilder) -> PluginBuilder,
+    ) -> Harness {
         let log = Arc::new(Mutex::new(Vec::new()));
         let sink = log.clone();
-        let builder = Plugin::builder(transition_rules()).notifier(
+        let builder = Plugin::builder(rules).notifier(
             "log",
             move |d: &Delivery| -> Result<(), NotifyError> {
                 sink.lock().unwrap().push(d.text().to_owned());
@@ -103,11 +111,12 @@ fn a_late_notification_is_compared_with_the_run_before_it_and_overwrites_nothing
     assert_eq!(h.run("api", 2, 1, "Failed"), ["broken 2/1"]);
     // Run 4 is compared with run 3, still the latest.
     assert_eq!(h.run("api", 4, 1, "Passed"), ["fixed 4/1"]);
-    // A late pass between two failures is fixed; the failure after it stays
-    // compared with run 6.
-    assert_eq!(h.run("api", 6, 1, "Failed"), ["broken 6/1"]);
-    assert_eq!(h.run("api", 5, 1, "Passed"), [""; 0]);
+    // A late pass between two failures is fixed (compared with run 5); the
+    // failure after it is compared with run 7, still the latest.
+    assert_eq!(h.run("api", 5, 1, "Failed"), ["broken 5/1"]);
     assert_eq!(h.run("api", 7, 1, "Failed"), ["still failing 7/1"]);
+    assert_eq!(h.run("api", 6, 1, "Passed"), ["fixed 6/1"]);
+    assert_eq!(h.run("api", 8, 1, "Failed"), ["still failing 8/1"]);
 }
 
 #[test]
@@ -116,8 +125,22 @@ fn a_duplicate_delivers_nothing_and_answers_success() {
     assert_eq!(h.run("api", 1, 1, "Failed"), ["broken 1/1"]);
     assert_eq!(h.run("api", 1, 1, "Failed"), [""; 0]);
     assert_eq!(h.run("Api", 1, 1, "Failed"), [""; 0]);
-    // The same run in another state is another notification.
+    // A re-run of the stage (another stage counter) is another notification.
     assert_eq!(h.run("api", 1, 2, "Failed"), ["still failing 1/2"]);
+}
+
+#[test]
+fn the_same_run_in_another_state_is_another_notification() {
+    let h = Harness::with_rules(
+        rules! { target log; on any => send(log, "{stage.state} {pipeline.counter}/{stage.counter}"); },
+        |b| b,
+    );
+    assert_eq!(h.run("api", 1, 1, "Building"), ["Building 1/1"]);
+    assert_eq!(h.run("api", 1, 1, "Building"), [""; 0]);
+    // Same counters, another state: not a repeat.
+    assert_eq!(h.run("api", 1, 1, "Failed"), ["Failed 1/1"]);
+    assert_eq!(h.run("api", 1, 1, "Failed"), [""; 0]);
+    assert_eq!(h.run("API", 1, 1, "Building"), [""; 0]);
 }
 
 #[test]

@@ -8,6 +8,13 @@
 //! that a crash leaves either the old file or the new one. A last line cut short
 //! by a crash is dropped when the file is opened (that change was never
 //! acknowledged); a bad line anywhere else is an error naming the file and line.
+//!
+//! An append that fails part-way (a full disk) is cut back off the file, so the
+//! next append does not run on from the fragment and make that line unreadable;
+//! when even the cut fails, the next append starts on a new line, and opening
+//! skips a line that is only the beginning of an entry (it was never
+//! acknowledged), so the file still opens and is repaired by the rewrite that
+//! follows.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -21,6 +28,12 @@ pub(crate) struct Journal {
     header: String,
     file: File,
     lines: usize,
+    /// A failed append may have left a fragment the file could not be cut back
+    /// to remove: the next append starts with a line break.
+    torn: bool,
+    /// Makes the next append write only this many bytes, then fail.
+    #[cfg(test)]
+    fail_after: Option<usize>,
 }
 
 /// What went wrong opening a journal, with the file and line.
@@ -78,6 +91,10 @@ impl Journal {
                         Ok(line) => lines.push(line),
                         // A torn write at the end: the change was never acknowledged.
                         Err(_) if !complete => break,
+                        // The start of an entry whose append failed and could not
+                        // be cut off: never acknowledged either. Anything else
+                        // (not cut short) is damage, and an error.
+                        Err(e) if e.is_eof() => continue,
                         Err(e) => {
                             return Err(describe(
                                 path,
@@ -101,6 +118,9 @@ impl Journal {
             header,
             file,
             lines: 0,
+            torn: false,
+            #[cfg(test)]
+            fail_after: None,
         };
         Ok((journal, lines))
     }
@@ -114,16 +134,42 @@ impl Journal {
         self.lines
     }
 
-    /// Appends one entry and syncs it to disk.
+    /// Appends one entry and syncs it to disk. On failure the file is cut back
+    /// to where it was, so a fragment never runs into the next entry.
     pub(crate) fn append<L: Serialize>(&mut self, line: &L) -> Result<(), String> {
-        let mut text = serde_json::to_string(line).map_err(|e| describe(&self.path, None, e))?;
+        let entry = serde_json::to_string(line).map_err(|e| describe(&self.path, None, e))?;
+        let mut text = String::with_capacity(entry.len() + 2);
+        if self.torn {
+            text.push('\n');
+        }
+        text.push_str(&entry);
         text.push('\n');
-        self.file
-            .write_all(text.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| describe(&self.path, None, format!("cannot write: {e}")))?;
-        self.lines += 1;
-        Ok(())
+        let before = self.file.metadata().map(|m| m.len());
+        match self.write(text.as_bytes()) {
+            Ok(()) => {
+                self.torn = false;
+                self.lines += 1;
+                Ok(())
+            }
+            Err(e) => {
+                let cut = before.and_then(|len| {
+                    self.file.set_len(len)?;
+                    self.file.sync_data()
+                });
+                self.torn = self.torn || cut.is_err();
+                Err(describe(&self.path, None, format!("cannot write: {e}")))
+            }
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.take() {
+            self.file.write_all(&bytes[..n.min(bytes.len())])?;
+            return Err(io::Error::other("injected failure"));
+        }
+        self.file.write_all(bytes)?;
+        self.file.sync_data()
     }
 
     /// Replaces the whole file with the header and these entries, atomically.
@@ -156,6 +202,7 @@ impl Journal {
             Ok(file) => {
                 self.file = file;
                 self.lines = 0;
+                self.torn = false;
                 Ok(())
             }
             Err(e) => {
@@ -227,6 +274,35 @@ mod tests {
         assert!(e.contains(":3: unreadable entry"), "{e}");
         let e = Journal::open::<u32>(&path, "other").err().unwrap();
         assert!(e.contains(":1: not a notify-rules other file"), "{e}");
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_failed_append_leaves_no_fragment_in_the_way() {
+        let d = dir("partial");
+        let path = d.join("j");
+        let (mut j, _) = Journal::open::<String>(&path, "test").unwrap();
+        j.rewrite::<String>([]).unwrap();
+        j.append(&"one".to_owned()).unwrap();
+        j.fail_after = Some(4);
+        assert!(j.append(&"two, cut short".to_owned()).is_err());
+        j.append(&"three".to_owned()).unwrap();
+        drop(j);
+        let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
+        assert_eq!(lines, ["one", "three"]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_fragment_that_could_not_be_cut_off_is_skipped() {
+        let d = dir("fragment");
+        let path = d.join("j");
+        let header = r#"{"notify-rules":"test","version":1}"#;
+        // What an append leaves when the cut fails too: the fragment, then the
+        // next entry on a line of its own.
+        fs::write(&path, format!("{header}\n\"one\"\n\"tw\n\"three\"\n")).unwrap();
+        let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
+        assert_eq!(lines, ["one", "three"]);
         fs::remove_dir_all(d).unwrap();
     }
 

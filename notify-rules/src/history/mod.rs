@@ -129,6 +129,12 @@ pub trait HistoryStore: Send + Sync {
 }
 
 /// How much history is kept.
+///
+/// Memory stays bounded: besides these limits, runs are kept only for stages
+/// that completed a `Passed` or `Failed` run (a `Building` notification adds
+/// only a handled entry), and for at most 10 000 stages; past that the stage
+/// used least recently is forgotten, and its next completed run is compared
+/// with nothing, as a new stage's is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryLimits {
     /// Completed runs kept per stage (the newest ones); at least 1.

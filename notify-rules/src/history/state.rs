@@ -3,6 +3,12 @@
 //! A stage is known by one shared string, `pipeline\0stage` in lower case (GoCD
 //! names cannot hold `\0`); the handled set and the run lists share it, so that
 //! recording a notification of a known stage allocates nothing.
+//!
+//! Memory is bounded: at most [`HistoryLimits::handled`] handled notifications,
+//! and run lists only for stages that completed a `Passed` or `Failed` run, at
+//! most [`STAGES_KEPT`] of them with [`HistoryLimits::runs_per_stage`] runs each;
+//! past that the stage used least recently is forgotten (its next completed run
+//! is compared with nothing, as for a new stage).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -30,7 +36,13 @@ struct StageRuns {
     /// Older runs were dropped to keep within the limit: nothing is known about
     /// what came before the oldest kept run.
     trimmed: bool,
+    /// When the stage was last used, for forgetting the least recently used.
+    used: u64,
 }
+
+/// How many stages have their runs kept; past it the one used least recently is
+/// forgotten.
+pub(crate) const STAGES_KEPT: usize = 10_000;
 
 /// The history of every stage, and the notifications already handled, with the
 /// logic described in the [module documentation](crate::history). Bounded by
@@ -43,6 +55,9 @@ pub struct HistoryState {
     handled_order: VecDeque<HandledKey>,
     /// Reused to build a stage's key for a look-up.
     scratch: String,
+    /// Counts uses of stages, for `StageRuns::used`.
+    clock: u64,
+    max_stages: usize,
 }
 
 impl Default for HistoryState {
@@ -84,10 +99,46 @@ impl HistoryState {
             handled: HashSet::new(),
             handled_order: VecDeque::new(),
             scratch: String::new(),
+            clock: 0,
+            max_stages: STAGES_KEPT,
         }
     }
 
-    /// The shared key of a stage, made once per stage.
+    /// Keeps runs for at most `n` stages instead of [`STAGES_KEPT`].
+    #[cfg(test)]
+    pub(crate) fn with_max_stages(mut self, n: usize) -> Self {
+        self.max_stages = n.max(1);
+        self
+    }
+
+    /// How many stages have runs kept.
+    #[cfg(test)]
+    pub(crate) fn stages_len(&self) -> usize {
+        self.stages.len()
+    }
+
+    /// The runs of a stage, made when it first completes a run and marked used;
+    /// makes room by forgetting the stage used least recently.
+    fn stage_runs(&mut self, key: &Arc<str>) -> &mut StageRuns {
+        self.clock += 1;
+        let used = self.clock;
+        if !self.stages.contains_key(key) && self.stages.len() >= self.max_stages {
+            let oldest = self
+                .stages
+                .iter()
+                .min_by_key(|(_, s)| s.used)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.stages.remove(&oldest);
+            }
+        }
+        let stage = self.stages.entry(key.clone()).or_default();
+        stage.used = used;
+        stage
+    }
+
+    /// The shared key of a stage: the one its runs use when it has any, so a
+    /// known stage costs no allocation.
     fn stage_key(&mut self, pipeline: &str, stage: &str) -> Arc<str> {
         self.scratch.clear();
         self.scratch
@@ -98,9 +149,7 @@ impl HistoryState {
         if let Some((key, _)) = self.stages.get_key_value(self.scratch.as_str()) {
             return key.clone();
         }
-        let key: Arc<str> = Arc::from(self.scratch.as_str());
-        self.stages.insert(key.clone(), StageRuns::default());
-        key
+        Arc::from(self.scratch.as_str())
     }
 
     /// Records a notification and says what it is.
@@ -125,9 +174,7 @@ impl HistoryState {
         };
         let at = (run.pipeline_counter, run.stage_counter);
         let limit = self.limits.runs_per_stage;
-        let Some(stage) = self.stages.get_mut(&stage) else {
-            return Seen::New(None);
-        };
+        let stage = self.stage_runs(&stage);
         let idx = stage.runs.partition_point(|(k, _)| *k < at);
         if stage.trimmed && idx == 0 {
             // Older than every run kept: what came before it was forgotten, so
@@ -199,8 +246,9 @@ impl HistoryState {
                 )
             })
             .collect();
+        // Least recently used first, so that reading them back keeps the order.
         let mut stages: Vec<_> = self.stages.iter().collect();
-        stages.sort_by(|a, b| a.0.cmp(b.0));
+        stages.sort_by_key(|(_, s)| s.used);
         for (key, runs) in stages {
             let (p, s) = split_key(key);
             if runs.trimmed {
@@ -248,15 +296,11 @@ impl HistoryState {
             Line::Run(p, s, pc, sc, passed) => {
                 let key = self.stage_key(&p, &s);
                 let limit = self.limits.runs_per_stage;
-                if let Some(stage) = self.stages.get_mut(&key) {
-                    insert_run(stage, (pc, sc), passed, limit);
-                }
+                insert_run(self.stage_runs(&key), (pc, sc), passed, limit);
             }
             Line::Trimmed(p, s) => {
                 let key = self.stage_key(&p, &s);
-                if let Some(stage) = self.stages.get_mut(&key) {
-                    stage.trimmed = true;
-                }
+                self.stage_runs(&key).trimmed = true;
             }
         }
     }

@@ -234,3 +234,36 @@ fn concurrent_records_of_one_notification_make_one_new() {
     });
     assert_eq!(news.into_inner(), 200);
 }
+
+#[test]
+fn only_completed_runs_make_stages_and_the_least_recently_used_is_forgotten() {
+    let mut h = HistoryState::default().with_max_stages(2);
+    for name in ["a", "b", "c"] {
+        h.record(&StageRun::new(name, 1, "s", 1, Building));
+    }
+    assert_eq!(h.stages_len(), 0, "Building made stages");
+    h.record(&StageRun::new("a", 1, "s", 1, Failed));
+    h.record(&StageRun::new("b", 1, "s", 1, Failed));
+    // `a` used again, so `b` is the one forgotten when `c` comes.
+    assert_eq!(
+        h.record(&StageRun::new("a", 2, "s", 1, Failed)),
+        new(Some(StillFailing))
+    );
+    h.record(&StageRun::new("c", 1, "s", 1, Passed));
+    assert_eq!(h.stages_len(), 2);
+    assert!(h.runs("b", "s").is_empty());
+    assert_eq!(h.runs("a", "s").len(), 2);
+    // Forgotten: compared with nothing.
+    assert_eq!(
+        h.record(&StageRun::new("b", 2, "s", 1, Failed)),
+        new(Some(Broken))
+    );
+    // The snapshot keeps the order of use, so the same stage goes next.
+    let mut back = HistoryState::default().with_max_stages(2);
+    for line in h.snapshot() {
+        back.apply(line);
+    }
+    back.record(&StageRun::new("d", 1, "s", 1, Passed));
+    assert!(back.runs("c", "s").is_empty());
+    assert_eq!(back.runs("b", "s").len(), 1);
+}

@@ -1,10 +1,15 @@
-//! Deliveries that could not be sent, kept to be tried again.
+//! Deliveries not yet known to be sent, kept to be tried again.
 //!
-//! An entry is *claimed* before it is sent, so two threads never send the same
-//! one; it leaves the outbox when it has been sent, when its notifier says the
-//! failure is permanent, or when it is too old. With a file, every change is
-//! written (through [`Journal`]) before it is acknowledged, so an entry survives a
-//! restart and a delivered one is never sent again.
+//! Every fresh delivery is written here *before* its first try (write-ahead,
+//! [`Outbox::begin`]), so a crash between recording a notification as handled
+//! and sending its deliveries loses none of them; a fresh delivery whose
+//! idempotency key is already waiting is not begun again, so it is never sent
+//! twice. An entry is *claimed* before it is sent, so two threads never send the
+//! same one; it leaves the outbox when it has been sent, when its notifier says
+//! the failure is permanent, or when it is too old. With a file, every change
+//! (retry count and next try included) is written (through [`Journal`]) before
+//! it is acknowledged, so an entry survives a restart with its backoff, and a
+//! delivered one is never sent again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -53,6 +58,8 @@ struct Entry {
     added_unix: u64,
     attempts: u32,
     next_attempt: Instant,
+    /// `next_attempt` as wall-clock seconds, for the file.
+    next_unix: u64,
     in_flight: bool,
 }
 
@@ -75,6 +82,10 @@ struct Saved {
     action: u32,
     added: u64,
     attempts: u32,
+    /// When to try next, in seconds since the epoch; files from before it was
+    /// kept say 0 (due at once).
+    #[serde(default)]
+    next: u64,
     notification: StageStatus,
 }
 
@@ -123,7 +134,7 @@ fn transition_from(text: Option<&str>) -> Option<Transition> {
 
 /// Rebuilds a saved delivery with the same rule and action, so its text,
 /// transition and idempotency key are what they were.
-fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
+fn restore(saved: Box<Saved>) -> (Delivery, u64, u32, u64) {
     let Saved {
         target,
         text,
@@ -132,6 +143,7 @@ fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
         action,
         added,
         attempts,
+        next,
         notification,
         ..
     } = *saved;
@@ -144,7 +156,7 @@ fn restore(saved: Box<Saved>) -> (Delivery, u64, u32) {
         rule,
         action,
     );
-    (delivery, added, attempts)
+    (delivery, added, attempts, next)
 }
 
 impl Outbox {
@@ -161,25 +173,27 @@ impl Outbox {
         }
     }
 
-    /// Opens the outbox kept in `path`; entries found there are due at once.
+    /// Opens the outbox kept in `path`; entries found there keep the wait their
+    /// last failure set (one whose try was cut short by a crash is due at once).
     pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, String> {
         let (mut journal, lines) =
             Journal::open::<Line>(path, "outbox").map_err(|e| format!("outbox file {e}"))?;
         let outbox = Outbox::in_memory(policy);
         {
             let mut inner = lock(&outbox.inner);
-            // Replayed in file order; a later line about a key overrides an
-            // earlier one.
+            // Replayed in file order; a later line about a waiting key updates
+            // it in place, so entries stay oldest first.
             let mut live: Vec<Option<Box<Saved>>> = Vec::new();
             let mut index: HashMap<String, usize> = HashMap::new();
             for line in lines {
                 match line {
-                    Line::Add(saved) => {
-                        if let Some(i) = index.insert(saved.key.clone(), live.len()) {
-                            live[i] = None;
+                    Line::Add(saved) => match index.get(&saved.key) {
+                        Some(&i) => live[i] = Some(saved),
+                        None => {
+                            index.insert(saved.key.clone(), live.len());
+                            live.push(Some(saved));
                         }
-                        live.push(Some(saved));
-                    }
+                    },
                     Line::Done(key) => {
                         if let Some(i) = index.remove(&key) {
                             live[i] = None;
@@ -187,10 +201,10 @@ impl Outbox {
                     }
                 }
             }
-            let now = Instant::now();
+            let (now, now_secs) = (Instant::now(), now_unix());
             for saved in live.into_iter().flatten() {
                 let key = saved.key.clone();
-                let (delivery, added_unix, attempts) = restore(saved);
+                let (delivery, added_unix, attempts, next_unix) = restore(saved);
                 let id = inner.next_id;
                 inner.next_id += 1;
                 inner.by_key.insert(key.clone(), id);
@@ -201,7 +215,8 @@ impl Outbox {
                         key,
                         added_unix,
                         attempts,
-                        next_attempt: now,
+                        next_attempt: now + Duration::from_secs(next_unix.saturating_sub(now_secs)),
+                        next_unix,
                         in_flight: false,
                     },
                 );
@@ -220,14 +235,21 @@ impl Outbox {
         self.len.load(Ordering::Acquire)
     }
 
-    /// Keeps a delivery that failed. A delivery already waiting is kept once.
-    /// Returns what had to be given up to make room, and an error when the file
-    /// could not be written.
-    pub(crate) fn add(&self, delivery: &Delivery) -> (Vec<GaveUp>, Option<String>) {
+    /// Writes a fresh delivery ahead of its first try, claimed by the caller.
+    /// Returns its id; what had to be given up to make room; and an error when
+    /// the file could not be written (the delivery is still tried). When a
+    /// delivery with the same idempotency key is already waiting, that entry is
+    /// claimed instead (the repeat says its target may be back), or `None` is
+    /// returned when another thread is sending it: either way it is sent once.
+    pub(crate) fn begin(&self, delivery: &Delivery) -> (Option<u64>, Vec<GaveUp>, Option<String>) {
         let key = delivery.idempotency_key();
         let mut inner = lock(&self.inner);
-        if inner.by_key.contains_key(&key) {
-            return (Vec::new(), None);
+        if let Some(&id) = inner.by_key.get(&key) {
+            let claimed = inner.entries.get_mut(&id).and_then(|e| {
+                let free = !std::mem::replace(&mut e.in_flight, true);
+                free.then_some(id)
+            });
+            return (claimed, Vec::new(), None);
         }
         let mut gave_up = Vec::new();
         let mut error = None;
@@ -243,30 +265,36 @@ impl Outbox {
                 });
             }
         }
+        let now_secs = now_unix();
         let entry = Entry {
             delivery: delivery.clone(),
             key: key.clone(),
-            added_unix: now_unix(),
-            attempts: 1,
-            next_attempt: Instant::now() + self.policy.first_retry_after,
-            in_flight: false,
+            added_unix: now_secs,
+            attempts: 0,
+            next_attempt: Instant::now(),
+            next_unix: now_secs,
+            in_flight: true,
         };
-        if let Some(journal) = inner.journal.as_mut() {
-            if let Err(e) = journal.append(&saved_line(&entry)) {
-                error = Some(e);
-            }
-        }
+        let line = inner.journal.is_some().then(|| saved_line(&entry));
         let id = inner.next_id;
         inner.next_id += 1;
         inner.by_key.insert(key, id);
         inner.entries.insert(id, entry);
+        if let Some(line) = line {
+            log(&mut inner, &line, &mut error);
+        }
         self.len.store(inner.entries.len(), Ordering::Release);
-        (gave_up, error)
+        (Some(id), gave_up, error)
     }
 
-    /// Claims the entries to try now: those due, or all of them when `force`.
-    /// Entries too old are given up instead.
-    pub(crate) fn claim(&self, force: bool) -> (Vec<Claimed>, Vec<GaveUp>, Option<String>) {
+    /// Claims the entries to try now, oldest first: those due, or all of them
+    /// when `force`, at most `per_target` for each target (the rest wait for the
+    /// next time). Entries too old are given up instead.
+    pub(crate) fn claim(
+        &self,
+        force: bool,
+        per_target: usize,
+    ) -> (Vec<Claimed>, Vec<GaveUp>, Option<String>) {
         if self.len() == 0 {
             return (Vec::new(), Vec::new(), None);
         }
@@ -275,6 +303,7 @@ impl Outbox {
         let mut inner = lock(&self.inner);
         let mut claimed = Vec::new();
         let mut expired = Vec::new();
+        let mut counts: HashMap<String, usize> = HashMap::new();
         for (&id, entry) in inner.entries.iter_mut() {
             if entry.in_flight {
                 continue;
@@ -282,6 +311,15 @@ impl Outbox {
             if entry.added_unix < oldest_kept {
                 expired.push(id);
             } else if force || entry.next_attempt <= now {
+                let target = entry.delivery.target();
+                let count = match counts.get_mut(target) {
+                    Some(count) => count,
+                    None => counts.entry(target.to_owned()).or_insert(0),
+                };
+                if *count >= per_target {
+                    continue;
+                }
+                *count += 1;
                 entry.in_flight = true;
                 claimed.push(Claimed {
                     id,
@@ -307,7 +345,7 @@ impl Outbox {
         (claimed, gave_up, error)
     }
 
-    /// A claimed entry was sent: it leaves the outbox for good.
+    /// A claimed entry was sent (or will never be): it leaves the outbox for good.
     pub(crate) fn delivered(&self, id: u64) -> Option<String> {
         let mut inner = lock(&self.inner);
         let mut error = None;
@@ -339,39 +377,34 @@ impl Outbox {
             self.len.store(inner.entries.len(), Ordering::Release);
             return (gave_up, io_error);
         }
-        if let Some(entry) = inner.entries.get_mut(&id) {
-            entry.attempts = entry.attempts.saturating_add(1);
-            entry.in_flight = false;
-            let factor = 1u32 << (entry.attempts - 1).min(16);
-            let wait = self
-                .policy
-                .first_retry_after
-                .saturating_mul(factor)
-                .min(self.policy.max_retry_after);
-            entry.next_attempt = Instant::now() + wait;
+        let has_file = inner.journal.is_some();
+        let Some(entry) = inner.entries.get_mut(&id) else {
+            return (None, None);
+        };
+        entry.attempts = entry.attempts.saturating_add(1);
+        entry.in_flight = false;
+        let factor = 1u32 << (entry.attempts - 1).min(16);
+        let wait = self
+            .policy
+            .first_retry_after
+            .saturating_mul(factor)
+            .min(self.policy.max_retry_after);
+        entry.next_attempt = Instant::now() + wait;
+        // Rounded up, so a restart never makes it due early.
+        entry.next_unix = now_unix() + wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        // Kept in the file too, so a restart does not make every entry due at
+        // once with its backoff forgotten.
+        if has_file {
+            let line = saved_line(entry);
+            log(&mut inner, &line, &mut io_error);
         }
-        (None, None)
+        (None, io_error)
     }
 
     fn remove(&self, inner: &mut Inner, id: u64, error: &mut Option<String>) -> Option<Entry> {
         let entry = inner.entries.remove(&id)?;
         inner.by_key.remove(&entry.key);
-        if let Some(journal) = inner.journal.as_mut() {
-            if let Err(e) = journal.append(&Line::Done(entry.key.clone())) {
-                *error = Some(e);
-            }
-        }
-        let live = inner.entries.len();
-        let Inner {
-            entries, journal, ..
-        } = inner;
-        if let Some(journal) = journal.as_mut() {
-            if error.is_none() && wants_compaction(journal.appended(), live) {
-                if let Err(e) = journal.rewrite(entries.values().map(saved_line)) {
-                    *error = Some(e);
-                }
-            }
-        }
+        log(inner, &Line::Done(entry.key.clone()), error);
         Some(entry)
     }
 
@@ -393,6 +426,27 @@ impl Outbox {
     }
 }
 
+/// Appends a line to the file, if there is one, and compacts it when it has
+/// grown well past the entries.
+fn log(inner: &mut Inner, line: &Line, error: &mut Option<String>) {
+    let live = inner.entries.len();
+    let Inner {
+        entries, journal, ..
+    } = inner;
+    let Some(journal) = journal.as_mut() else {
+        return;
+    };
+    if let Err(e) = journal.append(line) {
+        *error = Some(e);
+        return;
+    }
+    if wants_compaction(journal.appended(), live) {
+        if let Err(e) = journal.rewrite(entries.values().map(saved_line)) {
+            *error = Some(e);
+        }
+    }
+}
+
 fn saved_line(entry: &Entry) -> Line {
     let d = &entry.delivery;
     Line::Add(Box::new(Saved {
@@ -404,6 +458,7 @@ fn saved_line(entry: &Entry) -> Line {
         action: d.action_index() as u32,
         added: entry.added_unix,
         attempts: entry.attempts,
+        next: entry.next_unix,
         notification: d.status().clone(),
     }))
 }

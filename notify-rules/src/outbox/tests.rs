@@ -13,6 +13,17 @@ fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery
     )
 }
 
+/// Writes a delivery ahead, as a fresh one is, and fails its first try: what
+/// a delivery whose target is down leaves behind.
+fn park(o: &Outbox, d: &Delivery) -> Vec<GaveUp> {
+    let (id, gave_up, io) = o.begin(d);
+    assert!(io.is_none(), "{io:?}");
+    if let Some(id) = id {
+        o.failed(id, &"down".into());
+    }
+    gave_up
+}
+
 fn temp(name: &str) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!(
         "notify-rules-outbox-{name}-{}.journal",
@@ -33,29 +44,32 @@ fn quick() -> OutboxPolicy {
 fn claims_are_exclusive_and_deliveries_leave() {
     let o = Outbox::in_memory(quick());
     let d = delivery("ops", 2, None);
-    o.add(&d);
-    o.add(&d);
+    park(&o, &d);
+    park(&o, &d);
     assert_eq!(o.len(), 1);
-    let (first, _, _) = o.claim(false);
+    let (first, _, _) = o.claim(false, usize::MAX);
     assert_eq!(first.len(), 1);
-    assert!(o.claim(true).0.is_empty(), "claimed twice");
+    assert!(o.claim(true, usize::MAX).0.is_empty(), "claimed twice");
     o.failed(first[0].id, &"down".into());
-    let (again, _, _) = o.claim(true);
+    let (again, _, _) = o.claim(true, usize::MAX);
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].delivery.idempotency_key(), d.idempotency_key());
     o.delivered(again[0].id);
     assert_eq!(o.len(), 0);
-    assert!(o.claim(true).0.is_empty());
+    assert!(o.claim(true, usize::MAX).0.is_empty());
 }
 
 #[test]
 fn waits_grow_and_force_ignores_them() {
     let o = Outbox::in_memory(OutboxPolicy::default());
-    o.add(&delivery("ops", 0, None));
-    assert!(o.claim(false).0.is_empty(), "due before its first wait");
-    let (c, _, _) = o.claim(true);
+    park(&o, &delivery("ops", 0, None));
+    assert!(
+        o.claim(false, usize::MAX).0.is_empty(),
+        "due before its first wait"
+    );
+    let (c, _, _) = o.claim(true, usize::MAX);
     o.release(c[0].id);
-    assert_eq!(o.claim(true).0.len(), 1);
+    assert_eq!(o.claim(true, usize::MAX).0.len(), 1);
 }
 
 #[test]
@@ -64,12 +78,12 @@ fn permanent_failures_and_overflow_give_up() {
         capacity: 2,
         ..quick()
     });
-    o.add(&delivery("a", 0, None));
-    o.add(&delivery("b", 0, None));
-    let (gave_up, _) = o.add(&delivery("c", 0, None));
+    park(&o, &delivery("a", 0, None));
+    park(&o, &delivery("b", 0, None));
+    let gave_up = park(&o, &delivery("c", 0, None));
     assert_eq!(gave_up.len(), 1);
     assert_eq!(gave_up[0].target, "a");
-    let (c, _, _) = o.claim(true);
+    let (c, _, _) = o.claim(true, usize::MAX);
     let (g, _) = o.failed(c[0].id, &NotifyError::permanent("HTTP 404"));
     assert!(g.unwrap().reason.contains("HTTP 404"));
     o.release(c[1].id);
@@ -81,16 +95,20 @@ fn the_file_keeps_entries_across_a_restart() {
     let path = temp("restart");
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     let kept = delivery("ops", 4, Some(Transition::Broken));
-    o.add(&kept);
-    o.add(&delivery("audit", 1, None));
-    let (c, _, _) = o.claim(true);
+    park(&o, &kept);
+    park(&o, &delivery("audit", 1, None));
+    let (c, _, _) = o.claim(true, usize::MAX);
     let audit = c.iter().find(|c| c.delivery.target() == "audit").unwrap();
     o.delivered(audit.id);
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.path().as_deref(), Some(path.as_path()));
-    let (c, _, _) = o.claim(false);
-    assert_eq!(c.len(), 1, "a restored entry is due at once");
+    assert!(
+        o.claim(false, usize::MAX).0.is_empty(),
+        "a restored entry keeps its wait"
+    );
+    let (c, _, _) = o.claim(true, usize::MAX);
+    assert_eq!(c.len(), 1);
     let back = &c[0].delivery;
     assert_eq!(back.idempotency_key(), kept.idempotency_key());
     assert_eq!(back.text(), kept.text());
@@ -101,4 +119,68 @@ fn the_file_keeps_entries_across_a_restart() {
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.len(), 0);
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_fresh_delivery_is_kept_once_and_a_cut_short_try_is_due_after_a_restart() {
+    let path = temp("ahead");
+    let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
+    let d = delivery("ops", 1, None);
+    let (id, _, io) = o.begin(&d);
+    assert!(id.is_some() && io.is_none());
+    // Being sent: the same key is not begun a second time.
+    assert_eq!(o.begin(&d).0, None);
+    assert_eq!(o.len(), 1);
+    // A crash before the send finished: the entry is due at once.
+    drop(o);
+    let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
+    let (c, _, _) = o.claim(false, usize::MAX);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].delivery.idempotency_key(), d.idempotency_key());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn the_wait_and_the_order_survive_a_restart() {
+    let path = temp("wait");
+    let policy = OutboxPolicy {
+        first_retry_after: Duration::from_secs(3600),
+        ..OutboxPolicy::default()
+    };
+    let o = Outbox::open(&path, policy).unwrap();
+    let (a, b) = (delivery("ops", 1, None), delivery("ops", 2, None));
+    park(&o, &a);
+    park(&o, &b);
+    // A second failure of the older one rewrites its line: it stays first.
+    let (c, _, _) = o.claim(true, 1);
+    assert_eq!(c[0].delivery.idempotency_key(), a.idempotency_key());
+    o.failed(c[0].id, &"down".into());
+    drop(o);
+    let o = Outbox::open(&path, policy).unwrap();
+    assert!(o.claim(false, usize::MAX).0.is_empty(), "backoff forgotten");
+    assert_eq!(o.keys(), [a.idempotency_key(), b.idempotency_key()]);
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn claims_are_bounded_per_target_oldest_first() {
+    let o = Outbox::in_memory(quick());
+    let ops: Vec<Delivery> = (0..3).map(|r| delivery("ops", r, None)).collect();
+    for d in &ops {
+        park(&o, d);
+    }
+    park(&o, &delivery("audit", 0, None));
+    let (c, _, _) = o.claim(false, 2);
+    let keys: Vec<String> = c.iter().map(|c| c.delivery.idempotency_key()).collect();
+    assert_eq!(
+        keys,
+        [
+            ops[0].idempotency_key(),
+            ops[1].idempotency_key(),
+            delivery("audit", 0, None).idempotency_key()
+        ]
+    );
+    let (rest, _, _) = o.claim(false, 2);
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].delivery.idempotency_key(), ops[2].idempotency_key());
 }

@@ -273,6 +273,19 @@ fn check_server_url(url: &str) -> Result<String, String> {
     if authority.is_empty() {
         return Err("the server address has no host".to_owned());
     }
+    // A token in a query string or fragment would go into every `{link}`.
+    if rest.contains('?') {
+        return Err(
+            "the server address must not have a query string (`?...`): it is shown in messages"
+                .to_owned(),
+        );
+    }
+    if rest.contains('#') {
+        return Err(
+            "the server address must not have a fragment (`#...`): it is shown in messages"
+                .to_owned(),
+        );
+    }
     Ok(trimmed.to_owned())
 }
 
@@ -325,6 +338,15 @@ mod tests {
         ] {
             let e = check_server_url(bad).unwrap_err();
             assert!(!e.contains("pw@"), "{e}");
+        }
+        for (bad, named) in [
+            ("https://h/go?token=s3cr3t", "query string"),
+            ("https://h?token=s3cr3t", "query string"),
+            ("https://h/go#s3cr3t", "fragment"),
+        ] {
+            let e = check_server_url(bad).unwrap_err();
+            assert!(e.contains(named), "{e}");
+            assert!(!e.contains("s3cr3t"), "{e}");
         }
     }
 }

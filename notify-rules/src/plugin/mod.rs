@@ -21,6 +21,8 @@
 
 mod answer;
 mod builder;
+#[cfg(test)]
+mod durable_tests;
 mod send;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -45,8 +47,11 @@ pub use builder::{BuildError, PluginBuilder};
 /// Each try waits twice as long as the one before, from `first_backoff` up to
 /// `max_backoff`; no try starts after `max_total` from the start of the request.
 /// Deliveries to different targets are made at the same time, so one slow
-/// receiver does not hold up the others. A delivery still failing after this goes
-/// to the outbox.
+/// receiver does not hold up the others. Every delivery is written to the outbox
+/// before its first try and leaves it once sent, so a crash loses none; one
+/// still failing after this stays there. Waiting outbox entries are tried within
+/// the same `max_total`, a few per target per request; the rest wait for the
+/// next request or [`Plugin::flush_outbox`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Tries in all, the first included; at least 1.
@@ -131,7 +136,9 @@ impl Plugin {
     ///   out; 200 and `{"status":"failure","messages":[...]}` with one message per
     ///   delivery that could not be sent, naming its target and the reason (the
     ///   others are still made, and the failed ones kept in the outbox). A
-    ///   notification handled before answers success and delivers nothing.
+    ///   notification handled before answers success and delivers nothing; one
+    ///   whose delivery already waits in the outbox (a repeat history forgot)
+    ///   sends that entry, not a second copy.
     /// - `agent-status`: 200 and success once the body is read.
     /// - `go.plugin-settings.*`: the plugin has no settings in GoCD (it is
     ///   configured in code), and says so.

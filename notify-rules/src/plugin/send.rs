@@ -8,6 +8,13 @@
 //! thread of its own. A fast notifier that fails is not retried on the calling
 //! thread: its deliveries move to a thread of their own, so that the backoff
 //! does not hold up the others.
+//!
+//! Every fresh delivery is written to the outbox before its first try and leaves
+//! it once sent, so a crash loses none; one whose idempotency key is already
+//! waiting there is sent from the outbox only. Inside a request, at most
+//! [`CLAIM_PER_TARGET`] waiting entries per target are tried, none after the
+//! retry policy's `max_total`: the rest wait for the next request or
+//! [`Plugin::flush_outbox`].
 
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -24,6 +31,8 @@ use crate::rules::Delivery;
 const FAST_NANOS: u64 = 200_000;
 /// Not measured yet, or failed last time: treated as slow.
 const UNKNOWN: u64 = u64::MAX;
+/// Waiting entries tried per target within one request from GoCD.
+pub(crate) const CLAIM_PER_TARGET: usize = 8;
 
 /// A notifier bound to a target, with how long it has been taking.
 pub(crate) struct Bound {
@@ -107,7 +116,8 @@ impl Bound {
 struct Group<'p> {
     target: Cow<'p, str>,
     bound: Option<Arc<Bound>>,
-    fresh: Vec<Delivery>,
+    /// Fresh deliveries, already written to the outbox and claimed.
+    fresh: Vec<Claimed>,
     /// The error of a try already made of the first fresh delivery.
     first_failed: Option<NotifyError>,
     waiting: Vec<Claimed>,
@@ -149,19 +159,23 @@ enum On {
 impl<'p> Group<'p> {
     /// Makes the group's deliveries; on a shared thread, returns what is left
     /// when a delivery needs retrying.
+    /// `deadline`, when set, is the time after which waiting entries are left
+    /// for another time.
     fn run(
         self,
         outbox: &Outbox,
         policy: &RetryPolicy,
         start: Instant,
+        deadline: Option<Instant>,
         on: On,
     ) -> (Outcome, Option<Group<'p>>) {
         let mut out = Outcome::default();
         let Some(bound) = self.bound.clone() else {
             let reason = format!("no notifier is bound to `{}`", self.target);
-            for d in &self.fresh {
+            for c in &self.fresh {
                 out.messages
-                    .push(format!("target `{}`: {reason}", d.target()));
+                    .push(format!("target `{}`: {reason}", c.delivery.target()));
+                out.messages.extend(outbox.delivered(c.id));
             }
             for c in self.waiting {
                 let (gave_up, io) = outbox.failed(c.id, &NotifyError::permanent(reason.clone()));
@@ -175,12 +189,13 @@ impl<'p> Group<'p> {
         let mut target_down = false;
         let mut previous = self.first_failed;
         let mut fresh = self.fresh.into_iter();
-        while let Some(d) = fresh.next() {
+        while let Some(c) = fresh.next() {
+            let d = &c.delivery;
             let result = match on {
-                On::Own => bound.send_with_retry(&d, policy, start, previous.take()),
-                On::Shared => match bound.send(&d) {
+                On::Own => bound.send_with_retry(d, policy, start, previous.take()),
+                On::Shared => match bound.send(d) {
                     Err(e) if !e.is_permanent() && policy.attempts > 1 => {
-                        let rest: Vec<Delivery> = std::iter::once(d).chain(fresh).collect();
+                        let rest: Vec<Claimed> = std::iter::once(c).chain(fresh).collect();
                         let spill = Group {
                             target: self.target,
                             bound: self.bound,
@@ -193,27 +208,33 @@ impl<'p> Group<'p> {
                     other => other,
                 },
             };
-            let Err(error) = result else { continue };
+            let error = match result {
+                Ok(()) => {
+                    out.messages.extend(outbox.delivered(c.id));
+                    continue;
+                }
+                Err(error) => error,
+            };
             if error.is_permanent() {
                 out.messages.push(format!(
                     "target `{}`: {error} (permanent: not retried)",
                     d.target()
                 ));
+                out.messages.extend(outbox.delivered(c.id));
                 continue;
             }
             target_down = true;
-            let (gave_up, io) = outbox.add(&d);
             out.messages.push(format!(
                 "target `{}`: {error} (kept in the outbox to try again)",
                 d.target()
             ));
-            out.messages.extend(gave_up.iter().map(gave_up_message));
-            out.messages.extend(io);
+            out.messages.extend(outbox.failed(c.id, &error).1);
         }
         for c in self.waiting {
             // One failure says the receiver is still down: the rest wait for
-            // another time instead of each costing a time-out now.
-            if target_down {
+            // another time instead of each costing a time-out now. Past the
+            // deadline GoCD is kept waiting no longer.
+            if target_down || deadline.is_some_and(|d| Instant::now() >= d) {
                 outbox.release(c.id);
                 continue;
             }
@@ -265,8 +286,25 @@ impl Plugin {
 
     fn run(&self, fresh: Vec<Delivery>, force: bool) -> Outcome {
         let start = Instant::now();
-        let (waiting, expired, io) = self.outbox.claim(force);
         let mut total = Outcome::default();
+        // Write-ahead: in the outbox before the first try, so a crash while
+        // sending loses nothing; a key already waiting is sent from there only.
+        let mut begun = Vec::with_capacity(fresh.len());
+        for delivery in fresh {
+            let (id, gave_up, io) = self.outbox.begin(&delivery);
+            total.messages.extend(gave_up.iter().map(gave_up_message));
+            total.messages.extend(io);
+            if let Some(id) = id {
+                begun.push(Claimed { id, delivery });
+            }
+        }
+        // A flush has no GoCD request waiting on it; a request does.
+        let (per_target, deadline) = if force {
+            (usize::MAX, None)
+        } else {
+            (CLAIM_PER_TARGET, Some(start + self.retry.max_total))
+        };
+        let (waiting, expired, io) = self.outbox.claim(force, per_target);
         total
             .report
             .gave_up
@@ -290,10 +328,10 @@ impl Plugin {
             });
             groups.len() - 1
         };
-        let mut placed: Vec<(usize, Result<Delivery, Claimed>)> =
-            Vec::with_capacity(fresh.len() + waiting.len());
-        for d in fresh {
-            placed.push((group_of(d.target()), Ok(d)));
+        let mut placed: Vec<(usize, Result<Claimed, Claimed>)> =
+            Vec::with_capacity(begun.len() + waiting.len());
+        for c in begun {
+            placed.push((group_of(c.delivery.target()), Ok(c)));
         }
         for c in waiting {
             placed.push((group_of(c.delivery.target()), Err(c)));
@@ -308,7 +346,7 @@ impl Plugin {
         if groups.len() <= 1 {
             // Nobody to hold up.
             for g in groups {
-                total.merge(g.run(outbox, policy, start, On::Own).0);
+                total.merge(g.run(outbox, policy, start, deadline, On::Own).0);
             }
             return total;
         }
@@ -320,17 +358,19 @@ impl Plugin {
         std::thread::scope(|scope| {
             let mut handles: Vec<_> = own
                 .into_iter()
-                .map(|g| scope.spawn(move || g.run(outbox, policy, start, On::Own).0))
+                .map(|g| scope.spawn(move || g.run(outbox, policy, start, deadline, On::Own).0))
                 .collect();
             for g in shared {
-                let (o, spill) = g.run(outbox, policy, start, On::Shared);
+                let (o, spill) = g.run(outbox, policy, start, deadline, On::Shared);
                 total.merge(o);
                 if let Some(rest) = spill {
-                    handles.push(scope.spawn(move || rest.run(outbox, policy, start, On::Own).0));
+                    handles.push(
+                        scope.spawn(move || rest.run(outbox, policy, start, deadline, On::Own).0),
+                    );
                 }
             }
             if let Some(g) = mine {
-                total.merge(g.run(outbox, policy, start, On::Own).0);
+                total.merge(g.run(outbox, policy, start, deadline, On::Own).0);
             }
             for h in handles {
                 // `Bound::send` catches notifier panics; a panic here would be a

@@ -1,0 +1,193 @@
+//! Write-ahead delivery, no double sends across a restart, and a bounded
+//! backlog inside a request.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::send::CLAIM_PER_TARGET;
+use super::test_support::{body, rules};
+use super::*;
+use crate::deliver::NotifyError;
+use crate::rules::Delivery;
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "notify-rules-durable-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Records what it sends; fails while `down` is set.
+fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl TestNotifier {
+    let (log, down) = (log.clone(), down.clone());
+    move |d: &Delivery| -> Result<(), NotifyError> {
+        if down.load(Ordering::SeqCst) {
+            return Err("connection refused".into());
+        }
+        log.lock()
+            .unwrap()
+            .push(format!("{}: {}", d.target(), d.text()));
+        Ok(())
+    }
+}
+
+/// A closure that can be bound as a notifier.
+trait TestNotifier: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {}
+impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> TestNotifier for F {}
+
+fn one_try() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    }
+}
+
+fn count(log: &Log, prefix: &str) -> usize {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
+    let dir = temp_dir("ahead");
+    let outbox = dir.join("outbox.journal");
+    let crash_copy = dir.join("crash.journal");
+    let seen_ahead = Arc::new(AtomicBool::new(false));
+    let ops = {
+        let (outbox, crash_copy, seen) = (outbox.clone(), crash_copy.clone(), seen_ahead.clone());
+        move |d: &Delivery| -> Result<(), NotifyError> {
+            // What a crash at this moment would leave on disk.
+            let text = std::fs::read_to_string(&outbox).unwrap();
+            if text.contains(&d.idempotency_key()) {
+                seen.store(true, Ordering::SeqCst);
+            }
+            std::fs::copy(&outbox, &crash_copy).unwrap();
+            Ok(())
+        }
+    };
+    let p = Plugin::builder(rules())
+        .notifier("ops", ops)
+        .notifier("audit", |_: &Delivery| -> Result<(), NotifyError> {
+            Ok(())
+        })
+        .state_dir(&dir)
+        .build()
+        .unwrap();
+    let r = p.handle("stage-status", &body("api", 1, "test", 1, "Passed"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert!(seen_ahead.load(Ordering::SeqCst), "not written ahead");
+    assert_eq!(p.outbox_len(), 0, "a sent delivery leaves the outbox");
+    drop(p);
+
+    // Restarted after a crash mid-send (history says handled): the delivery
+    // is still there and goes out.
+    let log = Log::default();
+    let p = Plugin::builder(rules())
+        .notifier("ops", switchable(&log, &Arc::default()))
+        .notifier("audit", switchable(&log, &Arc::default()))
+        .outbox_file(&crash_copy)
+        .build()
+        .unwrap();
+    assert_eq!(p.outbox_len(), 1);
+    assert_eq!(p.flush_outbox().delivered, 1);
+    assert_eq!(*log.lock().unwrap(), ["ops: api Passed "]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_repeat_after_a_restart_is_not_sent_twice_with_the_saved_entry() {
+    let dir = temp_dir("twice");
+    let outbox = dir.join("outbox.journal");
+    let (log, down) = (Log::default(), Arc::new(AtomicBool::new(true)));
+    let make = || {
+        // Memory history: after a restart the forwarder's retry is new again.
+        Plugin::builder(rules())
+            .notifier("ops", switchable(&log, &down))
+            .notifier("audit", switchable(&log, &Arc::default()))
+            .outbox_file(&outbox)
+            .retry(one_try())
+            .build()
+            .unwrap()
+    };
+    let p = make();
+    let notification = body("api", 1, "test", 1, "Failed");
+    let v = p.handle("stage-status", &notification);
+    assert!(v.body.contains("kept in the outbox"), "{}", v.body);
+    assert_eq!(p.outbox_len(), 1);
+    drop(p);
+
+    down.store(false, Ordering::SeqCst);
+    let p = make();
+    let r = p.handle("stage-status", &notification);
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(count(&log, "ops"), 1, "{:?}", log.lock().unwrap());
+    assert_eq!(p.outbox_len(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_request_tries_a_bounded_backlog_oldest_first() {
+    let (log, down) = (Log::default(), Arc::new(AtomicBool::new(true)));
+    let p = Plugin::builder(rules())
+        .notifier("ops", switchable(&log, &down))
+        .notifier("audit", switchable(&log, &Arc::default()))
+        .retry(one_try())
+        .outbox_policy(OutboxPolicy {
+            first_retry_after: Duration::ZERO,
+            ..OutboxPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let backlog = CLAIM_PER_TARGET + 3;
+    for pc in 1..=backlog as u64 {
+        p.handle("stage-status", &body("api", pc, "test", 1, "Building"));
+    }
+    assert_eq!(p.outbox_len(), backlog);
+    down.store(false, Ordering::SeqCst);
+    // A repeat: no fresh delivery, only the backlog.
+    let r = p.handle("stage-status", &body("api", 1, "test", 1, "Building"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(p.outbox_len(), backlog - CLAIM_PER_TARGET);
+    let sent: Vec<String> = log.lock().unwrap().clone();
+    assert_eq!(sent.len(), CLAIM_PER_TARGET);
+    assert!(sent.iter().all(|l| l == "ops: api Building "), "{sent:?}");
+    assert_eq!(p.flush_outbox().delivered, backlog - CLAIM_PER_TARGET);
+}
+
+#[test]
+fn no_backlog_is_tried_past_the_time_limit() {
+    let (log, down) = (Log::default(), Arc::new(AtomicBool::new(true)));
+    let p = Plugin::builder(rules())
+        .notifier("ops", switchable(&log, &down))
+        .notifier("audit", switchable(&log, &Arc::default()))
+        .retry(RetryPolicy {
+            max_total: Duration::ZERO,
+            ..one_try()
+        })
+        .outbox_policy(OutboxPolicy {
+            first_retry_after: Duration::ZERO,
+            ..OutboxPolicy::default()
+        })
+        .build()
+        .unwrap();
+    p.handle("stage-status", &body("api", 1, "test", 1, "Building"));
+    assert_eq!(p.outbox_len(), 1);
+    down.store(false, Ordering::SeqCst);
+    // The fresh delivery gets its try; the waiting one is left for later.
+    let r = p.handle("stage-status", &body("api", 2, "test", 1, "Building"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(count(&log, "ops"), 1);
+    assert_eq!(p.outbox_len(), 1);
+    assert_eq!(p.flush_outbox().delivered, 1);
+    assert_eq!(count(&log, "ops"), 2);
+}
