@@ -10,7 +10,7 @@ use super::{BuildCause, Job, JobResult, Material, Pipeline, Stage, StageState, S
 
 impl StageStatus {
     /// A copy fit to leave the process, for instance in a webhook's body: every
-    /// material URL goes through [`redact_url`](super::redact_url) (user names,
+    /// material URL goes through [`redact_url`] (user names,
     /// `******` passwords and tokens in the query are removed), URLs inside
     /// plugin settings and modification data are redacted the same way, and
     /// plugin settings whose names look secret (`password`, `api_token`...)
