@@ -253,40 +253,50 @@ impl PluginBuilder {
     }
 }
 
-/// The server address without a trailing `/`; it goes into messages, so it may
-/// not carry credentials, and the error never repeats it.
-fn check_server_url(url: &str) -> Result<String, String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let Some((scheme, rest)) = trimmed.split_once("://") else {
-        return Err("the server address must start with http:// or https://".to_owned());
+/// Why a GoCD server address cannot be used for `{link}`, without quoting it.
+///
+/// The address is written into every message that uses `{link}`, so a user,
+/// password or token in it (in the authority, a query string or a fragment)
+/// would go out with each one. The answer is a phrase to follow the caller's own
+/// name for the setting; `None` means the address is fine.
+///
+/// ```
+/// use notify_rules::plugin::server_url_problem;
+///
+/// assert_eq!(server_url_problem("https://gocd.example.com/go"), None);
+/// assert_eq!(
+///     server_url_problem("https://ci:secret@gocd.example.com"),
+///     Some("must not hold a user or password (`user:pass@`)")
+/// );
+/// ```
+pub fn server_url_problem(url: &str) -> Option<&'static str> {
+    let trimmed = url.trim();
+    let rest = match trimmed.split_once("://") {
+        Some(("http" | "https", rest)) => rest,
+        _ => return Some("must start with http:// or https://"),
     };
-    if !matches!(scheme, "http" | "https") {
-        return Err("the server address must start with http:// or https://".to_owned());
-    }
-    let authority = rest.split('/').next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
-        return Err(
-            "the server address must not hold a user name or password: it is shown in messages"
-                .to_owned(),
-        );
+        Some("must not hold a user or password (`user:pass@`)")
+    } else if authority.is_empty() {
+        Some("has no host")
+    } else if rest.contains('?') {
+        Some("must not have a query string (`?...`)")
+    } else if rest.contains('#') {
+        Some("must not have a fragment (`#...`)")
+    } else {
+        None
     }
-    if authority.is_empty() {
-        return Err("the server address has no host".to_owned());
+}
+
+/// The server address without a trailing `/`, or why it cannot be used.
+fn check_server_url(url: &str) -> Result<String, String> {
+    match server_url_problem(url) {
+        None => Ok(url.trim().trim_end_matches('/').to_owned()),
+        Some(problem) => Err(format!(
+            "the server address {problem}: it is shown in messages"
+        )),
     }
-    // A token in a query string or fragment would go into every `{link}`.
-    if rest.contains('?') {
-        return Err(
-            "the server address must not have a query string (`?...`): it is shown in messages"
-                .to_owned(),
-        );
-    }
-    if rest.contains('#') {
-        return Err(
-            "the server address must not have a fragment (`#...`): it is shown in messages"
-                .to_owned(),
-        );
-    }
-    Ok(trimmed.to_owned())
 }
 
 impl fmt::Debug for PluginBuilder {

@@ -40,7 +40,7 @@ use crate::protocol::{self, PluginResponse, Request};
 use crate::rules::RuleSet;
 
 pub use crate::outbox::OutboxPolicy;
-pub use builder::{BuildError, PluginBuilder};
+pub use builder::{server_url_problem, BuildError, PluginBuilder};
 
 /// How a failed delivery is retried while GoCD waits for the answer.
 ///

@@ -139,7 +139,7 @@ fn build_names_every_problem() {
         "`ops` has no notifier",
         "`audit` has no notifier",
         "`pager`, which no `target` line declares",
-        "user name or password",
+        "must not hold a user or password",
     ] {
         assert!(text.contains(part), "{part} missing from {text}");
     }

@@ -439,9 +439,11 @@ impl Config {
             .gocd
             .server_url
             .as_deref()
-            .and_then(server_url_problem)
+            .and_then(crate::plugin::server_url_problem)
         {
-            problems.push(format!("[gocd] server_url {problem}"));
+            problems.push(format!(
+                "[gocd] server_url {problem}; give the server's address only, such as https://gocd.example.com"
+            ));
         }
         if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
             problems.push("[history] store = \"file\" needs `path`".to_owned());
@@ -635,7 +637,7 @@ impl Config {
 mod checks;
 mod notifier;
 
-use checks::{is_env_name, server_url_problem, toml_problem};
+use checks::{is_env_name, toml_problem};
 
 #[cfg(test)]
 mod tests;

@@ -70,36 +70,40 @@ fn load_payload(path: &Path) -> Result<Received, String> {
 /// so credentials, a query or a fragment in it would be printed with each
 /// message (and a URL with them in it is a secret itself).
 fn check_server_url(url: Option<&str>) -> Result<(), String> {
-    let Some(url) = url else { return Ok(()) };
-    let problem = if !(url.starts_with("https://") || url.starts_with("http://")) {
-        "must start with https:// or http://"
-    } else if url.contains('@') {
-        "must not hold a user or password (`user:pass@`)"
-    } else if url.contains('?') {
-        "must not have a query (`?...`)"
-    } else if url.contains('#') {
-        "must not have a fragment (`#...`)"
-    } else {
-        return Ok(());
-    };
-    Err(format!(
-        "--server-url {problem}: give the GoCD server's address only, such as https://gocd.example.com"
-    ))
+    match url.and_then(notify_rules::plugin::server_url_problem) {
+        None => Ok(()),
+        Some(problem) => Err(format!(
+            "--server-url {problem}: give the GoCD server's address only, such as https://gocd.example.com"
+        )),
+    }
 }
 
-pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+/// The rules, the notification and a usable server address for `explain` and
+/// `run`; every problem is printed before giving up.
+fn load_inputs(
+    rules_path: &Path,
+    payload: &Path,
+    server_url: Option<&str>,
+) -> Result<(RuleSet, Received), ExitCode> {
     if let Err(e) = check_server_url(server_url) {
         eprintln!("{e}");
-        return ExitCode::FAILURE;
+        return Err(ExitCode::FAILURE);
     }
-    let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
-        (Ok(r), Ok(p)) => (r, p),
+    match (load_rules(rules_path), load_payload(payload)) {
+        (Ok(r), Ok(p)) => Ok((r, p)),
         (r, p) => {
             for e in [r.err(), p.err()].into_iter().flatten() {
                 eprintln!("{e}");
             }
-            return ExitCode::FAILURE;
+            Err(ExitCode::FAILURE)
         }
+    }
+}
+
+pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
+    let (rules, received) = match load_inputs(rules_path, payload, server_url) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let status = match received.notification {
         Notification::Stage(status) => status,
@@ -134,18 +138,9 @@ pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str
 }
 
 pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
-    if let Err(e) = check_server_url(server_url) {
-        eprintln!("{e}");
-        return ExitCode::FAILURE;
-    }
-    let (rules, received) = match (load_rules(rules_path), load_payload(payload)) {
-        (Ok(r), Ok(p)) => (r, p),
-        (r, p) => {
-            for e in [r.err(), p.err()].into_iter().flatten() {
-                eprintln!("{e}");
-            }
-            return ExitCode::FAILURE;
-        }
+    let (rules, received) = match load_inputs(rules_path, payload, server_url) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let sent = Arc::new(AtomicUsize::new(0));
     let mut builder = Plugin::builder(rules.clone());

@@ -12,21 +12,6 @@ pub(super) fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Why `[gocd] server_url` cannot be used, without quoting it: it is written
-/// into every `{link}`, so credentials, a query or a fragment in it would go
-/// out with each message.
-pub(super) fn server_url_problem(url: &str) -> Option<&'static str> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        Some("must start with https:// or http://")
-    } else if url.contains('@') {
-        Some("must not hold a user or password (`user:pass@`); give the server's address only, such as https://gocd.example.com")
-    } else if url.contains('?') || url.contains('#') {
-        Some("must not have a query (`?...`) or fragment (`#...`); give the server's address only, such as https://gocd.example.com")
-    } else {
-        None
-    }
-}
-
 /// A TOML error as `line L, column C: message`. Never the error's `Display`:
 /// that quotes the offending line, and the natural mistake of writing a secret
 /// in the file (`url = "https://hooks..."`, `password = "..."`) would put the
