@@ -95,6 +95,10 @@ pub(crate) struct Claimed {
     pub(crate) delivery: Delivery,
 }
 
+/// The id of a fresh delivery that is not in the outbox (see
+/// [`Outbox::needs_write_ahead`]); ids count up from 0 and never reach it.
+pub(crate) const NOT_KEPT: u64 = u64::MAX;
+
 /// Why an entry left the outbox without being delivered.
 pub(crate) struct GaveUp {
     pub(crate) target: String,
@@ -110,6 +114,8 @@ struct Inner {
 }
 
 pub(crate) struct Outbox {
+    /// Whether entries are written to a file, fixed when the outbox is made.
+    durable: bool,
     inner: Mutex<Inner>,
     len: AtomicUsize,
     policy: OutboxPolicy,
@@ -162,6 +168,7 @@ fn restore(saved: Box<Saved>) -> (Delivery, u64, u32, u64) {
 impl Outbox {
     pub(crate) fn in_memory(policy: OutboxPolicy) -> Outbox {
         Outbox {
+            durable: false,
             inner: Mutex::new(Inner {
                 entries: BTreeMap::new(),
                 by_key: HashMap::new(),
@@ -178,7 +185,8 @@ impl Outbox {
     pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, String> {
         let (mut journal, lines) =
             Journal::open::<Line>(path, "outbox").map_err(|e| format!("outbox file {e}"))?;
-        let outbox = Outbox::in_memory(policy);
+        let mut outbox = Outbox::in_memory(policy);
+        outbox.durable = true;
         {
             let mut inner = lock(&outbox.inner);
             // Replayed in file order; a later line about a waiting key updates
@@ -228,6 +236,33 @@ impl Outbox {
             outbox.len.store(inner.entries.len(), Ordering::Release);
         }
         Ok(outbox)
+    }
+
+    /// Whether fresh deliveries must go in before their first try. A file needs
+    /// them there so a crash while sending loses nothing; so does a waiting
+    /// entry, which a fresh delivery with its key must not be sent beside. A
+    /// memory outbox with nothing waiting gains nothing from it, and skipping it
+    /// keeps the bookkeeping off GoCD's request; a delivery that then fails is
+    /// put in with [`Outbox::keep`].
+    pub(crate) fn needs_write_ahead(&self) -> bool {
+        self.durable || self.len() > 0
+    }
+
+    /// Keeps a fresh delivery that was tried without being written ahead and
+    /// failed; it waits like any failed entry. Returns a file error, if any.
+    pub(crate) fn keep(
+        &self,
+        delivery: &Delivery,
+        error: &NotifyError,
+    ) -> (Vec<GaveUp>, Option<String>) {
+        let (id, mut gave_up, io) = self.begin(delivery);
+        let Some(id) = id else {
+            // Another thread holds an entry with this key: it is kept already.
+            return (gave_up, io);
+        };
+        let (more, io_failed) = self.failed(id, error);
+        gave_up.extend(more);
+        (gave_up, io.or(io_failed))
     }
 
     /// How many deliveries wait. Cheap: no lock.

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use super::{FlushReport, Plugin, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
-use crate::outbox::{Claimed, GaveUp, Outbox};
+use crate::outbox::{Claimed, GaveUp, Outbox, NOT_KEPT};
 use crate::rules::Delivery;
 
 /// Below this average a notifier is served on the calling thread.
@@ -228,7 +228,13 @@ impl<'p> Group<'p> {
                 "target `{}`: {error} (kept in the outbox to try again)",
                 d.target()
             ));
-            out.messages.extend(outbox.failed(c.id, &error).1);
+            if c.id == NOT_KEPT {
+                let (gave_up, io) = outbox.keep(d, &error);
+                out.messages.extend(gave_up.iter().map(gave_up_message));
+                out.messages.extend(io);
+            } else {
+                out.messages.extend(outbox.failed(c.id, &error).1);
+            }
         }
         for c in self.waiting {
             // One failure says the receiver is still down: the rest wait for
@@ -290,7 +296,15 @@ impl Plugin {
         // Write-ahead: in the outbox before the first try, so a crash while
         // sending loses nothing; a key already waiting is sent from there only.
         let mut begun = Vec::with_capacity(fresh.len());
+        let write_ahead = self.outbox.needs_write_ahead();
         for delivery in fresh {
+            if !write_ahead {
+                begun.push(Claimed {
+                    id: NOT_KEPT,
+                    delivery,
+                });
+                continue;
+            }
             let (id, gave_up, io) = self.outbox.begin(&delivery);
             total.messages.extend(gave_up.iter().map(gave_up_message));
             total.messages.extend(io);
