@@ -236,6 +236,21 @@ pub(crate) struct RegexProblem {
     pub span: Option<(usize, usize)>,
 }
 
+/// Builds a rule's regular expression the one way it is both checked and
+/// matched: anchored to the whole value, case-insensitive for the names GoCD
+/// compares so (pipeline, group, stage, job).
+///
+/// ```
+/// let re = notify_rules_syntax::build_regex("sandbox-.*", true).unwrap();
+/// assert!(re.is_match("Sandbox-1"));
+/// assert!(!re.is_match("my-sandbox-1"));
+/// ```
+pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .case_insensitive(case_insensitive)
+        .build()
+}
+
 /// Compiles `pattern` the way matching does: anchored to the whole value as
 /// `^(?:...)$`, case-insensitive for pipeline, group, stage and job names.
 /// The expression must also be valid alone, so that the wrapping cannot change
@@ -262,10 +277,7 @@ pub(crate) fn regex_problem(pattern: &str, case_insensitive: bool) -> Option<Reg
         });
     }
     // Compiling finds what parsing cannot, such as an expression too big.
-    let err = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .case_insensitive(case_insensitive)
-        .build()
-        .err()?;
+    let err = build_regex(pattern, case_insensitive).err()?;
     let message = match &err {
         regex::Error::Syntax(text) => last_line(text),
         other => other.to_string(),

@@ -28,6 +28,7 @@ mod template;
 mod tokens;
 
 pub use ast::Loc;
+pub use check::build_regex;
 pub use error::{line_col, Error, Errors};
 pub use template::{parse_template, TemplateError};
 

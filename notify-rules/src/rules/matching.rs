@@ -1,8 +1,6 @@
 //! The matchers that both generated code and the run-time evaluator use, so the
 //! two cannot disagree on what a pattern means.
 
-use regex::{Regex, RegexBuilder};
-
 use crate::model::{Job, StageStatus};
 
 /// Equality without regard to ASCII case (pipeline, group, stage and job names).
@@ -92,13 +90,9 @@ pub fn glob(value: &str, pattern: &str, ci: bool) -> bool {
     pattern[pi..].bytes().all(|b| b == b'*')
 }
 
-/// Builds a rule's regular expression the one way the checks also build it:
-/// anchored to the whole value, case-insensitive for names GoCD compares so.
-pub fn build_regex(pattern: &str, ci: bool) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .case_insensitive(ci)
-        .build()
-}
+// The checks and the matchers must build a rule's regex the same way; the
+// syntax crate owns that one definition.
+pub use notify_rules_syntax::build_regex;
 
 /// Whether some material's branch satisfies `pred`.
 pub fn any_branch(status: &StageStatus, mut pred: impl FnMut(&str) -> bool) -> bool {
