@@ -322,20 +322,39 @@ impl Gen {
     }
 }
 
-/// Code that leaves the rendered template in `__t`.
+/// Code that leaves the rendered template in `__t`, in a buffer reserved once:
+/// the text's length is summed here, the fields' when the rule fires.
 fn render(pv: &TokenStream, pieces: &[Piece]) -> TokenStream {
     if let [Piece::Text(t)] = pieces {
         return quote!(let __t: #pv::String = ::core::convert::From::from(#t););
     }
+    let text_len: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Field(_) => 0,
+        })
+        .sum();
+    let field = |f: &Field| {
+        let variant = format_ident!("{}", format!("{f:?}"));
+        quote!(#pv::Field::#variant)
+    };
+    let hints = pieces.iter().filter_map(|p| match p {
+        Piece::Field(f) => {
+            let f = field(f);
+            Some(quote!(+ __ev.size_hint(#f)))
+        }
+        Piece::Text(_) => None,
+    });
     let pushes = pieces.iter().map(|p| match p {
         Piece::Text(t) => quote!(__t.push_str(#t);),
         Piece::Field(f) => {
-            let variant = format_ident!("{}", format!("{f:?}"));
-            quote!(__ev.push_field(&mut __t, #pv::Field::#variant);)
+            let f = field(f);
+            quote!(__ev.push_field(&mut __t, #f);)
         }
     });
     quote! {
-        let mut __t = #pv::String::new();
+        let mut __t = #pv::String::with_capacity(#text_len #(#hints)*);
         #(#pushes)*
     }
 }

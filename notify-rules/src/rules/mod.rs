@@ -7,7 +7,7 @@ pub(crate) mod render;
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::model::StageStatus;
 
@@ -157,7 +157,7 @@ pub struct Eval<'a> {
     pub status: &'a StageStatus,
     pub transition: Option<Transition>,
     pub server_url: Option<&'a str>,
-    shared: OnceLock<Arc<StageStatus>>,
+    shared: Option<Arc<StageStatus>>,
     pub out: Vec<Delivery>,
 }
 
@@ -171,7 +171,7 @@ impl<'a> Eval<'a> {
             status,
             transition,
             server_url,
-            shared: OnceLock::new(),
+            shared: None,
             out: Vec::new(),
         }
     }
@@ -187,10 +187,10 @@ impl<'a> Eval<'a> {
     }
 
     fn push(&mut self, rule: u32, action: u32, target: Cow<'static, str>, text: String) {
-        let status = self
-            .shared
-            .get_or_init(|| Arc::new(self.status.clone()))
-            .clone();
+        let status = Arc::clone(
+            self.shared
+                .get_or_insert_with(|| Arc::new(self.status.clone())),
+        );
         self.out.push(Delivery {
             target,
             text,
@@ -299,9 +299,9 @@ impl RuleSet {
         transition: Option<Transition>,
         server_url: Option<&str>,
     ) -> Vec<Delivery> {
-        let ev = Eval::new(status, transition, server_url);
+        let mut ev = Eval::new(status, transition, server_url);
         // Already shared: the first delivery takes a reference count, not a copy.
-        let _ = ev.shared.set(Arc::clone(status));
+        ev.shared = Some(Arc::clone(status));
         self.run(ev)
     }
 

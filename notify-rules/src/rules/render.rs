@@ -1,8 +1,6 @@
 //! Template placeholders: one function renders each, for generated code and the
 //! run-time evaluator alike.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use notify_rules_syntax::ast::{Field, Piece, Template};
 
@@ -11,16 +9,19 @@ use crate::model::Job;
 
 impl Eval<'_> {
     /// Appends the value of one placeholder to `out`.
+    // Inline: generated code passes a constant `field`, so the match folds away
+    // and a plain field becomes one `push_str`.
+    #[inline]
     pub fn push_field(&self, out: &mut String, field: Field) {
         let p = &self.status.pipeline;
         let st = &p.stage;
         match field {
             Field::PipelineName => out.push_str(&p.name),
-            Field::PipelineCounter => push_display(out, p.counter),
+            Field::PipelineCounter => push_u64(out, p.counter),
             Field::PipelineLabel => out.push_str(p.label.as_deref().unwrap_or("")),
             Field::PipelineGroup => out.push_str(p.group.as_deref().unwrap_or("")),
             Field::StageName => out.push_str(&st.name),
-            Field::StageCounter => push_display(out, st.counter),
+            Field::StageCounter => push_u64(out, st.counter),
             Field::StageState => out.push_str(st.state.as_str()),
             Field::StageResult => out.push_str(st.result.as_str()),
             Field::StageApprovedBy => out.push_str(st.approved_by.as_deref().unwrap_or("")),
@@ -62,24 +63,52 @@ impl Eval<'_> {
             }
             Field::Link => {
                 if let Some(server) = self.server_url {
-                    let _ = write!(
-                        out,
-                        "{}/go/pipelines/{}/{}/{}/{}",
-                        server.trim_end_matches('/'),
-                        p.name,
-                        p.counter,
-                        st.name,
-                        st.counter
-                    );
+                    push_link(out, server, self.status);
                 }
             }
+        }
+    }
+
+    /// How many bytes a placeholder will likely take: exact for plain text
+    /// fields, a guess for the rest. Templates reserve the sum up front, so a
+    /// message is usually written without growing its buffer.
+    #[inline]
+    pub fn size_hint(&self, field: Field) -> usize {
+        let p = &self.status.pipeline;
+        let st = &p.stage;
+        let opt = |v: &Option<String>| v.as_deref().map_or(0, str::len);
+        match field {
+            Field::PipelineName => p.name.len(),
+            Field::PipelineLabel => opt(&p.label),
+            Field::PipelineGroup => opt(&p.group),
+            Field::StageName => st.name.len(),
+            Field::StageState => st.state.as_str().len(),
+            Field::StageResult => st.result.as_str().len(),
+            Field::StageApprovedBy => opt(&st.approved_by),
+            Field::StageApprovalType => opt(&st.approval_type),
+            Field::PipelineCounter | Field::StageCounter => 4,
+            Field::Transition => 13,
+            Field::StageDuration => 11,
+            Field::StageCreateTime | Field::StageLastTransitionTime => 24,
+            Field::JobsFailed | Field::JobsPassed | Field::JobsAll => 32,
+            Field::MaterialType | Field::MaterialBranch => 16,
+            Field::MaterialRevision => 40,
+            Field::MaterialUrl | Field::Link => 64,
         }
     }
 
     /// Renders a whole template (the run-time evaluator's path; generated code
     /// pushes the same pieces inline).
     pub(crate) fn render(&self, template: &Template) -> String {
-        let mut out = String::new();
+        let size = template
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) => t.len(),
+                Piece::Field(f) => self.size_hint(*f),
+            })
+            .sum();
+        let mut out = String::with_capacity(size);
         for piece in &template.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
@@ -90,8 +119,21 @@ impl Eval<'_> {
     }
 }
 
-fn push_display(out: &mut String, v: impl std::fmt::Display) {
-    let _ = write!(out, "{v}");
+fn push_u64(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
+}
+
+fn push_link(out: &mut String, server: &str, status: &crate::model::StageStatus) {
+    let p = &status.pipeline;
+    out.push_str(server.trim_end_matches('/'));
+    out.push_str("/go/pipelines/");
+    out.push_str(&p.name);
+    out.push('/');
+    push_u64(out, p.counter);
+    out.push('/');
+    out.push_str(&p.stage.name);
+    out.push('/');
+    push_u64(out, p.stage.counter);
 }
 
 fn push_time(out: &mut String, t: Option<&DateTime<Utc>>) {
@@ -111,20 +153,73 @@ fn push_jobs<'j>(out: &mut String, jobs: impl Iterator<Item = &'j Job>) {
 
 /// `3m 37s`, `1h 2m 5s`, `12s`; whole seconds, as people read build times.
 pub(crate) fn push_duration(out: &mut String, secs: i64) {
-    let secs = secs.max(0);
+    let secs = secs.max(0) as u64;
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     if h > 0 {
-        let _ = write!(out, "{h}h {m}m {s}s");
-    } else if m > 0 {
-        let _ = write!(out, "{m}m {s}s");
-    } else {
-        let _ = write!(out, "{s}s");
+        push_u64(out, h);
+        out.push_str("h ");
     }
+    if h > 0 || m > 0 {
+        push_u64(out, m);
+        out.push_str("m ");
+    }
+    push_u64(out, s);
+    out.push('s');
 }
 
 #[cfg(test)]
 mod tests {
+    use notify_rules_syntax::ast::Field;
+
     use super::push_duration;
+    use crate::model::StageStatus;
+    use crate::rules::Eval;
+
+    const BODY: &str = r#"{"pipeline":{"name":"shop-api","counter":"1234","label":"1.4.0-rc1",
+      "group":"production","build-cause":[],
+      "stage":{"name":"deploy","counter":"2","approval-type":"manual","approved-by":"alice",
+      "state":"Failed","result":"Failed",
+      "create-time":"2024-05-14T09:20:00.000+0000","last-transition-time":"2024-05-14T10:25:07.000+0000",
+      "jobs":[]}}}"#;
+
+    #[test]
+    fn the_size_hint_of_a_text_field_is_its_length() {
+        let status: StageStatus = serde_json::from_str(BODY).unwrap();
+        let ev = Eval::new(&status, None, None);
+        for field in [
+            Field::PipelineName,
+            Field::PipelineLabel,
+            Field::PipelineGroup,
+            Field::StageName,
+            Field::StageState,
+            Field::StageResult,
+            Field::StageApprovedBy,
+            Field::StageApprovalType,
+        ] {
+            let mut out = String::new();
+            ev.push_field(&mut out, field);
+            assert!(!out.is_empty(), "{field:?}");
+            assert_eq!(ev.size_hint(field), out.len(), "{field:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_links_render_without_the_formatter() {
+        let status: StageStatus = serde_json::from_str(BODY).unwrap();
+        let ev = Eval::new(&status, None, Some("https://ci.example.org/"));
+        let render = |field| {
+            let mut out = String::new();
+            ev.push_field(&mut out, field);
+            out
+        };
+        assert_eq!(render(Field::PipelineCounter), "1234");
+        assert_eq!(render(Field::StageCounter), "2");
+        assert_eq!(render(Field::StageDuration), "1h 5m 7s");
+        assert_eq!(
+            render(Field::Link),
+            "https://ci.example.org/go/pipelines/shop-api/1234/deploy/2"
+        );
+    }
 
     #[test]
     fn durations_read_like_people_write_them() {
@@ -137,6 +232,8 @@ mod tests {
         assert_eq!(f(12), "12s");
         assert_eq!(f(0), "0s");
         assert_eq!(f(3725), "1h 2m 5s");
+        assert_eq!(f(3605), "1h 0m 5s");
+        assert_eq!(f(60), "1m 0s");
         assert_eq!(f(-5), "0s");
     }
 }
