@@ -56,13 +56,9 @@
 //! that is missing, naming the variable and the target, before anything
 //! starts.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use serde::{Deserialize, Deserializer};
 
 use super::{Secret, ServerOptions};
 use crate::plugin::RetryPolicy;
@@ -139,216 +135,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    #[serde(default)]
-    server: ServerSection,
-    #[serde(default)]
-    gocd: GocdSection,
-    #[serde(default)]
-    history: HistorySection,
-    #[serde(default)]
-    outbox: OutboxSection,
-    #[serde(default)]
-    retry: Option<RetrySection>,
-    #[serde(default)]
-    targets: BTreeMap<String, Target>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServerSection {
-    listen: Option<Listen>,
-    secret_env: Option<String>,
-    max_body_bytes: Option<usize>,
-    request_timeout: Option<Time>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GocdSection {
-    server_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HistorySection {
-    #[serde(default)]
-    store: StoreKind,
-    path: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum StoreKind {
-    #[default]
-    Memory,
-    File,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutboxSection {
-    path: Option<PathBuf>,
-    flush_interval: Option<Time>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetrySection {
-    attempts: Option<u32>,
-    first_backoff: Option<Time>,
-    max_backoff: Option<Time>,
-    max_total: Option<Time>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Console,
-    Webhook,
-    Slack,
-    Email,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Console => "console",
-            Kind::Webhook => "webhook",
-            Kind::Slack => "slack",
-            Kind::Email => "email",
-        }
-    }
-
-    /// The settings this kind takes besides `kind`.
-    fn settings(self) -> &'static [&'static str] {
-        match self {
-            Kind::Console => &[],
-            Kind::Webhook => &["url_env", "headers", "header_envs", "timeout"],
-            Kind::Slack => &["url_env", "timeout"],
-            Kind::Email => &[
-                "host",
-                "port",
-                "security",
-                "user",
-                "password_env",
-                "from",
-                "to",
-                "subject",
-                "timeout",
-            ],
-        }
-    }
-}
-
-/// One `[targets.NAME]` table. Flat rather than one struct per kind, so that a
-/// setting that does not belong to the kind gets a message saying so.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Target {
-    kind: Kind,
-    url_env: Option<String>,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    header_envs: BTreeMap<String, String>,
-    timeout: Option<Time>,
-    host: Option<String>,
-    port: Option<u16>,
-    security: Option<SecurityName>,
-    user: Option<String>,
-    password_env: Option<String>,
-    from: Option<String>,
-    #[serde(default)]
-    to: Vec<String>,
-    subject: Option<String>,
-}
-
-impl Target {
-    fn set(&self) -> Vec<&'static str> {
-        let mut set = Vec::new();
-        let mut note = |name, present: bool| {
-            if present {
-                set.push(name);
-            }
-        };
-        note("url_env", self.url_env.is_some());
-        note("headers", !self.headers.is_empty());
-        note("header_envs", !self.header_envs.is_empty());
-        note("timeout", self.timeout.is_some());
-        note("host", self.host.is_some());
-        note("port", self.port.is_some());
-        note("security", self.security.is_some());
-        note("user", self.user.is_some());
-        note("password_env", self.password_env.is_some());
-        note("from", self.from.is_some());
-        note("to", !self.to.is_empty());
-        note("subject", self.subject.is_some());
-        set
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SecurityName {
-    Starttls,
-    Tls,
-    Plain,
-}
-
-/// A socket address, checked when the file is read.
-#[derive(Debug, Clone, Copy)]
-struct Listen(SocketAddr);
-
-impl<'de> Deserialize<'de> for Listen {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map(Listen).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not an address such as 127.0.0.1:8154 or [::1]:8154"
-            ))
-        })
-    }
-}
-
-/// A duration: `500ms`, `30s`, `2m`, or a number of seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Time(Duration);
-
-impl<'de> Deserialize<'de> for Time {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Seconds(s) => Ok(Time(Duration::from_secs(s))),
-            Raw::Text(t) => parse_duration(&t).map(Time).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "`{t}` is not a duration such as 500ms, 30s or 2m"
-                ))
-            }),
-        }
-    }
-}
-
-fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit.trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
-        _ => None,
-    }
-}
 
 impl Config {
     /// Reads and checks a configuration file.
@@ -636,8 +422,10 @@ impl Config {
 
 mod checks;
 mod notifier;
+mod schema;
 
 use checks::{is_env_name, toml_problem};
+use schema::{File, Kind, SecurityName, StoreKind, Target};
 
 #[cfg(test)]
 mod tests;

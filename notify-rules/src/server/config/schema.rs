@@ -1,0 +1,220 @@
+//! The shape of the configuration file, as serde reads it. Values are checked
+//! for form here (addresses, durations); what depends on other settings or on
+//! the environment is checked by `Config`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct File {
+    #[serde(default)]
+    pub(super) server: ServerSection,
+    #[serde(default)]
+    pub(super) gocd: GocdSection,
+    #[serde(default)]
+    pub(super) history: HistorySection,
+    #[serde(default)]
+    pub(super) outbox: OutboxSection,
+    #[serde(default)]
+    pub(super) retry: Option<RetrySection>,
+    #[serde(default)]
+    pub(super) targets: BTreeMap<String, Target>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ServerSection {
+    pub(super) listen: Option<Listen>,
+    pub(super) secret_env: Option<String>,
+    pub(super) max_body_bytes: Option<usize>,
+    pub(super) request_timeout: Option<Time>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GocdSection {
+    pub(super) server_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HistorySection {
+    #[serde(default)]
+    pub(super) store: StoreKind,
+    pub(super) path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum StoreKind {
+    #[default]
+    Memory,
+    File,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OutboxSection {
+    pub(super) path: Option<PathBuf>,
+    pub(super) flush_interval: Option<Time>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RetrySection {
+    pub(super) attempts: Option<u32>,
+    pub(super) first_backoff: Option<Time>,
+    pub(super) max_backoff: Option<Time>,
+    pub(super) max_total: Option<Time>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Kind {
+    Console,
+    Webhook,
+    Slack,
+    Email,
+}
+
+impl Kind {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Console => "console",
+            Kind::Webhook => "webhook",
+            Kind::Slack => "slack",
+            Kind::Email => "email",
+        }
+    }
+
+    /// The settings this kind takes besides `kind`.
+    pub(super) fn settings(self) -> &'static [&'static str] {
+        match self {
+            Kind::Console => &[],
+            Kind::Webhook => &["url_env", "headers", "header_envs", "timeout"],
+            Kind::Slack => &["url_env", "timeout"],
+            Kind::Email => &[
+                "host",
+                "port",
+                "security",
+                "user",
+                "password_env",
+                "from",
+                "to",
+                "subject",
+                "timeout",
+            ],
+        }
+    }
+}
+
+/// One `[targets.NAME]` table. Flat rather than one struct per kind, so that a
+/// setting that does not belong to the kind gets a message saying so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Target {
+    pub(super) kind: Kind,
+    pub(super) url_env: Option<String>,
+    #[serde(default)]
+    pub(super) headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) header_envs: BTreeMap<String, String>,
+    pub(super) timeout: Option<Time>,
+    pub(super) host: Option<String>,
+    pub(super) port: Option<u16>,
+    pub(super) security: Option<SecurityName>,
+    pub(super) user: Option<String>,
+    pub(super) password_env: Option<String>,
+    pub(super) from: Option<String>,
+    #[serde(default)]
+    pub(super) to: Vec<String>,
+    pub(super) subject: Option<String>,
+}
+
+impl Target {
+    pub(super) fn set(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        let mut note = |name, present: bool| {
+            if present {
+                set.push(name);
+            }
+        };
+        note("url_env", self.url_env.is_some());
+        note("headers", !self.headers.is_empty());
+        note("header_envs", !self.header_envs.is_empty());
+        note("timeout", self.timeout.is_some());
+        note("host", self.host.is_some());
+        note("port", self.port.is_some());
+        note("security", self.security.is_some());
+        note("user", self.user.is_some());
+        note("password_env", self.password_env.is_some());
+        note("from", self.from.is_some());
+        note("to", !self.to.is_empty());
+        note("subject", self.subject.is_some());
+        set
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum SecurityName {
+    Starttls,
+    Tls,
+    Plain,
+}
+
+/// A socket address, checked when the file is read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Listen(pub(super) SocketAddr);
+
+impl<'de> Deserialize<'de> for Listen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Listen).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an address such as 127.0.0.1:8154 or [::1]:8154"
+            ))
+        })
+    }
+}
+
+/// A duration: `500ms`, `30s`, `2m`, or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Time(pub(super) Duration);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Seconds(s) => Ok(Time(Duration::from_secs(s))),
+            Raw::Text(t) => parse_duration(&t).map(Time).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not a duration such as 500ms, 30s or 2m"
+                ))
+            }),
+        }
+    }
+}
+
+pub(super) fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        _ => None,
+    }
+}
