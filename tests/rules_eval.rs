@@ -100,6 +100,25 @@ fn pipeline_names_match_whole_and_without_regard_to_case() {
 }
 
 #[test]
+fn a_verbose_regex_keeps_its_comment_to_itself() {
+    // In `(?x)` mode a `#` comment runs to the end of the line; the anchors that
+    // make a regex match the whole value must not be part of it.
+    let sets = both! {
+        target t;
+        on pipeline regex("(?x) infra- .*   # every infrastructure pipeline") => send(t, "infra {pipeline.name}");
+        on label regex("(?x) \\d+ # counters only") => send(t, "numbered {pipeline.label}");
+    };
+    assert_eq!(
+        run(&sets, &all()),
+        pairs(&[
+            ("t", "numbered 42"),
+            ("t", "numbered 7"),
+            ("t", "infra infra-terraform"),
+        ])
+    );
+}
+
+#[test]
 fn group_matches_and_a_null_group_matches_nothing() {
     let sets = both! {
         target t;

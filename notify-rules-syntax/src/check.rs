@@ -240,15 +240,29 @@ pub(crate) struct RegexProblem {
 /// matched: anchored to the whole value, case-insensitive for the names GoCD
 /// compares so (pipeline, group, stage, job).
 ///
+/// The anchors are added to the parsed expression, not to its text, so that
+/// nothing in the text can reach them: in verbose mode (`(?x)`) a trailing
+/// `# comment` would otherwise swallow a closing `)$`.
+///
 /// ```
 /// let re = notify_rules_syntax::build_regex("sandbox-.*", true).unwrap();
 /// assert!(re.is_match("Sandbox-1"));
 /// assert!(!re.is_match("my-sandbox-1"));
+///
+/// let re = notify_rules_syntax::build_regex("(?x) deploy-.*  # the deploy pipelines", false).unwrap();
+/// assert!(re.is_match("deploy-web"));
 /// ```
 pub fn build_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+    use regex_syntax::hir::{Hir, Look};
+
+    let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .build()
+        .parse(pattern)
+        .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+    let anchored = Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]);
+    // The printed expression has the case flags already applied.
+    regex::Regex::new(&anchored.to_string())
 }
 
 /// Compiles `pattern` the way matching does: anchored to the whole value as
@@ -319,6 +333,25 @@ mod tests {
         assert_eq!(p.span, Some((1, 2)));
         assert!(regex_problem("sandbox-.*", true).is_none());
         assert!(regex_problem("(?-i)A[0-9]+", true).is_none());
+    }
+
+    #[test]
+    fn regexes_match_whole_values_whatever_their_flags() {
+        let re = build_regex("(?x) deploy-.*  # the deploy pipelines", false).unwrap();
+        assert!(re.is_match("deploy-web"));
+        assert!(!re.is_match("old-deploy-web"));
+        assert!(regex_problem("(?x) deploy-.*  # comment", true).is_none());
+
+        let re = build_regex("a|ab", false).unwrap();
+        assert!(re.is_match("ab") && re.is_match("a") && !re.is_match("abc"));
+        let re = build_regex("(?m)^a$", false).unwrap();
+        assert!(!re.is_match("a\na"));
+
+        let re = build_regex("(?-i)A[0-9]+", true).unwrap();
+        assert!(re.is_match("A12") && !re.is_match("a12"));
+        let re = build_regex("api-(server|gateway)", true).unwrap();
+        assert!(re.is_match("API-Server") && !re.is_match("api-server-2"));
+        assert!(!build_regex("api", false).unwrap().is_match("API"));
     }
 
     #[test]
