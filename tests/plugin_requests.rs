@@ -98,11 +98,11 @@ fn building_names_every_problem() {
         .build()
         .unwrap_err();
     let text = e.to_string();
-    assert_eq!(e.problems().len(), 4, "{text}");
+    assert_eq!(e.problems().len(), 3, "{text}");
     assert!(text.contains("target `ops` has no notifier"), "{text}");
     assert!(text.contains("target `audit` has no notifier"), "{text}");
     assert!(
-        text.contains("`pager`, which no `target` line declares"),
+        text.contains("notifiers are bound to `pager`, which no `target` line declares"),
         "{text}"
     );
     assert!(text.contains("{link}"), "{text}");
@@ -113,6 +113,37 @@ fn building_names_every_problem() {
         .server_url("https://gocd.example.com")
         .build();
     assert!(p.is_ok());
+}
+
+#[test]
+fn a_notifier_for_a_target_the_rules_do_not_declare_is_kept_unused() {
+    // One set of notifiers can serve several rule sets.
+    let used = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = |n: &std::sync::Arc<std::sync::atomic::AtomicUsize>| {
+        let n = n.clone();
+        move |_: &notify_rules::Delivery| -> Result<(), notify_rules::NotifyError> {
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    };
+    let unused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let plugin = Plugin::builder(rules! { target ops; on any => send(ops); })
+        .notifier("ops", count(&used))
+        .notifier("releases", count(&unused))
+        .build()
+        .unwrap();
+    let body = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/payloads/v4-deploy-failed.json"
+    ))
+    .unwrap();
+    let answer = plugin.handle("stage-status", &body);
+    assert_eq!(
+        (answer.code, answer.body.as_str()),
+        (200, r#"{"status":"success"}"#)
+    );
+    assert_eq!(used.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(unused.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
 #[test]

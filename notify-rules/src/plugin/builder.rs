@@ -143,34 +143,35 @@ impl PluginBuilder {
     }
 
     /// Checks the configuration and opens the stores. Fails, naming every problem:
-    /// a declared target with no notifier, a notifier for a target the rules do
-    /// not declare, `{link}` with no server address, a bad server address, or a
-    /// store file that cannot be opened.
+    /// a declared target with no notifier, `{link}` with no server address, a
+    /// bad server address (not `http://` or `https://`, or holding a user,
+    /// password, query or fragment, which would show in every message), or a
+    /// store file that cannot be opened. A notifier bound to a target the rules
+    /// do not declare is kept unused.
     pub fn build(self) -> Result<Plugin, BuildError> {
         let mut problems = Vec::new();
         let declared = self.rules.targets();
+        // A notifier for a target these rules do not declare is allowed (one set
+        // of notifiers can serve several rule sets), but when a declared target
+        // lacks one, such names are the likely typos, so they are shown.
+        let undeclared: Vec<String> = self
+            .notifiers
+            .iter()
+            .filter(|(t, _)| !declared.contains(t))
+            .map(|(t, _)| format!("`{t}`"))
+            .collect();
         for target in declared {
             if !self.notifiers.iter().any(|(t, _)| t == target) {
-                problems.push(format!("target `{target}` has no notifier: bind one with `.notifier(\"{target}\", ...)`"));
-            }
-        }
-        for (target, _) in &self.notifiers {
-            if !declared.contains(target) {
-                let known = if declared.is_empty() {
-                    "the rules declare no targets".to_owned()
-                } else {
-                    format!(
-                        "declared: {}",
-                        declared
-                            .iter()
-                            .map(|t| format!("`{t}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                problems.push(format!(
-                    "a notifier is bound to `{target}`, which no `target` line declares ({known})"
-                ));
+                let mut problem = format!(
+                    "target `{target}` has no notifier: bind one with `.notifier(\"{target}\", ...)`"
+                );
+                if !undeclared.is_empty() {
+                    problem.push_str(&format!(
+                        " (notifiers are bound to {}, which no `target` line declares)",
+                        undeclared.join(", ")
+                    ));
+                }
+                problems.push(problem);
             }
         }
         let server_url = match &self.server_url {
