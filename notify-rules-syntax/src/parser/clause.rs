@@ -47,6 +47,11 @@ impl Parser<'_> {
                     Some("a clause takes at most one `not`; `not not X` would be `X`".into()),
                 );
                 self.pos += 1;
+                // Any further `not`s are the same mistake; skipping them in a loop
+                // keeps a long run of them from recursing once per word.
+                while self.peek().is_some_and(|t| t.kind.is_ident("not")) {
+                    self.pos += 1;
+                }
                 // Read for its own mistakes; kept, its meaning would be a guess.
                 self.clause();
                 return None;

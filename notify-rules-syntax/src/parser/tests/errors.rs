@@ -431,6 +431,9 @@ fn top_level_mistakes() {
     assert_eq!(m, "expected `on` or `target`, found `hello`");
     assert!(h.starts_with("a rule is `on <clauses> => <actions>;`"));
     assert_eq!(one("on not not any => stop;").2, "`not` is written twice");
+    // A long run of them is one mistake, read without recursing once per word.
+    let many = format!("on {}any => stop;", "not ".repeat(200_000));
+    assert_eq!(one(&many).2, "`not` is written twice");
     assert_eq!(
         one("on not => stop;").2,
         "expected a clause after `not`, found `=>`"
