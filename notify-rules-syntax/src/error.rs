@@ -137,7 +137,7 @@ impl Errors {
                     "{}\n{pad}--> {path}:{}:{}\n{pad} |\n",
                     e.message, s.line, s.col
                 );
-                let _ = write!(out, "{num} | {}\n{pad} | {}", s.text, s.carets());
+                let _ = write!(out, "{num} | {}\n{pad} | {}", s.shown(), s.carets());
                 if let Some(help) = &e.help {
                     let _ = write!(out, "\n{pad} = help: {help}");
                 }
@@ -163,7 +163,7 @@ impl Errors {
         for e in &self.list {
             let s = lines.snippet(e.loc);
             let _ = writeln!(out, "{path}:{}:{}: {}", s.line, s.col, e.message);
-            let _ = writeln!(out, "{}\n{}", s.text, s.carets());
+            let _ = writeln!(out, "{}\n{}", s.shown(), s.carets());
             if let Some(help) = &e.help {
                 let _ = writeln!(out, "help: {help}");
             }
@@ -181,7 +181,7 @@ impl Errors {
         for e in &self.list {
             let s = lines.snippet(e.loc);
             let _ = writeln!(out, "{}:{}: {}", s.line, s.col, e.message);
-            let _ = writeln!(out, "  | {}\n  | {}", s.text, s.carets());
+            let _ = writeln!(out, "  | {}\n  | {}", s.shown(), s.carets());
             if let Some(help) = &e.help {
                 let _ = writeln!(out, "  = help: {help}");
             }
@@ -288,13 +288,20 @@ fn floor_char_boundary(src: &str, offset: usize) -> usize {
 
 /// Where the lines of a text start, so that many places can be turned into
 /// lines and columns without rescanning the text for each.
-pub(crate) struct Lines<'a> {
+///
+/// ```
+/// let lines = notify_rules_syntax::Lines::new("ab\ncé d");
+/// assert_eq!(lines.line_col(7), (2, 4));
+/// assert_eq!(lines.line_col(0), (1, 1));
+/// ```
+pub struct Lines<'a> {
     src: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(src: &'a str) -> Self {
+    /// Indexes the line starts of `src`.
+    pub fn new(src: &'a str) -> Self {
         let starts = std::iter::once(0)
             .chain(src.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -310,8 +317,8 @@ impl<'a> Lines<'a> {
         (i, self.starts.get(i).copied().unwrap_or(0))
     }
 
-    /// Like [`line_col`].
-    pub(crate) fn line_col(&self, byte_offset: usize) -> (usize, usize) {
+    /// Like [`line_col`], without rescanning the text.
+    pub fn line_col(&self, byte_offset: usize) -> (usize, usize) {
         let off = floor_char_boundary(self.src, byte_offset);
         let (i, start) = self.line_of(off);
         (i + 1, self.src[start..off].chars().count() + 1)
@@ -346,6 +353,22 @@ struct Snippet<'a> {
 }
 
 impl Snippet<'_> {
+    /// The line as quoted: a control character (an escape sequence, say) would
+    /// act on the terminal, so each shows as one `�`, which keeps the caret
+    /// under the right place.
+    fn shown(&self) -> String {
+        self.text
+            .chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
     fn carets(&self) -> String {
         let mut out: String = self
             .prefix
@@ -383,6 +406,10 @@ mod tests {
         let s = lines.snippet(Loc::text(4, 9));
         assert_eq!(s.carets(), "\t   ^^");
         assert_eq!(s.text, "\tab cd");
+        let src = "on any\u{1b}[2J => stop;";
+        let s = Lines::new(src).snippet(Loc::text(6, 7));
+        assert_eq!(s.shown(), "on any\u{fffd}[2J => stop;");
+        assert_eq!(s.carets(), "      ^");
         let empty = lines.snippet(Loc::text(7, 7));
         assert_eq!(empty.carets(), "^");
     }

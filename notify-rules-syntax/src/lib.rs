@@ -29,7 +29,7 @@ mod tokens;
 
 pub use ast::Loc;
 pub use check::build_regex;
-pub use error::{line_col, Error, Errors};
+pub use error::{line_col, Error, Errors, Lines};
 pub use template::{parse_template, TemplateError};
 
 /// Parses and checks a rule text (a rule file, or text loaded at run time).

@@ -203,7 +203,14 @@ impl Lexer<'_> {
                         ),
                         _ => None,
                     };
-                    self.error(format!("unexpected character `{c}`"), start, self.pos, help);
+                    // A control or invisible character would garble the message
+                    // or the terminal; it is named by its code point instead.
+                    let message = if c.is_control() || c.escape_debug().nth(1) == Some('u') {
+                        format!("unexpected character U+{:04X}", u32::from(c))
+                    } else {
+                        format!("unexpected character `{c}`")
+                    };
+                    self.error(message, start, self.pos, help);
                     self.push(Tok::Bad, start);
                 }
             }

@@ -92,6 +92,23 @@ fn raw_strings_keep_backslashes() {
 }
 
 #[test]
+fn invisible_characters_are_named_by_code_point() {
+    let e = errors("on any\u{0}\u{1b}[31m \u{202e} \\ => stop;");
+    let messages: Vec<&str> = e.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unexpected character U+0000",
+            "unexpected character U+001B",
+            "unexpected character `[`",
+            "unexpected number `31m`",
+            "unexpected character U+202E",
+            "unexpected character `\\`",
+        ]
+    );
+}
+
+#[test]
 fn bad_input_is_reported_and_lexing_goes_on() {
     let src = "a 42 { } \"x\\q\" 'c' b\"x\" r#x @ ok";
     let e = errors(src);

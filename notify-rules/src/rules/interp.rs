@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use notify_rules_syntax::ast::{self, Condition, PatternKind, ResultName, StateName, Template};
-use notify_rules_syntax::{Errors, Loc};
+use notify_rules_syntax::{Errors, Lines, Loc};
 use regex::Regex;
 
 use super::matching::{any_branch, any_job, build_regex, eq_ci, glob};
@@ -58,10 +58,11 @@ impl RuleSetError {
 
     /// Each error as (line, column, message, help), lines and columns from 1.
     pub fn errors(&self) -> Vec<(usize, usize, &str, Option<&str>)> {
+        let lines = Lines::new(&self.source);
         self.errors
             .iter()
             .map(|(start, _, m, h)| {
-                let (line, col) = notify_rules_syntax::line_col(&self.source, *start);
+                let (line, col) = lines.line_col(*start);
                 (line, col, m.as_str(), h.as_deref())
             })
             .collect()
@@ -236,6 +237,7 @@ impl Program {
                 .collect()
         };
         let mut out = Vec::with_capacity(rules.rules.len());
+        let lines = Lines::new(source);
         for rule in &rules.rules {
             let mut clauses = Vec::with_capacity(rule.clauses.len());
             let mut clause_text = Vec::with_capacity(rule.clauses.len());
@@ -276,7 +278,7 @@ impl Program {
                     ast::Action::Stop => Action::Stop,
                 })
                 .collect();
-            let line = notify_rules_syntax::line_col(source, rule.loc.start).0;
+            let line = lines.line_col(rule.loc.start).0;
             out.push(Rule {
                 clauses,
                 clause_text,
