@@ -182,6 +182,28 @@ fn run_delivers_through_the_console_with_history() {
 }
 
 #[test]
+fn run_prints_in_rule_order_across_targets() {
+    // Each target is delivered on its own thread; the lines still follow the rules.
+    let rules = r#"target ops, releases, audit;
+on state Failed => send(ops, "1 ops"), send(audit, "2 audit");
+on any => send(releases, "3 releases");
+on any => send(audit, "4 audit"), send(ops, "5 ops");
+"#;
+    let d = dir("run-order", &[("r.rules", rules), ("failed.json", FAILED)]);
+    for _ in 0..5 {
+        let (code, out, err) = run(&d, &["run", "r.rules", "failed.json"]);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (
+                0,
+                "[ops] 1 ops\n[audit] 2 audit\n[releases] 3 releases\n[audit] 4 audit\n[ops] 5 ops\n",
+                ""
+            )
+        );
+    }
+}
+
+#[test]
 fn run_with_no_deliveries_and_link() {
     let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
     let rules = "target ops;\non state Passed => send(ops, \"{pipeline.name}: {link}\");\n";

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use notify_rules::deliver::Console;
 use notify_rules::protocol::{self, Notification, Received};
@@ -27,6 +26,26 @@ pub(crate) fn load_rules(path: &Path) -> Result<RuleSet, String> {
             if n == 1 { "" } else { "s" }
         )
     })
+}
+
+/// A writer whose bytes can be taken back, for a `Console` line.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        lock(&self.0).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A lock that a panicking notifier thread cannot poison for the rest.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -142,14 +161,17 @@ pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let sent = Arc::new(AtomicUsize::new(0));
+    // The plugin sends to different targets on different threads; lines are
+    // gathered and printed in rule order, as the rules read.
+    let printed: Arc<Mutex<Vec<(usize, usize, Vec<u8>)>>> = Arc::default();
     let mut builder = Plugin::builder(rules.clone());
     for target in rules.targets() {
-        let console = Console::stdout();
-        let sent = sent.clone();
+        let printed = printed.clone();
         builder = builder.notifier(target, move |d: &Delivery| -> Result<(), NotifyError> {
-            console.send(d)?;
-            sent.fetch_add(1, Ordering::Relaxed);
+            let line = Buffer::default();
+            Console::to_writer(line.clone()).send(d)?;
+            let line = std::mem::take(&mut *lock(&line.0));
+            lock(&printed).push((d.rule_index(), d.action_index(), line));
             Ok(())
         });
     }
@@ -178,9 +200,19 @@ pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -
         }
     };
     let answer = plugin.handle(received.notification.request_name(), &body);
-    if sent.load(Ordering::Relaxed) == 0 && answer.code == 200 {
-        println!("no deliveries");
+    let mut lines = std::mem::take(&mut *lock(&printed));
+    lines.sort_by_key(|(rule, action, _)| (*rule, *action));
+    let mut out = std::io::stdout().lock();
+    for (_, _, line) in &lines {
+        if let Err(e) = out.write_all(line) {
+            eprintln!("cannot write to standard output: {e}");
+            return ExitCode::FAILURE;
+        }
     }
+    if lines.is_empty() && answer.code == 200 {
+        let _ = writeln!(out, "no deliveries");
+    }
+    drop(out);
     if answer.code == 200 && answer.body == protocol::PluginResponse::success().body {
         ExitCode::SUCCESS
     } else {
