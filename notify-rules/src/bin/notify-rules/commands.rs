@@ -28,6 +28,9 @@ pub(crate) fn load_rules(path: &Path) -> Result<RuleSet, String> {
     })
 }
 
+/// A console line, with the rule and action that made it.
+type Printed = (usize, usize, Vec<u8>);
+
 /// A writer whose bytes can be taken back, for a `Console` line.
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -163,7 +166,7 @@ pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -
     };
     // The plugin sends to different targets on different threads; lines are
     // gathered and printed in rule order, as the rules read.
-    let printed: Arc<Mutex<Vec<(usize, usize, Vec<u8>)>>> = Arc::default();
+    let printed: Arc<Mutex<Vec<Printed>>> = Arc::default();
     let mut builder = Plugin::builder(rules.clone());
     for target in rules.targets() {
         let printed = printed.clone();
