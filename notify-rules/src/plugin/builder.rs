@@ -277,10 +277,30 @@ pub fn server_url_problem(url: &str) -> Option<&'static str> {
         _ => return Some("must start with http:// or https://"),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let port_ok = |port: &str| port.is_empty() || port.parse::<u16>().is_ok_and(|p| p > 0);
+    let host_ok = match authority.strip_prefix('[') {
+        // An IPv6 address: `[::1]` or `[::1]:8153`.
+        Some(v6) => v6.split_once(']').is_some_and(|(addr, after)| {
+            addr.parse::<std::net::Ipv6Addr>().is_ok()
+                && (after.is_empty() || after.strip_prefix(':').is_some_and(port_ok))
+        }),
+        None => {
+            let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                && (!authority.contains(':') || (!port.is_empty() && port_ok(port)))
+        }
+    };
     if authority.contains('@') {
         Some("must not hold a user or password (`user:pass@`)")
     } else if authority.is_empty() {
         Some("has no host")
+    } else if !host_ok {
+        Some("must have a host name or address, and a port from 1 to 65535 if any")
+    } else if rest.chars().any(char::is_whitespace) {
+        Some("must not contain spaces")
     } else if rest.contains('?') {
         Some("must not have a query string (`?...`)")
     } else if rest.contains('#') {
@@ -341,6 +361,14 @@ mod tests {
             check_server_url("http://h:8153/ci").unwrap(),
             "http://h:8153/ci"
         );
+        for ok in [
+            "https://[::1]:8154/go",
+            "http://[fe80::1]",
+            "https://ci_host.internal:443",
+            "http://127.0.0.1:8153/go/",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
         for bad in [
             "gocd.example.com",
             "ftp://h",
@@ -354,6 +382,13 @@ mod tests {
             ("https://h/go?token=s3cr3t", "query string"),
             ("https://h?token=s3cr3t", "query string"),
             ("https://h/go#s3cr3t", "fragment"),
+            ("https://exa mple.com", "host name"),
+            ("https://gocd.example.com/my pipelines", "spaces"),
+            ("https://[::1", "host name"),
+            ("https://[::1]:99999", "port from 1 to 65535"),
+            ("https://h:99999", "port from 1 to 65535"),
+            ("https://h:", "port from 1 to 65535"),
+            ("https://h:0", "port from 1 to 65535"),
         ] {
             let e = check_server_url(bad).unwrap_err();
             assert!(e.contains(named), "{e}");

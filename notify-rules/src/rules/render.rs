@@ -125,15 +125,36 @@ fn push_u64(out: &mut String, v: u64) {
 
 fn push_link(out: &mut String, server: &str, status: &crate::model::StageStatus) {
     let p = &status.pipeline;
-    out.push_str(server.trim_end_matches('/'));
+    let server = server.trim_end_matches('/');
+    // GoCD's pages live under `/go`, and people copy the address with it; the
+    // link adds `/go/pipelines/...` itself.
+    out.push_str(server.strip_suffix("/go").unwrap_or(server));
     out.push_str("/go/pipelines/");
-    out.push_str(&p.name);
+    push_segment(out, &p.name);
     out.push('/');
     push_u64(out, p.counter);
     out.push('/');
-    out.push_str(&p.stage.name);
+    push_segment(out, &p.stage.name);
     out.push('/');
     push_u64(out, p.stage.counter);
+}
+
+/// A name as one path segment. GoCD names are letters, digits, `-`, `_` and
+/// `.`; anything else (a body that breaks that rule) is percent-encoded, so it
+/// cannot add segments, a query or a fragment to the link.
+fn push_segment(out: &mut String, name: &str) {
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric()
+            || (matches!(b, b'-' | b'_' | b'.') && name != "." && name != "..")
+        {
+            out.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
 }
 
 fn push_time(out: &mut String, t: Option<&DateTime<Utc>>) {
@@ -218,6 +239,30 @@ mod tests {
         assert_eq!(
             render(Field::Link),
             "https://ci.example.org/go/pipelines/shop-api/1234/deploy/2"
+        );
+    }
+
+    #[test]
+    fn links_take_the_address_with_or_without_go_and_encode_names() {
+        let mut status: StageStatus = serde_json::from_str(BODY).unwrap();
+        let link = |status: &StageStatus, server| {
+            let mut out = String::new();
+            Eval::new(status, None, Some(server)).push_field(&mut out, Field::Link);
+            out
+        };
+        let want = "https://ci.example.org/go/pipelines/shop-api/1234/deploy/2";
+        for server in [
+            "https://ci.example.org",
+            "https://ci.example.org/go",
+            "https://ci.example.org/go/",
+        ] {
+            assert_eq!(link(&status, server), want);
+        }
+        status.pipeline.name = "a b/../x?y#z".to_owned();
+        status.pipeline.stage.name = "..".to_owned();
+        assert_eq!(
+            link(&status, "https://ci.example.org"),
+            "https://ci.example.org/go/pipelines/a%20b%2F..%2Fx%3Fy%23z/1234/%2E%2E/2"
         );
     }
 
