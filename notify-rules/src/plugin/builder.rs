@@ -95,8 +95,9 @@ impl PluginBuilder {
         self
     }
 
-    /// The GoCD server's address, such as `https://gocd.example.com`, for
-    /// `{link}`. It must not hold a user name or password: it goes into messages.
+    /// The GoCD server's address, such as `https://gocd.example.com` (a
+    /// trailing `/go`, as the browser shows it, is fine), for `{link}`. It must
+    /// not hold a user name or password: it goes into messages.
     pub fn server_url(mut self, url: &str) -> Self {
         self.server_url = Some(url.to_owned());
         self
