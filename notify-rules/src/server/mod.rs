@@ -257,6 +257,15 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let addr = self.local_addr();
+        // Polled once before "listening" is said: a signal handler is set up
+        // on the first poll, and a SIGTERM sent by whoever saw that line must
+        // find it there, not kill the process.
+        let mut shutdown = Box::pin(shutdown);
+        let stopped_already = tokio::select! {
+            biased;
+            () = &mut shutdown => true,
+            () = std::future::ready(()) => false,
+        };
         tracing::info!(%addr, "listening");
         if self.open_to_all {
             tracing::warn!(
@@ -277,6 +286,11 @@ impl Server {
                 self.in_flight.clone(),
             ))
         });
+        let shutdown = async move {
+            if !stopped_already {
+                shutdown.await;
+            }
+        };
         accept::serve(
             self.listener,
             self.router,

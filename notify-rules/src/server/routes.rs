@@ -180,7 +180,12 @@ async fn within<F: Future>(deadline: Option<tokio::time::Instant>, work: F) -> O
 fn answered(path: Path, joined: Result<PluginResponse, JoinError>) -> Response {
     match joined {
         Ok(answer) => {
-            log_failures(path, &answer, "refused or not delivered");
+            let what = if answer.code == 200 {
+                "not delivered"
+            } else {
+                "refused"
+            };
+            log_failures(path, &answer, what);
             from_plugin(answer)
         }
         Err(e) => {
