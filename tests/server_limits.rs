@@ -168,3 +168,18 @@ fn timeouts_too_large_for_the_clock_do_not_break_requests() {
     assert_eq!(post(running.local_addr(), "/", &body()).0, 200);
     running.shutdown().unwrap();
 }
+
+#[test]
+fn max_body_bytes_above_the_parsers_limit_is_the_parsers_limit() {
+    let limit = notify_rules::protocol::MAX_BODY_BYTES;
+    let running = start(ServerOptions {
+        max_body_bytes: 4 * limit,
+        ..options()
+    });
+    let (code, answer) = post(running.local_addr(), "/", &" ".repeat(limit + 1));
+    assert_eq!(code, 413, "{answer}");
+    assert!(
+        answer.contains(&format!("this server takes at most {limit} bytes")),
+        "{answer}"
+    );
+}

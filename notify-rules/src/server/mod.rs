@@ -94,11 +94,14 @@ pub struct ServerOptions {
     /// secret in `x-gocd-signature` or `X-Hub-Signature: sha256=...`.
     pub secret: Option<Secret>,
     /// The largest body taken; larger ones get 413.
-    /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default.
+    /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default,
+    /// and at most that: a larger value is taken as it, with a warning.
     pub max_body_bytes: usize,
-    /// The longest a request may take before it is answered 504;
-    /// [`DEFAULT_REQUEST_TIMEOUT`] by default. A client that has not sent
-    /// its request's headers within this time is disconnected.
+    /// The longest a request may take: one whose body has not arrived by
+    /// then is answered 408, one whose deliveries are not done 504 (they go
+    /// on, and their failures are logged). [`DEFAULT_REQUEST_TIMEOUT`] by
+    /// default. A client that has not sent its request's headers within this
+    /// time is disconnected. A value too large for the clock means no limit.
     pub request_timeout: Duration,
     /// How often deliveries waiting in the plugin's outbox are tried again
     /// when no notification comes to do it ([`Plugin::flush_outbox`]);

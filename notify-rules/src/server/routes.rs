@@ -55,10 +55,20 @@ const PATHS: &str =
     "POST /, POST /stage-status, POST /agent-status, POST /notifications-interested-in";
 
 pub(crate) fn router(plugin: Arc<Plugin>, options: &ServerOptions, in_flight: InFlight) -> Router {
+    // The parser takes no more, and would answer a larger body 400 instead
+    // of 413 with the limit that really applies.
+    let max_body_bytes = options.max_body_bytes.min(protocol::MAX_BODY_BYTES);
+    if max_body_bytes < options.max_body_bytes {
+        tracing::warn!(
+            asked = options.max_body_bytes,
+            taken = max_body_bytes,
+            "max_body_bytes is above what the notification parser takes; using the parser's limit"
+        );
+    }
     let state = Arc::new(Shared {
         plugin,
         secret: options.secret.clone(),
-        max_body_bytes: options.max_body_bytes,
+        max_body_bytes,
         request_timeout: options.request_timeout,
         in_flight,
     });
@@ -72,7 +82,7 @@ pub(crate) fn router(plugin: Arc<Plugin>, options: &ServerOptions, in_flight: In
         .method_not_allowed_fallback(method_not_allowed)
         // The limit is enforced where the body is read, so the answer can be
         // the same JSON failure as every other one.
-        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
 }
 
