@@ -77,41 +77,70 @@ fn name_unknown_field(problem: &str) -> String {
 }
 
 /// A value from the file as a message may show it: quoted when it is a plain
-/// word, left out when it could be a secret (a URL, a token, a password).
+/// word or address, left out when it could be a secret (a URL, a token, a
+/// password with symbols).
 pub(super) fn shown(value: &str) -> String {
     let plain = value.len() <= 24
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '));
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ' | ':' | '[' | ']')
+        });
     if plain {
         format!("`{value}`")
     } else {
-        "the value (not shown, as it may be a secret)".to_owned()
+        HIDDEN.to_owned()
     }
 }
 
+const HIDDEN: &str = "the value (not shown, as it may be a secret)";
+
 /// Replaces the value in serde's ``unknown variant `VALUE`, expected ...``
-/// unless it is a plain word: `kind = "https://hooks.slack.com/..."` must not
-/// be repeated.
+/// unless it is a likely typo of one of the expected values: a secret put
+/// there (`kind = "https://hooks.slack.com/..."`) must not be repeated, and a
+/// typo is worth a suggestion.
 pub(super) fn hide_variants(message: &str) -> String {
     const VARIANT: &str = "unknown variant `";
     let Some(i) = message.find(VARIANT) else {
         return message.to_owned();
     };
+    let before = &message[..i];
     let value_and_rest = &message[i + VARIANT.len()..];
     // serde writes the value between backquotes, with no escaping: the last
     // "`, expected" ends it.
     let Some(end) = value_and_rest.rfind("`, expected") else {
-        return format!("{}unknown variant", &message[..i]);
+        return format!("{before}unknown variant");
     };
     let value = &value_and_rest[..end];
     let rest = &value_and_rest[end + 1..];
-    let value = shown(value);
-    if value.starts_with('`') {
-        message.to_owned()
-    } else {
-        format!("{}unknown variant: {value}{rest}", &message[..i])
+    let expected = rest.split('`').skip(1).step_by(2).filter(|w| !w.is_empty());
+    let near = expected
+        .map(|w| (edit_distance(value, w), w))
+        .filter(|(d, w)| *d <= 2 && *d < w.len())
+        .min_by_key(|(d, _)| *d);
+    match near {
+        Some((_, w)) => format!("{before}unknown variant `{value}`{rest}; did you mean `{w}`?"),
+        None => format!("{before}unknown variant: {HIDDEN}{rest}"),
     }
+}
+
+/// Levenshtein distance in characters, ASCII case ignored.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// The field of serde's `unknown field `NAME`, expected ...` message.

@@ -143,11 +143,33 @@ fn an_unknown_kind_that_could_be_a_secret_is_not_quoted() {
         shown.starts_with("line 2, column 8: unknown variant: the value (not shown, as it may be a secret), expected one of `console`"),
         "{shown}"
     );
-    let shown = problems("[targets.ops]\nkind = \"xoxb-1234567890-abcdefghijkl\"\n").join("\n");
-    assert!(!shown.contains("xoxb"), "{shown}");
-    // A plain word is a typo worth showing.
-    let shown = problems("[targets.ops]\nkind = \"slak\"\n").join("\n");
-    assert!(shown.contains("unknown variant `slak`"), "{shown}");
+    for secret in ["xoxb-1234567890-abcdefghijkl", "s3cr3t", "hunter2"] {
+        let shown = problems(&format!("[targets.ops]\nkind = \"{secret}\"\n")).join("\n");
+        assert!(!shown.contains(secret), "{shown}");
+        let shown = problems(&format!("[history]\nstore = \"{secret}\"\n")).join("\n");
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    // A likely typo of a kind is shown, with the kind meant.
+    let shown = problems("[targets.ops]\nkind = \"Slak\"\n").join("\n");
+    assert!(
+        shown.ends_with("unknown variant `Slak`, expected one of `console`, `webhook`, `slack`, `email`; did you mean `slack`?"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_address_that_could_be_a_secret_is_not_quoted() {
+    let shown = problems("[server]\nlisten = \"https://user:hunter2@host\"\n").join("\n");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("is not an address such as 127.0.0.1:8154"),
+        "{shown}"
+    );
+    let shown = problems("[server]\nlisten = \"localhost:80\"\n").join("\n");
+    assert!(
+        shown.contains("`localhost:80` is not an address"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -180,7 +180,8 @@ impl<'de> Deserialize<'de> for Listen {
         let text = String::deserialize(d)?;
         text.parse().map(Listen).map_err(|_| {
             serde::de::Error::custom(format!(
-                "`{text}` is not an address such as 127.0.0.1:8154 or [::1]:8154"
+                "{} is not an address such as 127.0.0.1:8154 or [::1]:8154",
+                shown(&text)
             ))
         })
     }

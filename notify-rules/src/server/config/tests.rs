@@ -156,9 +156,9 @@ fn toml_errors_say_where() {
         "{text}"
     );
 
-    let err = Config::parse("[targets.ops]\nkind = \"pager\"\n", "c.toml").unwrap_err();
+    let err = Config::parse("[targets.ops]\nkind = \"slackk\"\n", "c.toml").unwrap_err();
     assert!(
-        err.to_string().contains("line 2") && err.to_string().contains("unknown variant `pager`"),
+        err.to_string().contains("line 2") && err.to_string().contains("unknown variant `slackk`"),
         "{err}"
     );
 
