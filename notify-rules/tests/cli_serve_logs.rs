@@ -188,7 +188,7 @@ fn failures_are_logged_also_after_a_504_and_the_lost_outbox_at_stop() {
     assert!(
         warned.iter().any(
             |l| l.contains("not delivered after the request was answered 504")
-                && l.contains("target `hook`")
+                && l.contains("target=\"hook\"")
                 && l.contains("503")
         ),
         "{log}"
@@ -196,7 +196,7 @@ fn failures_are_logged_also_after_a_504_and_the_lost_outbox_at_stop() {
     assert!(
         warned.iter().any(|l| l.contains("not delivered")
             && !l.contains("after the request")
-            && l.contains("target `hook`")
+            && l.contains("target=\"hook\"")
             && l.contains("503")),
         "{log}"
     );

@@ -239,9 +239,21 @@ async fn finish_in_background(path: Path, work: JoinHandle<PluginResponse>, guar
 fn log_failures(path: Path, answer: &PluginResponse, what: &str) -> bool {
     let messages = failure_messages(answer);
     for message in &messages {
-        tracing::warn!(path = path.as_str(), code = answer.code, %message, "{what}");
+        match split_target(message) {
+            Some((target, reason)) => {
+                tracing::warn!(path = path.as_str(), target, reason, "{what}");
+            }
+            None => tracing::warn!(path = path.as_str(), code = answer.code, %message, "{what}"),
+        }
     }
     !messages.is_empty()
+}
+
+/// The target and the reason of a plugin message ``target `NAME`: REASON``.
+fn split_target(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix("target `")?;
+    let (target, reason) = rest.split_once("`: ")?;
+    Some((target, reason))
 }
 
 /// The messages of a failure answer; none for a success.
@@ -398,6 +410,28 @@ fn is_failure(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_messages_are_read_from_every_failure_answer() {
+        assert!(failure_messages(&PluginResponse::success()).is_empty());
+        assert!(failure_messages(&PluginResponse::interested_in(&["stage-status"])).is_empty());
+        assert_eq!(
+            failure_messages(&PluginResponse::failure(200, ["target `ops`: down", "x"])),
+            ["target `ops`: down", "x"]
+        );
+        assert_eq!(
+            failure_messages(&PluginResponse {
+                code: 500,
+                body: "oops".into()
+            }),
+            ["the plugin answered 500 without a message"]
+        );
+        assert_eq!(
+            split_target("target `ops`: HTTP 503: busy"),
+            Some(("ops", "HTTP 503: busy"))
+        );
+        assert_eq!(split_target("history: disk full"), None);
+    }
 
     #[test]
     fn failure_bodies_map_to_502_and_others_keep_their_code() {
