@@ -19,10 +19,10 @@
 //!
 //! [outbox]
 //! path = "state/outbox.journal"       # in memory when left out
-//! flush_interval = "60s"              # how often it is tried again; 0 for never
+//! flush_interval = "60s"              # how often it is tried again; 0 for never, at most 1d
 //!
-//! [retry]
-//! attempts = 3
+//! [retry]                             # durations up to 1h
+//! attempts = 3                        # from 1 to 100
 //! first_backoff = "200ms"
 //! max_total = "10s"
 //!
@@ -35,7 +35,7 @@
 //! url_env = "RELEASES_HOOK_URL"
 //! headers = { "X-Team" = "releases" }
 //! header_envs = { "Authorization" = "RELEASES_HOOK_AUTH" }
-//! timeout = "5s"
+//! timeout = "5s"                      # from 1ms to 1h
 //!
 //! [targets.audit]
 //! kind = "console"
