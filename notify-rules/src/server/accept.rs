@@ -43,7 +43,7 @@ pub(crate) async fn serve(
                     warned_full = true;
                     tracing::warn!(
                         max_connections,
-                        "every connection slot is taken; new connections wait"
+                        "every connection slot is taken; new connections wait (raise [server] max_connections if this is normal load)"
                     );
                 }
                 tokio::select! {

@@ -108,7 +108,7 @@ pub struct ServerOptions {
     /// [`DEFAULT_OUTBOX_FLUSH_INTERVAL`] by default, `None` for never.
     pub outbox_flush_interval: Option<Duration>,
     /// How many connections are served at once; more wait until one ends.
-    /// [`DEFAULT_MAX_CONNECTIONS`] by default. Together with
+    /// [`DEFAULT_MAX_CONNECTIONS`] by default; 0 is taken as 1. Together with
     /// [`max_body_bytes`](Self::max_body_bytes) it bounds the memory that
     /// bodies being read can take.
     pub max_connections: usize,
