@@ -196,6 +196,13 @@ impl Plugin {
         self.outbox.len()
     }
 
+    /// Whether the outbox is kept in a file, so that what it holds outlives
+    /// the process.
+    #[cfg(feature = "server")]
+    pub(crate) fn outbox_is_durable(&self) -> bool {
+        self.outbox.path().is_some()
+    }
+
     /// The targets the rules declare, each bound to a notifier.
     pub fn targets(&self) -> &[String] {
         self.rules.targets()

@@ -3,6 +3,7 @@
 //! client trickling headers would hold its connection for ever).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,18 +12,50 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use super::MAX_WAIT;
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the
-/// connections finish the requests they are in and closes them.
+/// connections finish the requests they are in and closes them. At most
+/// `max_connections` are served at once; the others wait in the listen
+/// backlog, so that many slow clients cannot make the server hold a body each.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     header_timeout: Duration,
+    max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    // hyper adds the timeout to the clock, and panics past what it can hold.
+    let header_timeout = header_timeout.min(MAX_WAIT);
+    let slots = Arc::new(Semaphore::new(
+        max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut warned_full = false;
     loop {
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if !warned_full {
+                    warned_full = true;
+                    tracing::warn!(
+                        max_connections,
+                        "every connection slot is taken; new connections wait (raise [server] max_connections if this is normal load)"
+                    );
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        // The semaphore is never closed.
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -53,6 +86,7 @@ pub(crate) async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     // No new connections from here on.

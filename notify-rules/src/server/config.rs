@@ -6,8 +6,9 @@
 //! [server]
 //! listen = "127.0.0.1:8154"           # the default; loopback only
 //! secret_env = "NOTIFY_RULES_SECRET"  # shared secret for signed requests (optional)
-//! max_body_bytes = 1048576
-//! request_timeout = "30s"
+//! max_body_bytes = 1048576           # at most 8 MiB
+//! request_timeout = "30s"             # from 1s to 1h
+//! max_connections = 256               # served at once; more wait
 //!
 //! [gocd]
 //! server_url = "https://gocd.example.com"   # for {link}
@@ -18,10 +19,10 @@
 //!
 //! [outbox]
 //! path = "state/outbox.journal"       # in memory when left out
-//! flush_interval = "60s"              # how often it is tried again; 0 for never
+//! flush_interval = "60s"              # how often it is tried again; 0 for never, at most 1d
 //!
-//! [retry]
-//! attempts = 3
+//! [retry]                             # durations up to 1h
+//! attempts = 3                        # from 1 to 100
 //! first_backoff = "200ms"
 //! max_total = "10s"
 //!
@@ -34,7 +35,7 @@
 //! url_env = "RELEASES_HOOK_URL"
 //! headers = { "X-Team" = "releases" }
 //! header_envs = { "Authorization" = "RELEASES_HOOK_AUTH" }
-//! timeout = "5s"
+//! timeout = "5s"                      # from 1ms to 1h
 //!
 //! [targets.audit]
 //! kind = "console"
@@ -51,7 +52,8 @@
 //! subject = "[{stage.state}] {pipeline.name}"
 //! ```
 //!
-//! Durations are written `500ms`, `30s` or `2m`, or as a number of seconds.
+//! Durations are written `500ms`, `30s`, `2m`, `1h` or `1d`, or as a whole
+//! number of seconds.
 //! [`Config::setup`] reads the environment variables and reports every one
 //! that is missing, naming the variable and the target, before anything
 //! starts.
@@ -59,6 +61,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Secret, ServerOptions};
 use crate::plugin::RetryPolicy;
@@ -237,13 +240,93 @@ impl Config {
         if self.file.history.store == StoreKind::Memory && self.file.history.path.is_some() {
             problems.push("[history] `path` is only for store = \"file\"".to_owned());
         }
-        if self.file.server.max_body_bytes == Some(0) {
-            problems.push("[server] max_body_bytes must be more than 0".to_owned());
-        }
-        if self.file.retry.as_ref().and_then(|r| r.attempts) == Some(0) {
-            problems.push("[retry] attempts must be at least 1".to_owned());
-        }
+        self.range_problems(&mut problems);
         problems
+    }
+
+    /// Numbers out of the range the server works with: a zero timeout would
+    /// fail every request, a huge one overflows the clock when added to it.
+    fn range_problems(&self, problems: &mut Vec<String>) {
+        const MS: Duration = Duration::from_millis(1);
+        const SECOND: Duration = Duration::from_secs(1);
+        const HOUR: Duration = Duration::from_secs(3600);
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        let mut time = |setting: &str, value: Option<Time>, min: Duration, max: Duration| {
+            if let Some(Time(t)) = value {
+                if t < min || t > max {
+                    problems.push(format!(
+                        "{setting} must be from {} to {} (it is {})",
+                        show_time(min),
+                        show_time(max),
+                        show_time(t)
+                    ));
+                }
+            }
+        };
+        let server = &self.file.server;
+        time(
+            "[server] request_timeout",
+            server.request_timeout,
+            SECOND,
+            HOUR,
+        );
+        // 0 means never.
+        time(
+            "[outbox] flush_interval",
+            self.file.outbox.flush_interval,
+            Duration::ZERO,
+            DAY,
+        );
+        if let Some(retry) = &self.file.retry {
+            time(
+                "[retry] first_backoff",
+                retry.first_backoff,
+                Duration::ZERO,
+                HOUR,
+            );
+            time(
+                "[retry] max_backoff",
+                retry.max_backoff,
+                Duration::ZERO,
+                HOUR,
+            );
+            time("[retry] max_total", retry.max_total, Duration::ZERO, HOUR);
+        }
+        for (name, target) in &self.file.targets {
+            time(
+                &format!("target `{name}`: timeout"),
+                target.timeout,
+                MS,
+                HOUR,
+            );
+        }
+        let mut count = |setting: &str, value: Option<usize>, min: usize, max: usize| {
+            if let Some(n) = value.filter(|n| !(min..=max).contains(n)) {
+                problems.push(format!("{setting} must be from {min} to {max} (it is {n})"));
+            }
+        };
+        count(
+            "[server] max_body_bytes",
+            server.max_body_bytes,
+            1,
+            crate::protocol::MAX_BODY_BYTES,
+        );
+        count(
+            "[server] max_connections",
+            server.max_connections,
+            1,
+            100_000,
+        );
+        count(
+            "[retry] attempts",
+            self.file
+                .retry
+                .as_ref()
+                .and_then(|r| r.attempts)
+                .map(|a| a as usize),
+            1,
+            100,
+        );
     }
 
     /// Every environment variable name the file gives: its owner as messages
@@ -340,6 +423,9 @@ impl Config {
         if let Some(t) = self.file.server.request_timeout {
             options.request_timeout = t.0;
         }
+        if let Some(n) = self.file.server.max_connections {
+            options.max_connections = n;
+        }
         if let Some(t) = self.file.outbox.flush_interval {
             options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
         }
@@ -371,7 +457,7 @@ impl Config {
             match built {
                 Ok(Some(n)) => builder = builder.notifier(name, n),
                 Ok(None) => {}
-                Err(problem) => problems.push(format!("{owner}: {problem}")),
+                Err(refused) => problems.extend(refused.iter().map(|p| format!("{owner}: {p}"))),
             }
         }
         builder = self.stores(builder);
@@ -425,7 +511,22 @@ mod notifier;
 mod schema;
 
 use checks::{is_env_name, toml_problem};
-use schema::{File, Kind, SecurityName, StoreKind, Target};
+use schema::{File, Kind, SecurityName, StoreKind, Target, Time};
 
+/// A duration as the file writes it, in its largest whole unit.
+fn show_time(d: Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0 => "0".to_owned(),
+        ms if ms % 86_400_000 == 0 => format!("{}d", ms / 86_400_000),
+        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        ms if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        ms => format!("{ms}ms"),
+    }
+}
+
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

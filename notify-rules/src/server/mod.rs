@@ -13,8 +13,9 @@
 //! forwarder then shows the failure in GoCD), 400 for a body that is not a
 //! notification, 401 for a missing or wrong signature when a [`Secret`] is set,
 //! 404 for an unknown path, 405 for a method other than POST, 413 for a body
-//! over [`ServerOptions::max_body_bytes`], 504 when the answer takes longer
-//! than [`ServerOptions::request_timeout`].
+//! over [`ServerOptions::max_body_bytes`], 408 when the request itself has not
+//! arrived within [`ServerOptions::request_timeout`], 504 when the answer takes
+//! longer than that (the deliveries go on, and their failures are logged).
 //!
 //! [`Plugin::handle`] blocks while it delivers, so it runs on tokio's blocking
 //! threads; on shutdown the server stops taking requests and waits for the
@@ -68,6 +69,13 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the outbox is tried again unless told otherwise.
 pub const DEFAULT_OUTBOX_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How many connections are served at once unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// The longest wait the server puts on its clock: a longer timeout or
+/// interval is taken as this one, since adding it to the clock would overflow.
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// How the server listens and what it accepts.
 ///
 /// ```
@@ -86,16 +94,24 @@ pub struct ServerOptions {
     /// secret in `x-gocd-signature` or `X-Hub-Signature: sha256=...`.
     pub secret: Option<Secret>,
     /// The largest body taken; larger ones get 413.
-    /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default.
+    /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default,
+    /// and at most that: a larger value is taken as it, with a warning.
     pub max_body_bytes: usize,
-    /// The longest a request may take before it is answered 504;
-    /// [`DEFAULT_REQUEST_TIMEOUT`] by default. A client that has not sent
-    /// its request's headers within this time is disconnected.
+    /// The longest a request may take: one whose body has not arrived by
+    /// then is answered 408, one whose deliveries are not done 504 (they go
+    /// on, and their failures are logged). [`DEFAULT_REQUEST_TIMEOUT`] by
+    /// default. A client that has not sent its request's headers within this
+    /// time is disconnected. A value too large for the clock means no limit.
     pub request_timeout: Duration,
     /// How often deliveries waiting in the plugin's outbox are tried again
     /// when no notification comes to do it ([`Plugin::flush_outbox`]);
     /// [`DEFAULT_OUTBOX_FLUSH_INTERVAL`] by default, `None` for never.
     pub outbox_flush_interval: Option<Duration>,
+    /// How many connections are served at once; more wait until one ends.
+    /// [`DEFAULT_MAX_CONNECTIONS`] by default; 0 is taken as 1. Together with
+    /// [`max_body_bytes`](Self::max_body_bytes) it bounds the memory that
+    /// bodies being read can take.
+    pub max_connections: usize,
 }
 
 impl Default for ServerOptions {
@@ -106,6 +122,7 @@ impl Default for ServerOptions {
             max_body_bytes: crate::protocol::MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             outbox_flush_interval: Some(DEFAULT_OUTBOX_FLUSH_INTERVAL),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -154,7 +171,7 @@ pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
 
 /// Tries the outbox again every `every` while it holds deliveries.
 async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight) {
-    let mut ticks = tokio::time::interval(every);
+    let mut ticks = tokio::time::interval(every.min(MAX_WAIT));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; nothing has failed yet at start.
     ticks.tick().await;
@@ -192,6 +209,8 @@ pub struct Server {
     plugin: Arc<Plugin>,
     flush_interval: Option<Duration>,
     header_timeout: Duration,
+    max_connections: usize,
+    open_to_all: bool,
 }
 
 impl Server {
@@ -214,6 +233,8 @@ impl Server {
             plugin,
             flush_interval: options.outbox_flush_interval.filter(|d| !d.is_zero()),
             header_timeout: options.request_timeout,
+            max_connections: options.max_connections,
+            open_to_all: options.secret.is_none() && !options.listen.ip().is_loopback(),
         })
     }
 
@@ -239,7 +260,28 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let addr = self.local_addr();
+        // Polled once before "listening" is said: a signal handler is set up
+        // on the first poll, and a SIGTERM sent by whoever saw that line must
+        // find it there, not kill the process.
+        let mut shutdown = Box::pin(shutdown);
+        let stopped_already = tokio::select! {
+            biased;
+            () = &mut shutdown => true,
+            () = std::future::ready(()) => false,
+        };
         tracing::info!(%addr, "listening");
+        if self.open_to_all {
+            tracing::warn!(
+                %addr,
+                "no shared secret and not listening on loopback only: anyone who can reach this port can post notifications; set [server] secret_env"
+            );
+        }
+        let outbox_in_memory = !self.plugin.outbox_is_durable();
+        if outbox_in_memory {
+            tracing::warn!(
+                "the outbox is in memory: deliveries that cannot be sent yet are lost when the server stops; set [outbox] path to keep them"
+            );
+        }
         let flusher = self.flush_interval.map(|every| {
             tokio::spawn(flush_outbox(
                 self.plugin.clone(),
@@ -247,7 +289,19 @@ impl Server {
                 self.in_flight.clone(),
             ))
         });
-        accept::serve(self.listener, self.router, self.header_timeout, shutdown).await;
+        let shutdown = async move {
+            if !stopped_already {
+                shutdown.await;
+            }
+        };
+        accept::serve(
+            self.listener,
+            self.router,
+            self.header_timeout,
+            self.max_connections,
+            shutdown,
+        )
+        .await;
         if let Some(flusher) = flusher {
             // A flush already running keeps its in-flight guard, so the wait
             // below covers it.
@@ -258,6 +312,13 @@ impl Server {
             tracing::info!(deliveries = waiting, "waiting for deliveries in flight");
         }
         self.in_flight.idle().await;
+        let waiting = self.plugin.outbox_len();
+        if outbox_in_memory && waiting > 0 {
+            tracing::error!(
+                deliveries = waiting,
+                "the outbox is in memory: {waiting} deliveries not yet sent are lost"
+            );
+        }
         tracing::info!(%addr, "stopped");
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The HTTP front of a [`Plugin`]: paths, reading the body, signatures, and
 //! turning the plugin's answer into a status a forwarder understands.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,9 +11,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use tokio::task::{JoinError, JoinHandle};
 
 use super::signature::{self, Secret};
-use super::{InFlight, ServerOptions};
+use super::{InFlight, InFlightGuard, ServerOptions};
 use crate::protocol::{self, Notification};
 use crate::{Plugin, PluginResponse};
 
@@ -53,10 +55,20 @@ const PATHS: &str =
     "POST /, POST /stage-status, POST /agent-status, POST /notifications-interested-in";
 
 pub(crate) fn router(plugin: Arc<Plugin>, options: &ServerOptions, in_flight: InFlight) -> Router {
+    // The parser takes no more, and would answer a larger body 400 instead
+    // of 413 with the limit that really applies.
+    let max_body_bytes = options.max_body_bytes.min(protocol::MAX_BODY_BYTES);
+    if max_body_bytes < options.max_body_bytes {
+        tracing::warn!(
+            asked = options.max_body_bytes,
+            taken = max_body_bytes,
+            "max_body_bytes is above what the notification parser takes; using the parser's limit"
+        );
+    }
     let state = Arc::new(Shared {
         plugin,
         secret: options.secret.clone(),
-        max_body_bytes: options.max_body_bytes,
+        max_body_bytes,
         request_timeout: options.request_timeout,
         in_flight,
     });
@@ -70,7 +82,7 @@ pub(crate) fn router(plugin: Arc<Plugin>, options: &ServerOptions, in_flight: In
         .method_not_allowed_fallback(method_not_allowed)
         // The limit is enforced where the body is read, so the answer can be
         // the same JSON failure as every other one.
-        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
 }
 
@@ -111,18 +123,45 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     response
 }
 
+/// How far reading a request got before the plugin took it: answered
+/// already (refused, or nothing to deliver), or the plugin at work.
+enum Started {
+    Answered(Response),
+    Working(JoinHandle<PluginResponse>),
+}
+
 async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Response {
     let started = Instant::now();
     let timeout = shared.request_timeout;
-    let response = match tokio::time::timeout(timeout, handle(&shared, path, req)).await {
-        Ok(response) => response,
-        Err(_) => failure(
-            StatusCode::GATEWAY_TIMEOUT,
+    // A deadline beyond what the clock can hold is no deadline at all, rather
+    // than a panic on every request.
+    let deadline = tokio::time::Instant::now().checked_add(timeout);
+    let response = match within(deadline, start(&shared, path, req)).await {
+        // Still reading the body: nothing was started, so nothing goes on.
+        None => failure(
+            StatusCode::REQUEST_TIMEOUT,
             format!(
-                "no answer within {} ms; deliveries already started go on in the background",
+                "the request was not received within {} ms; nothing was delivered",
                 timeout.as_millis()
             ),
         ),
+        Some(Started::Answered(response)) => response,
+        Some(Started::Working(mut work)) => match within(deadline, &mut work).await {
+            Some(joined) => answered(path, joined),
+            None => {
+                // Shutdown waits for this guard too, so the outcome is logged
+                // before the server stops.
+                let guard = shared.in_flight.enter();
+                tokio::spawn(finish_in_background(path, work, guard));
+                failure(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!(
+                        "no answer within {} ms; deliveries already started go on in the background",
+                        timeout.as_millis()
+                    ),
+                )
+            }
+        },
     };
     let status = response.status().as_u16();
     let elapsed_us = started.elapsed().as_micros() as u64;
@@ -139,7 +178,112 @@ async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Re
     response
 }
 
-async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
+/// `work` to its end, or `None` once `deadline` has passed.
+async fn within<F: Future>(deadline: Option<tokio::time::Instant>, work: F) -> Option<F::Output> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, work).await.ok(),
+        None => Some(work.await),
+    }
+}
+
+/// The plugin's answer, or its panic, as a response, its failures logged.
+fn answered(path: Path, joined: Result<PluginResponse, JoinError>) -> Response {
+    match joined {
+        Ok(answer) => {
+            let what = if answer.code == 200 {
+                "not delivered"
+            } else {
+                "refused"
+            };
+            log_failures(path, &answer, what);
+            from_plugin(answer)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the plugin panicked while handling a request");
+            failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the plugin failed while handling this request",
+            )
+        }
+    }
+}
+
+/// Waits for deliveries whose request was answered 504, so that their
+/// failures are not lost: the client has gone, only the log can tell.
+async fn finish_in_background(path: Path, work: JoinHandle<PluginResponse>, guard: InFlightGuard) {
+    match work.await {
+        Ok(answer) => {
+            if !log_failures(
+                path,
+                &answer,
+                "not delivered after the request was answered 504",
+            ) {
+                tracing::info!(
+                    path = path.as_str(),
+                    "the deliveries of a request answered 504 are done"
+                );
+            }
+        }
+        Err(e) => tracing::error!(
+            path = path.as_str(),
+            error = %e,
+            "the plugin panicked while handling a request answered 504"
+        ),
+    }
+    drop(guard);
+}
+
+/// Logs each message of a failure answer at `warn`; whether there were any.
+/// The plugin's messages name the target and the reason, with secrets
+/// already hidden.
+fn log_failures(path: Path, answer: &PluginResponse, what: &str) -> bool {
+    let messages = failure_messages(answer);
+    for message in &messages {
+        match split_target(message) {
+            Some((target, reason)) => {
+                tracing::warn!(path = path.as_str(), target, reason, "{what}");
+            }
+            None => tracing::warn!(path = path.as_str(), code = answer.code, %message, "{what}"),
+        }
+    }
+    !messages.is_empty()
+}
+
+/// The target and the reason of a plugin message ``target `NAME`: REASON``.
+fn split_target(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix("target `")?;
+    let (target, reason) = rest.split_once("`: ")?;
+    Some((target, reason))
+}
+
+/// The messages of a failure answer; none for a success.
+pub(crate) fn failure_messages(answer: &PluginResponse) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        messages: Vec<String>,
+    }
+    if answer.code == 200 && !is_failure(&answer.body) {
+        return Vec::new();
+    }
+    match serde_json::from_str::<Body>(&answer.body) {
+        Ok(body) if !body.messages.is_empty() => body.messages,
+        _ => vec![format!(
+            "the plugin answered {} without a message",
+            answer.code
+        )],
+    }
+}
+
+async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
+    // Refused before the body is read: a sender that cannot sign makes the
+    // server hold nothing.
+    if shared.secret.is_some() && !signature::present(req.headers()) {
+        return Started::Answered(failure(
+            StatusCode::UNAUTHORIZED,
+            signature::Refused::Missing.to_string(),
+        ));
+    }
     let headers: HeaderMap = req.headers().clone();
     let body = match Bytes::from_request(req, &()).await {
         Ok(body) => body,
@@ -153,25 +297,28 @@ async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
             } else {
                 format!("could not read the body: {}", rejection.body_text())
             };
-            return failure(status, message);
+            return Started::Answered(failure(status, message));
         }
     };
     if let Some(secret) = &shared.secret {
         if let Err(refused) = signature::check(secret, &headers, &body) {
-            return failure(StatusCode::UNAUTHORIZED, refused.to_string());
+            return Started::Answered(failure(StatusCode::UNAUTHORIZED, refused.to_string()));
         }
     }
     let Ok(text) = std::str::from_utf8(&body) else {
-        return failure(
+        return Started::Answered(failure(
             StatusCode::BAD_REQUEST,
             "the body is not UTF-8 text; GoCD sends JSON",
-        );
+        ));
     };
     let (request_name, body) = match path {
         Path::InterestedIn => (protocol::NOTIFICATIONS_INTERESTED_IN, String::new()),
         Path::Any | Path::Stage | Path::Agent => match read(path, text) {
             Ok(request) => request,
-            Err(refused) => return from_plugin(refused),
+            Err(refused) => {
+                log_failures(path, &refused, "refused");
+                return Started::Answered(from_plugin(refused));
+            }
         },
     };
     let plugin = shared.plugin.clone();
@@ -183,16 +330,7 @@ async fn handle(shared: &Arc<Shared>, path: Path, req: Request) -> Response {
         let _guard = guard;
         plugin.handle(request_name, &body)
     };
-    match tokio::task::spawn_blocking(work).await {
-        Ok(answer) => from_plugin(answer),
-        Err(e) => {
-            tracing::error!(error = %e, "the plugin panicked while handling a request");
-            failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the plugin failed while handling this request",
-            )
-        }
-    }
+    Started::Working(tokio::task::spawn_blocking(work))
 }
 
 /// Reads a notification body, raw or wrapped, into the request name and the
@@ -272,6 +410,28 @@ fn is_failure(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_messages_are_read_from_every_failure_answer() {
+        assert!(failure_messages(&PluginResponse::success()).is_empty());
+        assert!(failure_messages(&PluginResponse::interested_in(&["stage-status"])).is_empty());
+        assert_eq!(
+            failure_messages(&PluginResponse::failure(200, ["target `ops`: down", "x"])),
+            ["target `ops`: down", "x"]
+        );
+        assert_eq!(
+            failure_messages(&PluginResponse {
+                code: 500,
+                body: "oops".into()
+            }),
+            ["the plugin answered 500 without a message"]
+        );
+        assert_eq!(
+            split_target("target `ops`: HTTP 503: busy"),
+            Some(("ops", "HTTP 503: busy"))
+        );
+        assert_eq!(split_target("history: disk full"), None);
+    }
 
     #[test]
     fn failure_bodies_map_to_502_and_others_keep_their_code() {

@@ -115,6 +115,15 @@ impl fmt::Display for Refused {
     }
 }
 
+/// Whether the request carries any signature header, checked before its body
+/// is read: a request without one is refused at once, so unsigned senders
+/// cannot make the server hold their bodies.
+pub(crate) fn present(headers: &HeaderMap) -> bool {
+    std::iter::once(GOCD_HEADER)
+        .chain(HUB_HEADERS)
+        .any(|h| headers.contains_key(h))
+}
+
 /// Checks every signature header present; at least one must be, and each one
 /// present must be right, so a forwarder sending both cannot smuggle a wrong one.
 pub(crate) fn check(secret: &Secret, headers: &HeaderMap, body: &[u8]) -> Result<(), Refused> {

@@ -7,19 +7,27 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use notify_rules::server::config::Config;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::commands::load_rules;
 
+/// Crates whose own debug and trace logs show requests as sent: webhook URLs
+/// (whose path is the secret of a Slack hook), `Authorization` headers, SMTP
+/// exchanges. They log at `info` at most, whatever RUST_LOG says.
+const QUIET: [&str; 6] = [
+    "ureq",
+    "ureq_proto",
+    "rustls",
+    "hyper",
+    "hyper_util",
+    "lettre",
+];
+
 pub(crate) fn serve(rules_path: &Path, config_path: &Path, listen: Option<SocketAddr>) -> ExitCode {
-    // Logs go to standard error; RUST_LOG picks the level (info by default).
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    init_logs();
 
     // Both files are checked before anything is reported, so one start shows
     // every problem.
@@ -58,4 +66,22 @@ pub(crate) fn serve(rules_path: &Path, config_path: &Path, listen: Option<Socket
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to standard error; RUST_LOG picks the level (info by default),
+/// except for the [`QUIET`] crates.
+fn init_logs() {
+    let chosen = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let capped = Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_targets(QUIET.map(|target| (target, LevelFilter::INFO)));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_filter(chosen)
+                .with_filter(capped),
+        )
+        .init();
 }

@@ -47,13 +47,13 @@ impl Notifier for Configured {
 pub(super) type Var<'a> = dyn FnMut(&str, &str) -> Option<String> + 'a;
 
 /// The notifier for a target. `Ok(None)` when a variable was missing (already
-/// recorded); `Err` for a setting the notifier refuses.
-pub(super) fn build(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+/// recorded); `Err` with every setting the notifier refuses.
+pub(super) fn build(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
     match target.kind {
-        Kind::Console => console(),
+        Kind::Console => console().map_err(|e| vec![e]),
         Kind::Webhook => webhook(target, var),
-        Kind::Slack => slack(target, var),
-        Kind::Email => email(target, var),
+        Kind::Slack => slack(target, var).map_err(|e| vec![e]),
+        Kind::Email => email(target, var).map_err(|e| vec![e]),
     }
 }
 
@@ -85,7 +85,11 @@ fn url(target: &Target, var: &mut Var<'_>) -> Option<String> {
 }
 
 #[cfg(feature = "webhook")]
-fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
+    use crate::deliver::Webhook;
+    /// Stands in for the URL when a header is checked on its own.
+    const PLACEHOLDER: &str = "http://127.0.0.1/";
+
     let url = url(target, var);
     let mut env_headers = Vec::new();
     for (header, name) in &target.header_envs {
@@ -93,18 +97,39 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Str
             env_headers.push((header, value));
         }
     }
-    let Some(url) = url else { return Ok(None) };
-    if env_headers.len() != target.header_envs.len() {
-        return Ok(None);
-    }
-    let mut hook = crate::deliver::Webhook::new(&url).map_err(|e| e.to_string())?;
-    for (header, value) in target
+    let missing = env_headers.len() != target.header_envs.len();
+    let headers: Vec<(&String, String)> = target
         .headers
         .iter()
         .map(|(h, v)| (h, v.clone()))
         .chain(env_headers)
-    {
-        hook = hook.header(header, &value).map_err(|e| e.to_string())?;
+        .collect();
+    let mut problems = Vec::new();
+    let hook = match url.as_deref().map(Webhook::new) {
+        Some(Ok(hook)) => Some(hook),
+        Some(Err(e)) => {
+            problems.push(e.to_string());
+            None
+        }
+        None => None,
+    };
+    // Each header is checked on its own, so that a bad URL or a bad header
+    // does not hide the problems after it: one start reports them all.
+    for (header, value) in &headers {
+        if let Err(e) = Webhook::new(PLACEHOLDER).and_then(|h| h.header(header, value)) {
+            problems.push(e.to_string());
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let Some(mut hook) = hook.filter(|_| !missing) else {
+        return Ok(None);
+    };
+    for (header, value) in headers {
+        hook = hook
+            .header(header, &value)
+            .map_err(|e| vec![e.to_string()])?;
     }
     if let Some(t) = target.timeout {
         hook = hook.timeout(t.0);
@@ -113,8 +138,8 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Str
 }
 
 #[cfg(not(feature = "webhook"))]
-fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
-    Err(missing_feature(Kind::Webhook))
+fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
+    Err(vec![missing_feature(Kind::Webhook)])
 }
 
 #[cfg(feature = "slack")]

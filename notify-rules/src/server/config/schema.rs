@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+use super::checks::shown;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct File {
@@ -33,6 +35,7 @@ pub(super) struct ServerSection {
     pub(super) secret_env: Option<String>,
     pub(super) max_body_bytes: Option<usize>,
     pub(super) request_timeout: Option<Time>,
+    pub(super) max_connections: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -177,32 +180,60 @@ impl<'de> Deserialize<'de> for Listen {
         let text = String::deserialize(d)?;
         text.parse().map(Listen).map_err(|_| {
             serde::de::Error::custom(format!(
-                "`{text}` is not an address such as 127.0.0.1:8154 or [::1]:8154"
+                "{} is not an address such as 127.0.0.1:8154 or [::1]:8154",
+                shown(&text)
             ))
         })
     }
 }
 
-/// A duration: `500ms`, `30s`, `2m`, or a number of seconds.
+/// A duration: `500ms`, `30s`, `2m`, `1h`, `1d`, or a number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Time(pub(super) Duration);
 
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Seconds(s) => Ok(Time(Duration::from_secs(s))),
-            Raw::Text(t) => parse_duration(&t).map(Time).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "`{t}` is not a duration such as 500ms, 30s or 2m"
+        d.deserialize_any(TimeVisitor)
+    }
+}
+
+/// Reads a duration from whatever TOML holds, so that a negative, fractional
+/// or otherwise wrong value gets a message saying how to write one.
+struct TimeVisitor;
+
+const HOW: &str = "such as 500ms, 30s or 2m, or a whole number of seconds";
+
+impl serde::de::Visitor<'_> for TimeVisitor {
+    type Value = Time;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a duration such as 500ms, 30s or 2m, or a whole number of seconds")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, s: u64) -> Result<Time, E> {
+        Ok(Time(Duration::from_secs(s)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, s: i64) -> Result<Time, E> {
+        u64::try_from(s)
+            .map(|s| Time(Duration::from_secs(s)))
+            .map_err(|_| {
+                E::custom(format!(
+                    "a duration cannot be negative ({s}); write one {HOW}"
                 ))
-            }),
-        }
+            })
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, s: f64) -> Result<Time, E> {
+        Err(E::custom(format!(
+            "a duration is not a fractional number ({s}); write one {HOW}, such as 1500ms for 1.5"
+        )))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Time, E> {
+        parse_duration(t)
+            .map(Time)
+            .ok_or_else(|| E::custom(format!("{} is not a duration {HOW}", shown(t))))
     }
 }
 
@@ -215,6 +246,8 @@ pub(super) fn parse_duration(text: &str) -> Option<Duration> {
         "ms" => Some(Duration::from_millis(n)),
         "s" => Some(Duration::from_secs(n)),
         "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
+        "d" => n.checked_mul(86_400).map(Duration::from_secs),
         _ => None,
     }
 }

@@ -152,13 +152,13 @@ fn toml_errors_say_where() {
     .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.starts_with("c.toml: line 3, column 1: unknown field `url_evn`"),
+        text.starts_with("c.toml: line 3, column 1: unknown setting `url_evn`"),
         "{text}"
     );
 
-    let err = Config::parse("[targets.ops]\nkind = \"pager\"\n", "c.toml").unwrap_err();
+    let err = Config::parse("[targets.ops]\nkind = \"slackk\"\n", "c.toml").unwrap_err();
     assert!(
-        err.to_string().contains("line 2") && err.to_string().contains("unknown variant `pager`"),
+        err.to_string().contains("line 2") && err.to_string().contains("unknown variant `slackk`"),
         "{err}"
     );
 
@@ -204,7 +204,7 @@ attempts = 0
             "target `mail`: `user` and `password_env` go together",
             "target `ops`: `url_env` is not a setting of kind console; it takes none",
             "[history] store = \"file\" needs `path`",
-            "[retry] attempts must be at least 1",
+            "[retry] attempts must be from 1 to 100 (it is 0)",
         ]
     );
 }
@@ -215,7 +215,9 @@ fn durations() {
     assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
     assert_eq!(parse_duration(" 2m "), Some(Duration::from_secs(120)));
     assert_eq!(parse_duration("2 min"), Some(Duration::from_secs(120)));
-    for bad in ["", "s", "10", "1h", "-1s", "1.5s", "99999999999999999999s"] {
+    assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+    assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
+    for bad in ["", "s", "10", "1w", "-1s", "1.5s", "99999999999999999999s"] {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
     let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
@@ -263,7 +265,7 @@ fn a_secret_written_in_the_file_is_named_but_never_repeated() {
         "{shown}"
     );
     assert!(
-        shown.starts_with("c.toml: line 3, column 3: unknown field `url`"),
+        shown.starts_with("c.toml: line 3, column 3: unknown setting `url`"),
         "{shown}"
     );
     assert!(
@@ -276,7 +278,7 @@ fn a_secret_written_in_the_file_is_named_but_never_repeated() {
     let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(
-        shown.starts_with("c.toml: line 3, column 1: unknown field `password`")
+        shown.starts_with("c.toml: line 3, column 1: unknown setting `password`")
             && shown.contains("`password_env`"),
         "{shown}"
     );
@@ -286,7 +288,7 @@ fn a_secret_written_in_the_file_is_named_but_never_repeated() {
     let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
     assert!(!shown.contains("tok-123"), "{shown}");
     assert!(
-        shown.contains("unknown field `token`") && shown.contains("`*_env` settings"),
+        shown.contains("unknown setting `token`") && shown.contains("`*_env` settings"),
         "{shown}"
     );
 
