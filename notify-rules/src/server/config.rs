@@ -8,7 +8,7 @@
 //! secret_env = "NOTIFY_RULES_SECRET"  # shared secret for signed requests (optional)
 //! max_body_bytes = 1048576           # at most 8 MiB
 //! request_timeout = "30s"             # from 1s to 1h
-//! max_connections = 256               # served at once; more wait
+//! max_connections = 64                # served at once; more wait
 //!
 //! [gocd]
 //! server_url = "https://gocd.example.com"   # for {link}

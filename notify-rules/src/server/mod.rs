@@ -69,8 +69,11 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the outbox is tried again unless told otherwise.
 pub const DEFAULT_OUTBOX_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 
-/// How many connections are served at once unless told otherwise.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// How many connections are served at once unless told otherwise. A GoCD
+/// server's forwarder posts one notification at a time per pipeline run; 64 is
+/// far above that, and with 8 MiB bodies bounds what bodies being read can hold
+/// to 512 MiB.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
 /// The longest wait the server puts on its clock: a longer timeout or
 /// interval is taken as this one, since adding it to the clock would overflow.
