@@ -17,6 +17,9 @@ pub(crate) struct Poster {
     url: String,
     timeout: Duration,
     headers: Vec<(String, String)>,
+    /// Every fragment of the URL and the headers a receiver could quote back,
+    /// longest first (see [`Poster::secrets`]).
+    secrets: Vec<String>,
 }
 
 impl Poster {
@@ -40,12 +43,15 @@ impl Poster {
         if uri.host().is_none_or(str::is_empty) {
             return Err(ConfigError::new(notifier, "the URL has no host"));
         }
-        Ok(Poster {
+        let mut poster = Poster {
             agent: agent(DEFAULT_TIMEOUT),
             url: url.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             headers: Vec::new(),
-        })
+            secrets: Vec::new(),
+        };
+        poster.secrets = poster.collect_secrets();
+        Ok(poster)
     }
 
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
@@ -78,6 +84,7 @@ impl Poster {
             )
         })?;
         self.headers.push((name.to_owned(), value.to_owned()));
+        self.secrets = self.collect_secrets();
         Ok(())
     }
 
@@ -116,13 +123,15 @@ impl Poster {
         if (200..300).contains(&code) {
             return Ok(());
         }
+        // Secrets are taken out before the answer is cut short, so that a cut
+        // through one does not leave its beginning in sight.
         let snippet = resp
             .body_mut()
             .with_config()
             .limit(64 * 1024)
             .read_to_string()
             .map(|text| {
-                let text = text.trim();
+                let text = scrub(text.trim(), &self.secrets());
                 match text.char_indices().nth(BODY_SNIPPET) {
                     Some((cut, _)) => format!(": {}...", &text[..cut]),
                     None if text.is_empty() => String::new(),
@@ -130,10 +139,7 @@ impl Poster {
                 }
             })
             .unwrap_or_default();
-        let message = scrub(
-            &format!("the receiver answered HTTP {code}{snippet}"),
-            &self.secrets(),
-        );
+        let message = format!("the receiver answered HTTP {code}{snippet}");
         Err(match code {
             408 | 429 | 500..=599 => NotifyError::retryable(message),
             300..=399 => NotifyError::permanent(format!("{message} (redirects are not followed)")),
@@ -142,21 +148,27 @@ impl Poster {
     }
 
     fn secrets(&self) -> Vec<&str> {
-        let mut secrets = vec![self.url.as_str()];
-        if let Some(rest) = self.url.split_once("://").map(|(_, rest)| rest) {
-            if let Some(slash) = rest.find('/') {
-                let path = &rest[slash..];
-                if path.len() > 1 {
-                    secrets.push(path);
-                }
-            }
-            if let Some((userinfo, _)) = rest.split_once('@') {
-                secrets.push(userinfo);
-            }
-        }
+        self.secrets.iter().map(String::as_str).collect()
+    }
+
+    /// What a receiver may quote back that must not reach a message: the URL,
+    /// its user information, its path and each path segment, its query and each
+    /// query value, and each header value with the credential after an auth
+    /// scheme (`Bearer X`, `Basic X`, `token X`), also percent- or
+    /// base64-decoded. Fragments the host holds are not secret (it is shown),
+    /// and hiding them would hide the host. Longest first, so that a whole URL
+    /// is hidden before its parts.
+    fn collect_secrets(&self) -> Vec<String> {
+        let mut secrets = url_secrets(&self.url);
         for (_, value) in &self.headers {
-            secrets.push(value.as_str());
+            secrets.extend(header_secrets(value));
         }
+        let host = self.host();
+        let mut decoded: Vec<String> = secrets.iter().filter_map(|s| percent_decoded(s)).collect();
+        secrets.append(&mut decoded);
+        secrets.retain(|s| s.len() >= MIN_SECRET && !host.contains(s.as_str()));
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.dedup();
         secrets
     }
 
@@ -178,6 +190,159 @@ impl Poster {
         };
         NotifyError::retryable(scrub(&message, &self.secrets()))
     }
+}
+
+/// Fragments shorter than this are not hidden: they would cut ordinary words
+/// out of messages, and say little about a secret.
+const MIN_SECRET: usize = 4;
+
+/// Path segments at least this long are hidden on their own: webhook services
+/// put their token in one segment (`/services/T0/B0/XXXX`), and receivers quote
+/// the last one back.
+const MIN_SEGMENT: usize = 5;
+
+/// The secret parts of a URL: everything but its scheme and host.
+fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = vec![url.to_owned()];
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_len);
+    if let Some(at) = authority.rfind('@') {
+        let userinfo = &authority[..at];
+        out.push(userinfo.to_owned());
+        out.push(format!("{userinfo}@"));
+        if let Some((user, password)) = userinfo.split_once(':') {
+            out.push(user.to_owned());
+            out.push(password.to_owned());
+        }
+        // Sent as a `Basic` Authorization header, which a receiver may echo.
+        out.push(base64_encoded(userinfo.as_bytes()));
+        if let Some(plain) = percent_decoded(userinfo) {
+            out.push(base64_encoded(plain.as_bytes()));
+        }
+    }
+    if tail.len() > 1 {
+        // Everything after the host, as a receiver sees it in its request line.
+        out.push(tail.to_owned());
+    }
+    let (before_fragment, fragment) = tail.split_once('#').unwrap_or((tail, ""));
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    if path.len() > 1 {
+        out.push(path.to_owned());
+    }
+    out.extend(
+        path.split('/')
+            .filter(|segment| segment.len() >= MIN_SEGMENT)
+            .map(str::to_owned),
+    );
+    for params in [query, fragment] {
+        if params.is_empty() {
+            continue;
+        }
+        out.push(params.to_owned());
+        for pair in params.split(['&', ';']) {
+            out.push(pair.to_owned());
+            if let Some((_, value)) = pair.split_once('=') {
+                out.push(value.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The secret parts of a header value: all of it, and the credential after an
+/// auth scheme, decoded too when it is `Basic` (`user:password` in base64).
+fn header_secrets(value: &str) -> Vec<String> {
+    let value = value.trim();
+    let mut out = vec![value.to_owned()];
+    if let Some((scheme, credential)) = value.split_once(char::is_whitespace) {
+        let credential = credential.trim();
+        out.push(credential.to_owned());
+        out.extend(credential.split_whitespace().map(str::to_owned));
+        if scheme.eq_ignore_ascii_case("basic") {
+            if let Some(plain) = base64_decoded(credential) {
+                if let Some((user, password)) = plain.split_once(':') {
+                    out.push(user.to_owned());
+                    out.push(password.to_owned());
+                }
+                out.push(plain);
+            }
+        }
+    }
+    out
+}
+
+/// `%XX` escapes decoded, when there are any and they make UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    if !text.contains('%') && !text.contains('+') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok().filter(|s| s != text)
+}
+
+/// Standard base64 (padding optional) decoded to UTF-8 text.
+fn base64_decoded(text: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn base64_encoded(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn agent(timeout: Duration) -> ureq::Agent {
@@ -259,6 +424,66 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("127.0.0.1"), "{text}");
+    }
+
+    #[test]
+    fn every_fragment_of_the_url_and_headers_is_a_secret() {
+        let mut p = Poster::new(
+            "webhook",
+            "https://deploy:hunter2@hooks.example.com/services/T0/B0/s3cr3tseg?ref=main&token=qv4lue#frag=f4agment",
+        )
+        .unwrap();
+        p.add_header("webhook", "Authorization", "Bearer t0kenvalue")
+            .unwrap();
+        p.add_header("webhook", "X-Basic", "Basic Ym9iOnBhNTV3b3Jk")
+            .unwrap();
+        let text = "echo deploy:hunter2 hunter2 ZGVwbG95Omh1bnRlcjI= /services/T0/B0/s3cr3tseg \
+                    s3cr3tseg services ?ref=main&token=qv4lue qv4lue f4agment t0kenvalue \
+                    Ym9iOnBhNTV3b3Jk bob:pa55word pa55word at hooks.example.com";
+        let shown = scrub(text, &p.secrets());
+        for secret in [
+            "hunter2",
+            "ZGVwbG95",
+            "s3cr3tseg",
+            "services",
+            "qv4lue",
+            "f4agment",
+            "t0kenvalue",
+            "Ym9i",
+            "pa55word",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("at hooks.example.com"), "{shown}");
+    }
+
+    #[test]
+    fn a_query_without_a_path_is_hidden() {
+        let p = Poster::new("webhook", "http://127.0.0.1:18999?token=s3cr3tq").unwrap();
+        let shown = scrub("invalid /?token=s3cr3tq and s3cr3tq", &p.secrets());
+        assert!(!shown.contains("s3cr3tq"), "{shown}");
+    }
+
+    #[test]
+    fn decoders_take_odd_input() {
+        assert_eq!(percent_decoded("a%20b+c"), Some("a b c".to_owned()));
+        assert_eq!(percent_decoded("50%"), None);
+        assert_eq!(percent_decoded("%zz%4"), None);
+        assert_eq!(percent_decoded("%ff"), None);
+        assert_eq!(
+            base64_decoded("Ym9iOnBhNTV3b3Jk"),
+            Some("bob:pa55word".to_owned())
+        );
+        assert_eq!(base64_decoded("not base64!"), None);
+        for plain in ["", "a", "ab", "abc", "abcd", "bob:pa55word"] {
+            let encoded = base64_encoded(plain.as_bytes());
+            assert_eq!(
+                base64_decoded(&encoded).as_deref(),
+                Some(plain),
+                "{encoded}"
+            );
+        }
+        assert_eq!(base64_encoded(b"deploy:hunter2"), "ZGVwbG95Omh1bnRlcjI=");
     }
 
     #[test]
