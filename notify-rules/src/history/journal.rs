@@ -108,9 +108,7 @@ impl Journal {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(describe(path, None, format!("cannot open: {e}"))),
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let file = private(OpenOptions::new().create(true).append(true))
             .open(path)
             .map_err(|e| describe(path, None, format!("cannot open for writing: {e}")))?;
         let journal = Journal {
@@ -179,7 +177,15 @@ impl Journal {
     ) -> Result<(), String> {
         let tmp = temp_path(&self.path);
         let result = (|| -> io::Result<File> {
-            let mut out = io::BufWriter::new(File::create(&tmp)?);
+            // A temporary file left by a crash may have been made with other
+            // permissions: a fresh one is made private.
+            match fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut out = io::BufWriter::new(
+                private(OpenOptions::new().write(true).create_new(true)).open(&tmp)?,
+            );
             out.write_all(self.header.as_bytes())?;
             out.write_all(b"\n")?;
             for entry in entries {
@@ -211,6 +217,17 @@ impl Journal {
             }
         }
     }
+}
+
+/// State files hold what notifications say (and the outbox, where deliveries
+/// go): only their owner may read them.
+fn private(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -303,6 +320,29 @@ mod tests {
         fs::write(&path, format!("{header}\n\"one\"\n\"tw\n\"three\"\n")).unwrap();
         let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
         assert_eq!(lines, ["one", "three"]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir("private");
+        let path = d.join("j");
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let (mut j, _) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(mode(&path), 0o600, "a new journal");
+        // A world-readable file from before, and a temporary file a crash left:
+        // the rewrite replaces both with private ones.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(temp_path(&path), "left over").unwrap();
+        fs::set_permissions(temp_path(&path), fs::Permissions::from_mode(0o644)).unwrap();
+        j.rewrite([1u32]).unwrap();
+        assert_eq!(mode(&path), 0o600, "a rewritten journal");
+        j.append(&2u32).unwrap();
+        drop(j);
+        let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [1, 2]);
         fs::remove_dir_all(d).unwrap();
     }
 

@@ -498,7 +498,11 @@ fn saved_line(entry: &Entry) -> Line {
         added: entry.added_unix,
         attempts: entry.attempts,
         next: entry.next_unix,
-        notification: d.status().clone(),
+        // Material URLs may carry credentials (`https://deploy:pw@host/x.git?
+        // private_token=..`): the file keeps them out. The key and the text do
+        // not depend on them (the text was rendered, with URLs redacted, when
+        // the rules ran).
+        notification: d.status().redacted(),
     }))
 }
 

@@ -184,3 +184,41 @@ fn claims_are_bounded_per_target_oldest_first() {
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].delivery.idempotency_key(), ops[2].idempotency_key());
 }
+
+#[test]
+fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
+    let path = temp("credentials");
+    let mut s = status("shop", 3, "deploy", 1, "Failed");
+    s.pipeline.build_cause = vec![serde_json::from_str(
+        r#"{"material":{"type":"git","git-configuration":
+            {"url":"https://deploy:hunter2@git.example.org/x.git?private_token=glpat123"}},
+            "changed":true,"modifications":[{"revision":"abc123","data":
+            {"url":"https://bob:s3cr3tpw@git.example.org/y"}}]}"#,
+    )
+    .unwrap()];
+    let d = Delivery::restored(
+        "ops".to_owned(),
+        "Deploy of shop failed at https://git.example.org/x.git".to_owned(),
+        Arc::new(s),
+        Some(Transition::Broken),
+        2,
+        1,
+    );
+    let o = Outbox::open(&path, quick()).unwrap();
+    park(&o, &d);
+    drop(o);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in ["hunter2", "glpat123", "s3cr3tpw", "deploy:", "bob:"] {
+        assert!(!text.contains(secret), "`{secret}` in the file: {text}");
+    }
+    let o = Outbox::open(&path, quick()).unwrap();
+    let (claimed, _, _) = o.claim(true, usize::MAX);
+    assert_eq!(claimed.len(), 1);
+    let back = &claimed[0].delivery;
+    assert_eq!(back.idempotency_key(), d.idempotency_key());
+    assert_eq!(back.text(), d.text());
+    assert_eq!(back.transition(), d.transition());
+    assert_eq!(back.status().pipeline.name, "shop");
+    drop(o);
+    let _ = std::fs::remove_file(&path);
+}
