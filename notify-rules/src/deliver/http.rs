@@ -9,6 +9,10 @@ use super::{scrub, ConfigError, NotifyError};
 /// the plugin's answer.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The longest time-out used: a year is no limit in practice, and adding it to
+/// the clock cannot overflow.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
+
 /// How much of an error answer's body is quoted in the error.
 const BODY_SNIPPET: usize = 200;
 
@@ -55,6 +59,9 @@ impl Poster {
     }
 
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        // The HTTP client adds the time-out to the clock, which overflows (and
+        // panics) for `Duration::MAX`, a natural way to say "no limit".
+        let timeout = timeout.min(MAX_TIMEOUT);
         self.timeout = timeout;
         self.agent = agent(timeout);
     }

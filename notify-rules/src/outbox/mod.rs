@@ -121,6 +121,20 @@ pub(crate) struct Outbox {
     policy: OutboxPolicy,
 }
 
+/// `start` plus `wait`, or a time so far off it never comes when that is past
+/// what an `Instant` can hold: waits come from configuration and files, and may
+/// be anything (`Duration::MAX` for "never").
+pub(crate) fn instant_after(start: Instant, wait: Duration) -> Instant {
+    start.checked_add(wait).unwrap_or_else(|| {
+        // A century is beyond any process; if even that does not fit, a year,
+        // and so on down.
+        [100 * 365, 365, 1]
+            .into_iter()
+            .find_map(|days| start.checked_add(Duration::from_secs(days * 86_400)))
+            .unwrap_or(start)
+    })
+}
+
 fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -223,7 +237,10 @@ impl Outbox {
                         key,
                         added_unix,
                         attempts,
-                        next_attempt: now + Duration::from_secs(next_unix.saturating_sub(now_secs)),
+                        next_attempt: instant_after(
+                            now,
+                            Duration::from_secs(next_unix.saturating_sub(now_secs)),
+                        ),
                         next_unix,
                         in_flight: false,
                     },
@@ -424,9 +441,11 @@ impl Outbox {
             .first_retry_after
             .saturating_mul(factor)
             .min(self.policy.max_retry_after);
-        entry.next_attempt = Instant::now() + wait;
+        entry.next_attempt = instant_after(Instant::now(), wait);
         // Rounded up, so a restart never makes it due early.
-        entry.next_unix = now_unix() + wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        entry.next_unix = now_unix()
+            .saturating_add(wait.as_secs())
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         // Kept in the file too, so a restart does not make every entry due at
         // once with its backoff forgotten.
         if has_file {

@@ -222,3 +222,51 @@ fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
     drop(o);
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn waits_past_what_an_instant_holds_do_not_panic() {
+    let path = temp("endless");
+    let endless = OutboxPolicy {
+        first_retry_after: Duration::MAX,
+        max_retry_after: Duration::MAX,
+        max_age: Duration::MAX,
+        capacity: usize::MAX,
+    };
+    let o = Outbox::open(&path, endless).unwrap();
+    park(&o, &delivery("ops", 0, None));
+    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
+    let (c, _, _) = o.claim(true, usize::MAX);
+    assert_eq!(c.len(), 1);
+    o.failed(c[0].id, &"down again".into());
+    drop(o);
+    let o = Outbox::open(&path, endless).unwrap();
+    assert_eq!(o.len(), 1);
+    assert!(
+        o.claim(false, usize::MAX).0.is_empty(),
+        "due after a restart"
+    );
+    drop(o);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_file_saying_next_try_at_the_end_of_time_opens() {
+    let path = temp("far-next");
+    let o = Outbox::open(&path, quick()).unwrap();
+    park(&o, &delivery("ops", 0, None));
+    drop(o);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let far = format!("\"next\":{}", u64::MAX);
+    let edited = regex::Regex::new(r#""next":\d+"#)
+        .unwrap()
+        .replace_all(&text, far.as_str())
+        .into_owned();
+    assert!(edited.contains(&far), "{edited}");
+    std::fs::write(&path, edited).unwrap();
+    let o = Outbox::open(&path, quick()).unwrap();
+    assert_eq!(o.len(), 1);
+    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
+    assert_eq!(o.claim(true, usize::MAX).0.len(), 1);
+    drop(o);
+    let _ = std::fs::remove_file(&path);
+}
