@@ -147,3 +147,27 @@ fn user_information_query_values_and_slack_paths_are_hidden() {
     assert!(text.contains("invalid token"), "{text}");
     assert_hidden(&text, &["XXXXslacktoken", "/services/T000"]);
 }
+
+#[test]
+fn a_payload_error_quoting_a_url_with_quotes_or_spaces_hides_the_credential() {
+    let plugin = Plugin::builder(rules! {
+        target ops;
+        on state Failed => send(ops, "failed");
+    })
+    .notifier("ops", |_: &Delivery| Ok(()))
+    .build()
+    .unwrap();
+    for counter in [
+        r#"https://bob:hun\"ter2@git.example.org/x.git"#,
+        "https://bob:hunter2 with space@git.example.org/x.git",
+    ] {
+        let body = format!(
+            r#"{{"pipeline":{{"name":"shop","counter":"{counter}","group":"web","build-cause":[],
+            "stage":{{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}}}}"#
+        );
+        let answer = plugin.handle("stage-status", &body);
+        assert_eq!(answer.code, 400, "{}", answer.body);
+        assert!(answer.body.contains("counter"), "{}", answer.body);
+        assert_hidden(&answer.body, &["hunter2", "hun", "ter2", "bob", "space@"]);
+    }
+}
