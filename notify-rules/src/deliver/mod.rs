@@ -205,11 +205,15 @@ fn scrub_urls(text: &str) -> String {
         out.push_str(&rest[..start]);
         out.push_str("<url hidden>");
         let tail = &rest[start..];
-        let end = tail
+        // A password may hold a quote or a space: the URL runs at least to
+        // the `@` before its host.
+        let after = tail.find("://").map_or(0, |i| i + 3);
+        let host = after + crate::model::redact::userinfo_len(&tail[after..]).unwrap_or(0);
+        let end = tail[host..]
             .find(|c: char| {
                 c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']' | ',')
             })
-            .unwrap_or(tail.len());
+            .map_or(tail.len(), |e| host + e);
         rest = &tail[end..];
     }
 }
@@ -248,5 +252,9 @@ mod tests {
         assert_eq!(s, "error sending to <url hidden> pass <hidden> refused");
         assert_eq!(scrub("(http://u:p@h/x) ok", &[]), "(<url hidden>) ok");
         assert_eq!(scrub("nothing here", &["abc"]), "nothing here");
+        assert_eq!(
+            scrub("at smtp://u:pa ss\"w@h:25/x, refused", &[]),
+            "at <url hidden>, refused"
+        );
     }
 }

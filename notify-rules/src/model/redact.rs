@@ -134,7 +134,7 @@ pub(crate) fn redact_text(text: &str) -> String {
 /// `://`), its `@` included: up to the last `@` before the authority ends (at
 /// `/`, `?`, `#`, a line break or another URL), within the window, when a host
 /// follows it.
-fn userinfo_len(s: &str) -> Option<usize> {
+pub(crate) fn userinfo_len(s: &str) -> Option<usize> {
     let mut last_at = None;
     for (i, c) in s.char_indices() {
         if i >= USERINFO_WINDOW || matches!(c, '/' | '?' | '#' | '\n' | '\r') {
