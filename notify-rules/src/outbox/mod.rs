@@ -9,7 +9,9 @@
 //! the failure is permanent, or when it is too old. With a file, every change
 //! (retry count and next try included) is written (through [`Journal`]) before
 //! it is acknowledged, so an entry survives a restart with its backoff, and a
-//! delivered one is never sent again.
+//! delivered one is never sent again. The file keeps notifications with their
+//! material credentials taken out, is private to its owner, and is locked
+//! against a second process (see [`Journal`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
