@@ -37,6 +37,8 @@ mod console;
 mod email;
 #[cfg(any(feature = "webhook", feature = "slack"))]
 mod http;
+#[cfg(any(feature = "webhook", feature = "slack"))]
+mod secrets;
 #[cfg(feature = "slack")]
 mod slack;
 #[cfg(feature = "webhook")]
@@ -190,6 +192,16 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     scrub_urls(&out)
 }
 
+/// `5s`, `250ms`: a time-out as configured, for `Debug` output and errors.
+#[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
+pub(crate) fn show_duration(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
 fn scrub_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -241,6 +253,14 @@ mod tests {
         assert_eq!(n.send(&d).unwrap_err().to_string(), "no ops");
         let boxed: Box<dyn Notifier> = Box::new(n);
         assert!(boxed.send(&d).is_err());
+    }
+
+    #[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
+    #[test]
+    fn durations_show_briefly() {
+        use std::time::Duration;
+        assert_eq!(show_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
     }
 
     #[test]

@@ -9,8 +9,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::http::show_duration;
-use super::{scrub, ConfigError, Notifier, NotifyError};
+use super::{scrub, show_duration, ConfigError, Notifier, NotifyError};
 use crate::rules::Delivery;
 
 /// How the connection to the SMTP server is protected.
