@@ -16,16 +16,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use serde::{Deserialize, Serialize};
 
 use crate::deliver::NotifyError;
 use crate::history::journal::{wants_compaction, Journal};
 use crate::history::lock;
-use crate::model::StageStatus;
-use crate::rules::{Delivery, Transition};
+use crate::rules::Delivery;
+use saved::{restore, saved_line, Line, Saved};
 
 /// When and how long failed deliveries are kept and tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,32 +61,6 @@ struct Entry {
     /// `next_attempt` as wall-clock seconds, for the file.
     next_unix: u64,
     in_flight: bool,
-}
-
-/// What the file holds: a delivery waiting, or one that left the outbox.
-#[derive(Serialize, Deserialize)]
-enum Line {
-    #[serde(rename = "add")]
-    Add(Box<Saved>),
-    #[serde(rename = "done")]
-    Done(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    key: String,
-    target: String,
-    text: String,
-    transition: Option<String>,
-    rule: u32,
-    action: u32,
-    added: u64,
-    attempts: u32,
-    /// When to try next, in seconds since the epoch; files from before it was
-    /// kept say 0 (due at once).
-    #[serde(default)]
-    next: u64,
-    notification: StageStatus,
 }
 
 /// A claimed entry: send it, then say how it went.
@@ -142,43 +114,6 @@ fn now_unix() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-fn transition_from(text: Option<&str>) -> Option<Transition> {
-    [
-        Transition::Broken,
-        Transition::Fixed,
-        Transition::StillFailing,
-    ]
-    .into_iter()
-    .find(|t| Some(t.as_str()) == text)
-}
-
-/// Rebuilds a saved delivery with the same rule and action, so its text,
-/// transition and idempotency key are what they were.
-fn restore(saved: Box<Saved>) -> (Delivery, u64, u32, u64) {
-    let Saved {
-        target,
-        text,
-        transition,
-        rule,
-        action,
-        added,
-        attempts,
-        next,
-        notification,
-        ..
-    } = *saved;
-    let transition = transition_from(transition.as_deref());
-    let delivery = Delivery::restored(
-        target,
-        text,
-        Arc::new(notification),
-        transition,
-        rule,
-        action,
-    );
-    (delivery, added, attempts, next)
 }
 
 impl Outbox {
@@ -507,25 +442,6 @@ fn log(inner: &mut Inner, line: &Line, error: &mut Option<String>) {
     }
 }
 
-fn saved_line(entry: &Entry) -> Line {
-    let d = &entry.delivery;
-    Line::Add(Box::new(Saved {
-        key: entry.key.clone(),
-        target: d.target().to_owned(),
-        text: d.text().to_owned(),
-        transition: d.transition().map(|t| t.as_str().to_owned()),
-        rule: d.rule_index() as u32,
-        action: d.action_index() as u32,
-        added: entry.added_unix,
-        attempts: entry.attempts,
-        next: entry.next_unix,
-        // Material URLs may carry credentials (`https://deploy:pw@host/x.git?
-        // private_token=..`): the file keeps them out. The key and the text do
-        // not depend on them (the text was rendered, with URLs redacted, when
-        // the rules ran).
-        notification: d.status().redacted(),
-    }))
-}
-
+mod saved;
 #[cfg(test)]
 mod tests;

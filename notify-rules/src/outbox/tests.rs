@@ -1,5 +1,7 @@
 use super::*;
 use crate::plugin::test_support::status;
+use crate::rules::Transition;
+use std::sync::Arc;
 
 fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
     let s = status("shop", 3, "deploy", 1, "Failed");
