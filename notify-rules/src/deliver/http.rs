@@ -3,11 +3,16 @@
 
 use std::time::Duration;
 
-use super::{scrub, ConfigError, NotifyError};
+use super::secrets::{header_secrets, percent_decoded, url_secrets, MIN_SECRET};
+use super::{scrub, show_duration, ConfigError, NotifyError};
 
 /// How long a receiver may take, unless configured: short, since GoCD waits for
 /// the plugin's answer.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest time-out used: a year is no limit in practice, and adding it to
+/// the clock cannot overflow.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
 
 /// How much of an error answer's body is quoted in the error.
 const BODY_SNIPPET: usize = 200;
@@ -17,6 +22,9 @@ pub(crate) struct Poster {
     url: String,
     timeout: Duration,
     headers: Vec<(String, String)>,
+    /// Every fragment of the URL and the headers a receiver could quote back,
+    /// longest first (see [`Poster::secrets`]).
+    secrets: Vec<String>,
 }
 
 impl Poster {
@@ -40,15 +48,21 @@ impl Poster {
         if uri.host().is_none_or(str::is_empty) {
             return Err(ConfigError::new(notifier, "the URL has no host"));
         }
-        Ok(Poster {
+        let mut poster = Poster {
             agent: agent(DEFAULT_TIMEOUT),
             url: url.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             headers: Vec::new(),
-        })
+            secrets: Vec::new(),
+        };
+        poster.secrets = poster.collect_secrets();
+        Ok(poster)
     }
 
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        // The HTTP client adds the time-out to the clock, which overflows (and
+        // panics) for `Duration::MAX`, a natural way to say "no limit".
+        let timeout = timeout.min(MAX_TIMEOUT);
         self.timeout = timeout;
         self.agent = agent(timeout);
     }
@@ -57,6 +71,8 @@ impl Poster {
         self.timeout
     }
 
+    // Slack takes no headers.
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
     pub(crate) fn add_header(
         &mut self,
         notifier: &'static str,
@@ -78,9 +94,11 @@ impl Poster {
             )
         })?;
         self.headers.push((name.to_owned(), value.to_owned()));
+        self.secrets = self.collect_secrets();
         Ok(())
     }
 
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
     pub(crate) fn header_names(&self) -> Vec<&str> {
         self.headers.iter().map(|(n, _)| n.as_str()).collect()
     }
@@ -116,13 +134,15 @@ impl Poster {
         if (200..300).contains(&code) {
             return Ok(());
         }
+        // Secrets are taken out before the answer is cut short, so that a cut
+        // through one does not leave its beginning in sight.
         let snippet = resp
             .body_mut()
             .with_config()
             .limit(64 * 1024)
             .read_to_string()
             .map(|text| {
-                let text = text.trim();
+                let text = scrub(text.trim(), &self.secrets());
                 match text.char_indices().nth(BODY_SNIPPET) {
                     Some((cut, _)) => format!(": {}...", &text[..cut]),
                     None if text.is_empty() => String::new(),
@@ -130,10 +150,7 @@ impl Poster {
                 }
             })
             .unwrap_or_default();
-        let message = scrub(
-            &format!("the receiver answered HTTP {code}{snippet}"),
-            &self.secrets(),
-        );
+        let message = format!("the receiver answered HTTP {code}{snippet}");
         Err(match code {
             408 | 429 | 500..=599 => NotifyError::retryable(message),
             300..=399 => NotifyError::permanent(format!("{message} (redirects are not followed)")),
@@ -142,21 +159,27 @@ impl Poster {
     }
 
     fn secrets(&self) -> Vec<&str> {
-        let mut secrets = vec![self.url.as_str()];
-        if let Some(rest) = self.url.split_once("://").map(|(_, rest)| rest) {
-            if let Some(slash) = rest.find('/') {
-                let path = &rest[slash..];
-                if path.len() > 1 {
-                    secrets.push(path);
-                }
-            }
-            if let Some((userinfo, _)) = rest.split_once('@') {
-                secrets.push(userinfo);
-            }
-        }
+        self.secrets.iter().map(String::as_str).collect()
+    }
+
+    /// What a receiver may quote back that must not reach a message: the URL,
+    /// its user information, its path and each path segment, its query and each
+    /// query value, and each header value with the credential after an auth
+    /// scheme (`Bearer X`, `Basic X`, `token X`), also percent- or
+    /// base64-decoded. Fragments the host holds are not secret (it is shown),
+    /// and hiding them would hide the host. Longest first, so that a whole URL
+    /// is hidden before its parts.
+    fn collect_secrets(&self) -> Vec<String> {
+        let mut secrets = url_secrets(&self.url);
         for (_, value) in &self.headers {
-            secrets.push(value.as_str());
+            secrets.extend(header_secrets(value));
         }
+        let host = self.host();
+        let mut decoded: Vec<String> = secrets.iter().filter_map(|s| percent_decoded(s)).collect();
+        secrets.append(&mut decoded);
+        secrets.retain(|s| s.len() >= MIN_SECRET && !host.contains(s.as_str()));
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.dedup();
         secrets
     }
 
@@ -202,14 +225,6 @@ fn header_safe(key: &str) -> String {
         }
     }
     out
-}
-
-pub(crate) fn show_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
 }
 
 #[cfg(test)]
@@ -262,17 +277,49 @@ mod tests {
     }
 
     #[test]
+    fn every_fragment_of_the_url_and_headers_is_a_secret() {
+        let mut p = Poster::new(
+            "webhook",
+            "https://deploy:hunter2@hooks.example.com/services/T0/B0/s3cr3tseg?ref=main&token=qv4lue#frag=f4agment",
+        )
+        .unwrap();
+        p.add_header("webhook", "Authorization", "Bearer t0kenvalue")
+            .unwrap();
+        p.add_header("webhook", "X-Basic", "Basic Ym9iOnBhNTV3b3Jk")
+            .unwrap();
+        let text = "echo deploy:hunter2 hunter2 ZGVwbG95Omh1bnRlcjI= /services/T0/B0/s3cr3tseg \
+                    s3cr3tseg services ?ref=main&token=qv4lue qv4lue f4agment t0kenvalue \
+                    Ym9iOnBhNTV3b3Jk bob:pa55word pa55word at hooks.example.com";
+        let shown = scrub(text, &p.secrets());
+        for secret in [
+            "hunter2",
+            "ZGVwbG95",
+            "s3cr3tseg",
+            "services",
+            "qv4lue",
+            "f4agment",
+            "t0kenvalue",
+            "Ym9i",
+            "pa55word",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("at hooks.example.com"), "{shown}");
+    }
+
+    #[test]
+    fn a_query_without_a_path_is_hidden() {
+        let p = Poster::new("webhook", "http://127.0.0.1:18999?token=s3cr3tq").unwrap();
+        let shown = scrub("invalid /?token=s3cr3tq and s3cr3tq", &p.secrets());
+        assert!(!shown.contains("s3cr3tq"), "{shown}");
+    }
+
+    #[test]
     fn keys_become_valid_header_values() {
         assert_eq!(
             header_safe("shop/3/deploy/1/Failed/r0a0/ops"),
             "shop/3/deploy/1/Failed/r0a0/ops"
         );
         assert_eq!(header_safe("a b%é"), "a%20b%25%C3%A9");
-    }
-
-    #[test]
-    fn durations_show_briefly() {
-        assert_eq!(show_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
     }
 }

@@ -37,6 +37,8 @@ mod console;
 mod email;
 #[cfg(any(feature = "webhook", feature = "slack"))]
 mod http;
+#[cfg(any(feature = "webhook", feature = "slack"))]
+mod secrets;
 #[cfg(feature = "slack")]
 mod slack;
 #[cfg(feature = "webhook")]
@@ -190,6 +192,16 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     scrub_urls(&out)
 }
 
+/// `5s`, `250ms`: a time-out as configured, for `Debug` output and errors.
+#[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
+pub(crate) fn show_duration(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
 fn scrub_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -205,11 +217,15 @@ fn scrub_urls(text: &str) -> String {
         out.push_str(&rest[..start]);
         out.push_str("<url hidden>");
         let tail = &rest[start..];
-        let end = tail
+        // A password may hold a quote or a space: the URL runs at least to
+        // the `@` before its host.
+        let after = tail.find("://").map_or(0, |i| i + 3);
+        let host = after + crate::model::redact::userinfo_len(&tail[after..]).unwrap_or(0);
+        let end = tail[host..]
             .find(|c: char| {
                 c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']' | ',')
             })
-            .unwrap_or(tail.len());
+            .map_or(tail.len(), |e| host + e);
         rest = &tail[end..];
     }
 }
@@ -239,6 +255,14 @@ mod tests {
         assert!(boxed.send(&d).is_err());
     }
 
+    #[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
+    #[test]
+    fn durations_show_briefly() {
+        use std::time::Duration;
+        assert_eq!(show_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
+    }
+
     #[test]
     fn scrub_hides_secrets_and_urls() {
         let s = scrub(
@@ -248,5 +272,9 @@ mod tests {
         assert_eq!(s, "error sending to <url hidden> pass <hidden> refused");
         assert_eq!(scrub("(http://u:p@h/x) ok", &[]), "(<url hidden>) ok");
         assert_eq!(scrub("nothing here", &["abc"]), "nothing here");
+        assert_eq!(
+            scrub("at smtp://u:pa ss\"w@h:25/x, refused", &[]),
+            "at <url hidden>, refused"
+        );
     }
 }

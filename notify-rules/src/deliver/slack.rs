@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::http::{show_duration, Poster};
-use super::{ConfigError, Notifier, NotifyError};
+use super::http::Poster;
+use super::{show_duration, ConfigError, Notifier, NotifyError};
 use crate::rules::Delivery;
 
 /// Posts `{"text": "..."}` to a Slack incoming webhook. Mattermost's and Microsoft

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::http::{show_duration, Poster};
-use super::{ConfigError, Notifier, NotifyError};
+use super::http::Poster;
+use super::{show_duration, ConfigError, Notifier, NotifyError};
 use crate::model::StageStatus;
 use crate::rules::Delivery;
 

@@ -13,7 +13,13 @@ use super::{lock, HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, Sta
 /// Every notification is appended to the file and synced to disk before
 /// [`record`](HistoryStore::record) returns; the file is rewritten atomically
 /// (written aside, then renamed over) when it has grown well past what the
-/// history needs, and when it is opened. One process at a time may use a file.
+/// history needs, and when it is opened.
+///
+/// One process at a time may use a file: opening takes an exclusive lock on
+/// `<file>.lock` next to it (held until the history is dropped, and let go by
+/// the system if the process dies), and opening a file held elsewhere is an
+/// error naming it. On Unix the file and its lock are made readable by their
+/// owner only (mode 0600).
 ///
 /// ```
 /// use notify_rules::history::{FileHistory, HistoryStore, Seen, StageRun};
@@ -28,6 +34,10 @@ use super::{lock, HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, Sta
 /// let history = FileHistory::open(&path)?;
 /// let again = history.record(&StageRun::new("api", 1, "test", 1, StageState::Failed));
 /// assert_eq!(again.seen, Seen::Repeat);
+/// // While it is open, nobody else may open the file.
+/// let e = FileHistory::open(&path).unwrap_err();
+/// assert!(e.to_string().contains("in use"));
+/// # drop(history);
 /// # std::fs::remove_file(&path).ok();
 /// # Ok::<(), notify_rules::history::HistoryError>(())
 /// ```

@@ -24,6 +24,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub(crate) struct Journal {
+    /// Held as long as the journal is open, so no other process writes it.
+    _lock: File,
     path: PathBuf,
     header: String,
     file: File,
@@ -52,6 +54,8 @@ impl Journal {
         kind: &str,
     ) -> Result<(Journal, Vec<L>), String> {
         let header = serde_json::json!({ "notify-rules": kind, "version": 1 }).to_string();
+        // Before anything is read: another process may be rewriting the file.
+        let lock = lock(path)?;
         let mut lines = Vec::new();
         match File::open(path) {
             Ok(file) => {
@@ -108,12 +112,11 @@ impl Journal {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(describe(path, None, format!("cannot open: {e}"))),
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let file = private(OpenOptions::new().create(true).append(true))
             .open(path)
             .map_err(|e| describe(path, None, format!("cannot open for writing: {e}")))?;
         let journal = Journal {
+            _lock: lock,
             path: path.to_owned(),
             header,
             file,
@@ -179,7 +182,15 @@ impl Journal {
     ) -> Result<(), String> {
         let tmp = temp_path(&self.path);
         let result = (|| -> io::Result<File> {
-            let mut out = io::BufWriter::new(File::create(&tmp)?);
+            // A temporary file left by a crash may have been made with other
+            // permissions: a fresh one is made private.
+            match fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut out = io::BufWriter::new(
+                private(OpenOptions::new().write(true).create_new(true)).open(&tmp)?,
+            );
             out.write_all(self.header.as_bytes())?;
             out.write_all(b"\n")?;
             for entry in entries {
@@ -211,6 +222,102 @@ impl Journal {
             }
         }
     }
+}
+
+/// The lock file next to a journal.
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the journal's lock, which lasts as long as the returned file is open.
+///
+/// A second process on the same file would lose writes: each rewrite renames a
+/// new file over the journal, and the other keeps appending to the one it
+/// replaced. The lock is an exclusive `flock` on a file next to the journal
+/// (the journal itself is replaced by rewrites); the system lets it go when
+/// the process ends, however it ends, so a crash leaves no stale lock. The
+/// file holds the process id, for the error the next opener gets.
+fn lock(path: &Path) -> Result<File, String> {
+    let lock_path = lock_path(path);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true);
+    #[cfg(windows)]
+    {
+        // Windows has no flock; opening with no sharing does the same, and is
+        // undone when the process ends.
+        use std::os::windows::fs::OpenOptionsExt;
+        options.share_mode(0);
+    }
+    let mut file = match private(&mut options).open(&lock_path) {
+        Ok(file) => file,
+        #[cfg(windows)]
+        Err(e) if e.raw_os_error() == Some(32) => return Err(in_use(path, &lock_path)),
+        Err(e) => {
+            return Err(describe(
+                path,
+                None,
+                format!("cannot create the lock file {}: {e}", lock_path.display()),
+            ))
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock only reads the descriptor, which `file` keeps open.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::WouldBlock {
+                return Err(in_use(path, &lock_path));
+            }
+            return Err(describe(
+                path,
+                None,
+                format!("cannot lock {}: {e}", lock_path.display()),
+            ));
+        }
+    }
+    // Only informative: a failure here does not make the lock any weaker.
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
+    Ok(file)
+}
+
+/// The error for a journal another opener holds, naming it when it can.
+fn in_use(path: &Path, lock_path: &Path) -> String {
+    let holder = fs::read_to_string(lock_path)
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok());
+    let who = match holder {
+        Some(pid) if pid == std::process::id() => "it is already open in this process".to_owned(),
+        Some(pid) => format!("another process (pid {pid}) holds it"),
+        None => "another process holds it".to_owned(),
+    };
+    describe(
+        path,
+        None,
+        format!(
+            "in use: {who} (lock file {}); two processes cannot share one state file: \
+             stop the other one, or give this one another file",
+            lock_path.display()
+        ),
+    )
+}
+
+/// State files hold what notifications say (and the outbox, where deliveries
+/// go): only their owner may read them.
+fn private(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -256,6 +363,7 @@ mod tests {
         assert_eq!(lines, [1, 2]);
         j.rewrite([7u32]).unwrap();
         j.append(&8u32).unwrap();
+        drop(j);
         let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
         assert_eq!(lines, [7, 8]);
         fs::remove_dir_all(d).unwrap();
@@ -303,6 +411,65 @@ mod tests {
         fs::write(&path, format!("{header}\n\"one\"\n\"tw\n\"three\"\n")).unwrap();
         let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
         assert_eq!(lines, ["one", "three"]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir("private");
+        let path = d.join("j");
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let (mut j, _) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(mode(&path), 0o600, "a new journal");
+        // A world-readable file from before, and a temporary file a crash left:
+        // the rewrite replaces both with private ones.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(temp_path(&path), "left over").unwrap();
+        fs::set_permissions(temp_path(&path), fs::Permissions::from_mode(0o644)).unwrap();
+        j.rewrite([1u32]).unwrap();
+        assert_eq!(mode(&path), 0o600, "a rewritten journal");
+        j.append(&2u32).unwrap();
+        drop(j);
+        let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [1, 2]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_until_the_first_closes() {
+        let d = dir("locked");
+        let path = d.join("j");
+        let (mut first, _) = Journal::open::<u32>(&path, "test").unwrap();
+        first.rewrite::<u32>([]).unwrap();
+        first.append(&1u32).unwrap();
+        let e = Journal::open::<u32>(&path, "test").err().unwrap();
+        assert!(e.starts_with(&path.display().to_string()), "{e}");
+        assert!(
+            e.contains("in use") && e.contains("already open in this process"),
+            "{e}"
+        );
+        // The refused opener changed nothing.
+        first.append(&2u32).unwrap();
+        drop(first);
+        let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
+        assert_eq!(lines, [1, 2]);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_lock_file_left_by_a_crash_does_not_block() {
+        let d = dir("stale");
+        let path = d.join("j");
+        // What a process that died leaves: the file, with its pid, unlocked.
+        fs::write(lock_path(&path), "999999999\n").unwrap();
+        let (mut j, _) = Journal::open::<u32>(&path, "test").unwrap();
+        j.append(&1u32).unwrap();
+        assert_eq!(
+            fs::read_to_string(lock_path(&path)).unwrap().trim(),
+            std::process::id().to_string()
+        );
         fs::remove_dir_all(d).unwrap();
     }
 

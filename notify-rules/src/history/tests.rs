@@ -218,6 +218,25 @@ fn a_damaged_file_is_an_error_naming_the_line() {
 }
 
 #[test]
+fn a_file_open_elsewhere_is_refused_naming_it() {
+    let path = temp("twice");
+    let first = FileHistory::open(&path).unwrap();
+    assert_eq!(first.record(&run(1, 1, Failed)).seen, new(Some(Broken)));
+    let e = FileHistory::open(&path).unwrap_err().to_string();
+    assert!(e.contains(&path.display().to_string()), "{e}");
+    assert!(e.contains("in use"), "{e}");
+    assert!(e.contains("cannot share one state file"), "{e}");
+    // The first still records, and its writes are what the next opener reads.
+    assert!(first.record(&run(2, 1, Passed)).error.is_none());
+    drop(first);
+    let again = FileHistory::open(&path).unwrap();
+    assert_eq!(again.runs("api", "test"), [(1, 1, false), (2, 1, true)]);
+    drop(again);
+    std::fs::remove_file(&path).unwrap();
+    let _ = std::fs::remove_file(super::journal::lock_path(&path));
+}
+
+#[test]
 fn concurrent_records_of_one_notification_make_one_new() {
     let h = MemoryHistory::new();
     let news = std::sync::atomic::AtomicUsize::new(0);

@@ -98,8 +98,17 @@ pub(crate) fn is_secret_param(name: &str) -> bool {
     SECRET_PARAMS.iter().any(|p| lower.contains(p))
 }
 
+/// How far past `://` a user and password are looked for in free text.
+const USERINFO_WINDOW: usize = 128;
+
 /// Redacts every URL (`scheme://...`) found inside free text, such as an error
 /// message that quotes a value; the text around them is kept.
+///
+/// The user information is found even when it holds what ends a URL in text (a
+/// quote, escaped or not, or a space: `https://bob:pa"ss word@host`): all from
+/// `://` to the last `@` before the host's end is taken out, looking at most
+/// [`USERINFO_WINDOW`] bytes ahead. Text that only looks like that (`see
+/// http://x.org, or write to me@y.org`) loses a little too much, never a secret.
 pub(crate) fn redact_text(text: &str) -> String {
     if !text.contains("://") {
         return text.to_owned();
@@ -107,23 +116,43 @@ pub(crate) fn redact_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
-        // The URL starts at its scheme: the ASCII letters, digits, `+`, `-`, `.`
-        // just before `://`.
-        let scheme_len = rest[..i]
-            .bytes()
-            .rev()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-            .count();
-        let start = i - scheme_len;
-        let end = rest[i + 3..]
+        // The scheme is kept as it is; what follows `://` is the URL's.
+        let after = i + 3;
+        let host = userinfo_len(&rest[after..]).map_or(after, |n| after + n);
+        let end = rest[host..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
-            .map_or(rest.len(), |e| i + 3 + e);
-        out.push_str(&rest[..start]);
-        out.push_str(&redact_url(&rest[start..end]));
+            .map_or(rest.len(), |e| host + e);
+        out.push_str(&rest[..after]);
+        out.push_str(&redact_url(&rest[host..end]));
         rest = &rest[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// The length of the user information at the start of `s` (what follows a
+/// `://`), its `@` included: up to the last `@` before the authority ends (at
+/// `/`, `?`, `#`, a line break or another URL), within the window, when a host
+/// follows it.
+pub(crate) fn userinfo_len(s: &str) -> Option<usize> {
+    let mut last_at = None;
+    for (i, c) in s.char_indices() {
+        if i >= USERINFO_WINDOW || matches!(c, '/' | '?' | '#' | '\n' | '\r') {
+            break;
+        }
+        if c == '@' {
+            last_at = Some(i);
+        }
+        if s[i..].starts_with("://") {
+            break;
+        }
+    }
+    let at = last_at?;
+    let host_starts = s[at + 1..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '[');
+    host_starts.then_some(at + 1)
 }
 
 /// Applies [`redact_text`] to every string inside a JSON value, for `Debug`
@@ -219,5 +248,37 @@ mod tests {
         assert_eq!(redact_text("no urls here"), "no urls here");
         assert_eq!(redact_text("://@x"), "://x");
         assert_eq!(redact_text("a git+ssh://me@h/r b"), "a git+ssh://h/r b");
+    }
+
+    #[test]
+    fn user_information_with_quotes_or_spaces_is_taken_out() {
+        for (text, shown) in [
+            (
+                r#"invalid type: string "https://bob:hun\"ter2@git.example.org/x.git", expected u64"#,
+                r#"invalid type: string "https://git.example.org/x.git", expected u64"#,
+            ),
+            (
+                r#"string "https://bob:hunter2 with space@git.example.org/x", expected"#,
+                r#"string "https://git.example.org/x", expected"#,
+            ),
+            (
+                "a 'https://u:it's@h/x?token=t0k' b",
+                "a 'https://h/x?token=******' b",
+            ),
+            (
+                "two https://a:p w@h1/x and https://b:q\"v@h2 end",
+                "two https://h1/x and https://h2 end",
+            ),
+            ("no user http://h/x@y z", "no user http://h/x@y z"),
+        ] {
+            assert_eq!(redact_text(text), shown, "{text}");
+        }
+        // Past the window nothing is looked for, and nothing panics on text
+        // that is not ASCII or ends early.
+        let far = format!("https://{}@h", "x".repeat(USERINFO_WINDOW + 10));
+        assert!(redact_text(&far).starts_with("https://"));
+        for text in ["https://", "https://@", "https://a@", "x://é@ü", "://@@@/"] {
+            let _ = redact_text(text);
+        }
     }
 }

@@ -9,21 +9,21 @@
 //! the failure is permanent, or when it is too old. With a file, every change
 //! (retry count and next try included) is written (through [`Journal`]) before
 //! it is acknowledged, so an entry survives a restart with its backoff, and a
-//! delivered one is never sent again.
+//! delivered one is never sent again. The file keeps notifications with their
+//! material credentials taken out, is private to its owner, and is locked
+//! against a second process (see [`Journal`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use serde::{Deserialize, Serialize};
 
 use crate::deliver::NotifyError;
 use crate::history::journal::{wants_compaction, Journal};
 use crate::history::lock;
-use crate::model::StageStatus;
-use crate::rules::{Delivery, Transition};
+use crate::rules::Delivery;
+use saved::{restore, saved_line, Line, Saved};
 
 /// When and how long failed deliveries are kept and tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,32 +63,6 @@ struct Entry {
     in_flight: bool,
 }
 
-/// What the file holds: a delivery waiting, or one that left the outbox.
-#[derive(Serialize, Deserialize)]
-enum Line {
-    #[serde(rename = "add")]
-    Add(Box<Saved>),
-    #[serde(rename = "done")]
-    Done(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    key: String,
-    target: String,
-    text: String,
-    transition: Option<String>,
-    rule: u32,
-    action: u32,
-    added: u64,
-    attempts: u32,
-    /// When to try next, in seconds since the epoch; files from before it was
-    /// kept say 0 (due at once).
-    #[serde(default)]
-    next: u64,
-    notification: StageStatus,
-}
-
 /// A claimed entry: send it, then say how it went.
 pub(crate) struct Claimed {
     pub(crate) id: u64,
@@ -121,48 +95,25 @@ pub(crate) struct Outbox {
     policy: OutboxPolicy,
 }
 
+/// `start` plus `wait`, or a time so far off it never comes when that is past
+/// what an `Instant` can hold: waits come from configuration and files, and may
+/// be anything (`Duration::MAX` for "never").
+pub(crate) fn instant_after(start: Instant, wait: Duration) -> Instant {
+    start.checked_add(wait).unwrap_or_else(|| {
+        // A century is beyond any process; if even that does not fit, a year,
+        // and so on down.
+        [100 * 365, 365, 1]
+            .into_iter()
+            .find_map(|days| start.checked_add(Duration::from_secs(days * 86_400)))
+            .unwrap_or(start)
+    })
+}
+
 fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-fn transition_from(text: Option<&str>) -> Option<Transition> {
-    [
-        Transition::Broken,
-        Transition::Fixed,
-        Transition::StillFailing,
-    ]
-    .into_iter()
-    .find(|t| Some(t.as_str()) == text)
-}
-
-/// Rebuilds a saved delivery with the same rule and action, so its text,
-/// transition and idempotency key are what they were.
-fn restore(saved: Box<Saved>) -> (Delivery, u64, u32, u64) {
-    let Saved {
-        target,
-        text,
-        transition,
-        rule,
-        action,
-        added,
-        attempts,
-        next,
-        notification,
-        ..
-    } = *saved;
-    let transition = transition_from(transition.as_deref());
-    let delivery = Delivery::restored(
-        target,
-        text,
-        Arc::new(notification),
-        transition,
-        rule,
-        action,
-    );
-    (delivery, added, attempts, next)
 }
 
 impl Outbox {
@@ -223,7 +174,10 @@ impl Outbox {
                         key,
                         added_unix,
                         attempts,
-                        next_attempt: now + Duration::from_secs(next_unix.saturating_sub(now_secs)),
+                        next_attempt: instant_after(
+                            now,
+                            Duration::from_secs(next_unix.saturating_sub(now_secs)),
+                        ),
                         next_unix,
                         in_flight: false,
                     },
@@ -424,9 +378,11 @@ impl Outbox {
             .first_retry_after
             .saturating_mul(factor)
             .min(self.policy.max_retry_after);
-        entry.next_attempt = Instant::now() + wait;
+        entry.next_attempt = instant_after(Instant::now(), wait);
         // Rounded up, so a restart never makes it due early.
-        entry.next_unix = now_unix() + wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        entry.next_unix = now_unix()
+            .saturating_add(wait.as_secs())
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         // Kept in the file too, so a restart does not make every entry due at
         // once with its backoff forgotten.
         if has_file {
@@ -486,21 +442,6 @@ fn log(inner: &mut Inner, line: &Line, error: &mut Option<String>) {
     }
 }
 
-fn saved_line(entry: &Entry) -> Line {
-    let d = &entry.delivery;
-    Line::Add(Box::new(Saved {
-        key: entry.key.clone(),
-        target: d.target().to_owned(),
-        text: d.text().to_owned(),
-        transition: d.transition().map(|t| t.as_str().to_owned()),
-        rule: d.rule_index() as u32,
-        action: d.action_index() as u32,
-        added: entry.added_unix,
-        attempts: entry.attempts,
-        next: entry.next_unix,
-        notification: d.status().clone(),
-    }))
-}
-
+mod saved;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,7 @@
 use super::*;
 use crate::plugin::test_support::status;
+use crate::rules::Transition;
+use std::sync::Arc;
 
 fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
     let s = status("shop", 3, "deploy", 1, "Failed");
@@ -183,4 +185,90 @@ fn claims_are_bounded_per_target_oldest_first() {
     let (rest, _, _) = o.claim(false, 2);
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].delivery.idempotency_key(), ops[2].idempotency_key());
+}
+
+#[test]
+fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
+    let path = temp("credentials");
+    let mut s = status("shop", 3, "deploy", 1, "Failed");
+    s.pipeline.build_cause = vec![serde_json::from_str(
+        r#"{"material":{"type":"git","git-configuration":
+            {"url":"https://deploy:hunter2@git.example.org/x.git?private_token=glpat123"}},
+            "changed":true,"modifications":[{"revision":"abc123","data":
+            {"url":"https://bob:s3cr3tpw@git.example.org/y"}}]}"#,
+    )
+    .unwrap()];
+    let d = Delivery::restored(
+        "ops".to_owned(),
+        "Deploy of shop failed at https://git.example.org/x.git".to_owned(),
+        Arc::new(s),
+        Some(Transition::Broken),
+        2,
+        1,
+    );
+    let o = Outbox::open(&path, quick()).unwrap();
+    park(&o, &d);
+    drop(o);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in ["hunter2", "glpat123", "s3cr3tpw", "deploy:", "bob:"] {
+        assert!(!text.contains(secret), "`{secret}` in the file: {text}");
+    }
+    let o = Outbox::open(&path, quick()).unwrap();
+    let (claimed, _, _) = o.claim(true, usize::MAX);
+    assert_eq!(claimed.len(), 1);
+    let back = &claimed[0].delivery;
+    assert_eq!(back.idempotency_key(), d.idempotency_key());
+    assert_eq!(back.text(), d.text());
+    assert_eq!(back.transition(), d.transition());
+    assert_eq!(back.status().pipeline.name, "shop");
+    drop(o);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn waits_past_what_an_instant_holds_do_not_panic() {
+    let path = temp("endless");
+    let endless = OutboxPolicy {
+        first_retry_after: Duration::MAX,
+        max_retry_after: Duration::MAX,
+        max_age: Duration::MAX,
+        capacity: usize::MAX,
+    };
+    let o = Outbox::open(&path, endless).unwrap();
+    park(&o, &delivery("ops", 0, None));
+    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
+    let (c, _, _) = o.claim(true, usize::MAX);
+    assert_eq!(c.len(), 1);
+    o.failed(c[0].id, &"down again".into());
+    drop(o);
+    let o = Outbox::open(&path, endless).unwrap();
+    assert_eq!(o.len(), 1);
+    assert!(
+        o.claim(false, usize::MAX).0.is_empty(),
+        "due after a restart"
+    );
+    drop(o);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_file_saying_next_try_at_the_end_of_time_opens() {
+    let path = temp("far-next");
+    let o = Outbox::open(&path, quick()).unwrap();
+    park(&o, &delivery("ops", 0, None));
+    drop(o);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let far = format!("\"next\":{}", u64::MAX);
+    let edited = regex::Regex::new(r#""next":\d+"#)
+        .unwrap()
+        .replace_all(&text, far.as_str())
+        .into_owned();
+    assert!(edited.contains(&far), "{edited}");
+    std::fs::write(&path, edited).unwrap();
+    let o = Outbox::open(&path, quick()).unwrap();
+    assert_eq!(o.len(), 1);
+    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
+    assert_eq!(o.claim(true, usize::MAX).0.len(), 1);
+    drop(o);
+    let _ = std::fs::remove_file(&path);
 }

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use super::{FlushReport, Plugin, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
-use crate::outbox::{Claimed, GaveUp, Outbox, NOT_KEPT};
+use crate::outbox::{instant_after, Claimed, GaveUp, Outbox, NOT_KEPT};
 use crate::rules::Delivery;
 
 /// Below this average a notifier is served on the calling thread.
@@ -88,7 +88,7 @@ impl Bound {
         start: Instant,
         previous: Option<NotifyError>,
     ) -> Result<(), NotifyError> {
-        let deadline = start + policy.max_total;
+        let deadline = instant_after(start, policy.max_total);
         let mut tries = u32::from(previous.is_some());
         let mut last = previous;
         loop {
@@ -97,7 +97,7 @@ impl Bound {
                     .first_backoff
                     .saturating_mul(1 << (tries - 1).min(16))
                     .min(policy.max_backoff);
-                if Instant::now() + wait >= deadline {
+                if instant_after(Instant::now(), wait) >= deadline {
                     return Err(error);
                 }
                 std::thread::sleep(wait);
@@ -316,7 +316,10 @@ impl Plugin {
         let (per_target, deadline) = if force {
             (usize::MAX, None)
         } else {
-            (CLAIM_PER_TARGET, Some(start + self.retry.max_total))
+            (
+                CLAIM_PER_TARGET,
+                Some(instant_after(start, self.retry.max_total)),
+            )
         };
         let (waiting, expired, io) = self.outbox.claim(force, per_target);
         total

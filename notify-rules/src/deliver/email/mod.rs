@@ -9,8 +9,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::http::show_duration;
-use super::{scrub, ConfigError, Notifier, NotifyError};
+use super::{scrub, show_duration, ConfigError, Notifier, NotifyError};
 use crate::rules::Delivery;
 
 /// How the connection to the SMTP server is protected.
@@ -22,7 +21,9 @@ pub enum Security {
     /// TLS from the first byte (usually port 465).
     Tls,
     /// No encryption at all. Only for a server on the same machine: passwords
-    /// and messages cross the network in clear.
+    /// and messages cross the network in clear. With a login
+    /// ([`EmailBuilder::credentials`]) the host must be `localhost` or a
+    /// loopback address, or [`EmailBuilder::build`] refuses it.
     Plain,
 }
 
@@ -298,6 +299,17 @@ impl EmailBuilder {
         if self.to.is_empty() {
             problems.push("no recipient: call `.to(...)`".to_owned());
         }
+        if self.security == Security::Plain
+            && self.credentials.is_some()
+            && !is_loopback(&self.host)
+        {
+            problems.push(format!(
+                "security plain with a login would send the password in clear to `{}`: \
+                 plain is for a server on this machine only (localhost or a loopback \
+                 address); use StartTls or Tls",
+                self.host.trim()
+            ));
+        }
         let mut to = Vec::new();
         for t in &self.to {
             match t.parse::<Mailbox>() {
@@ -369,6 +381,27 @@ impl EmailBuilder {
             Security::StartTls => Tls::Required(params),
             _ => Tls::Wrapper(params),
         })
+    }
+}
+
+/// Whether a host name is this machine: `localhost` or a loopback address
+/// (`127.0.0.0/8`, `::1`, IPv4-mapped forms, in brackets or not).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim();
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
     }
 }
 

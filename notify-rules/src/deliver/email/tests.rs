@@ -95,3 +95,52 @@ fn an_unreachable_server_is_retryable() {
     assert!(err.to_string().contains("127.0.0.1:9"), "{err}");
     assert!(!err.to_string().contains("hunter22"));
 }
+
+#[test]
+fn plain_with_a_login_is_only_for_this_machine() {
+    let build = |host: &str, login: bool| {
+        let b = Email::builder(host)
+            .security(Security::Plain)
+            .from("gocd@example.com")
+            .to("ops@example.com");
+        let b = if login {
+            b.credentials("gocd", "s3cret-pw")
+        } else {
+            b
+        };
+        b.build()
+    };
+    for host in [
+        "smtp.example.com",
+        "10.0.0.5",
+        "localhost.example.com",
+        "[2001:db8::1]",
+    ] {
+        let e = build(host, true).unwrap_err().to_string();
+        assert!(
+            e.contains("password in clear") && e.contains(host) && e.contains("StartTls"),
+            "{e}"
+        );
+        assert!(!e.contains("s3cret-pw"), "{e}");
+        // Without a login there is no password to give away.
+        assert!(build(host, false).is_ok(), "{host}");
+    }
+    for host in [
+        "localhost",
+        "LOCALHOST.",
+        "127.0.0.1",
+        "127.8.9.10",
+        "::1",
+        "[::1]",
+        "::ffff:127.0.0.1",
+    ] {
+        assert!(build(host, true).is_ok(), "{host}");
+    }
+    let tls = Email::builder("smtp.example.com")
+        .security(Security::StartTls)
+        .credentials("gocd", "s3cret-pw")
+        .from("gocd@example.com")
+        .to("ops@example.com")
+        .build();
+    assert!(tls.is_ok());
+}

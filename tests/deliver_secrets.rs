@@ -1,0 +1,173 @@
+//! Receivers on 127.0.0.1 that quote back what they were sent (the bearer token,
+//! the path, the query, every header), as many do in their error answers: none
+//! of it may reach the notifier's error or the plugin's answer.
+
+use std::thread::JoinHandle;
+
+use notify_rules::deliver::{Slack, Webhook};
+use notify_rules::{rules, Delivery, Notifier, Plugin, RuleSet};
+
+/// Answers 401 to every request with an error quoting the request, the way
+/// `invalid token <token> for path <last segment>` receivers do.
+struct Echo {
+    server: std::sync::Arc<tiny_http::Server>,
+    port: u16,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Echo {
+    fn start() -> Echo {
+        let server =
+            std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let thread = {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                while let Ok(req) = server.recv() {
+                    let url = req.url().to_owned();
+                    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+                    let last = url.rsplit('/').next().unwrap_or_default();
+                    let mut token = String::new();
+                    let mut headers = String::new();
+                    for h in req.headers() {
+                        let value = h.value.as_str();
+                        if h.field.equiv("Authorization") {
+                            token = value.rsplit(' ').next().unwrap_or_default().to_owned();
+                        }
+                        headers.push_str(&format!(" {}={value}", h.field.as_str()));
+                    }
+                    let text = format!(
+                        r#"{{"error":"invalid token {token} for path {last}; path {path}; query {query}; value {}; headers{headers}"}}"#,
+                        query.rsplit('=').next().unwrap_or_default()
+                    );
+                    let _ =
+                        req.respond(tiny_http::Response::from_string(text).with_status_code(401));
+                }
+            })
+        };
+        Echo {
+            server,
+            port,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Echo {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn delivery() -> Delivery {
+    let status = serde_json::from_str(
+        r#"{"pipeline":{"name":"shop","counter":"3","group":"web","build-cause":[],
+            "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#,
+    )
+    .unwrap();
+    let rules = RuleSet::parse(r#"target ops; on state Failed => send(ops, "failed");"#).unwrap();
+    rules.evaluate(&status).remove(0)
+}
+
+fn assert_hidden(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "`{secret}` shows in: {text}");
+    }
+}
+
+#[test]
+fn a_receiver_quoting_the_token_and_the_path_reveals_neither() {
+    let echo = Echo::start();
+    let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3tpath", echo.port);
+    let hook = Webhook::new(&url)
+        .unwrap()
+        .header("Authorization", "Bearer t0kenvalue")
+        .unwrap()
+        .header("X-Api-Key", "k3yvalue")
+        .unwrap();
+    let e = hook.send(&delivery()).unwrap_err();
+    let text = e.to_string();
+    // The answer did reach the error, with what is not secret.
+    assert!(
+        text.contains("HTTP 401") && text.contains("invalid token"),
+        "{text}"
+    );
+    assert_hidden(
+        &text,
+        &["s3cr3tpath", "t0kenvalue", "k3yvalue", "/hooks/T0"],
+    );
+
+    // Through a plugin: its answer to GoCD is what the server logs.
+    let plugin = Plugin::builder(rules! {
+        target ops;
+        on state Failed => send(ops, "failed");
+    })
+    .notifier("ops", hook)
+    .build()
+    .unwrap();
+    let body = r#"{"pipeline":{"name":"shop","counter":"3","group":"web","build-cause":[],
+        "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+    let answer = plugin.handle("stage-status", body);
+    assert!(answer.body.contains("invalid token"), "{}", answer.body);
+    assert_hidden(&answer.body, &["s3cr3tpath", "t0kenvalue", "k3yvalue"]);
+}
+
+#[test]
+fn a_query_without_a_path_is_hidden() {
+    let echo = Echo::start();
+    let hook = Webhook::new(&format!("http://127.0.0.1:{}?token=s3cr3tq", echo.port)).unwrap();
+    let text = hook.send(&delivery()).unwrap_err().to_string();
+    assert!(text.contains("invalid token"), "{text}");
+    assert_hidden(&text, &["s3cr3tq", "token=s"]);
+}
+
+#[test]
+fn user_information_query_values_and_slack_paths_are_hidden() {
+    let echo = Echo::start();
+    let hook = Webhook::new(&format!(
+        "http://deploy:hunter2x@127.0.0.1:{}/x/y?ref=main&key=qv4lue",
+        echo.port
+    ))
+    .unwrap();
+    let text = hook.send(&delivery()).unwrap_err().to_string();
+    assert!(text.contains("invalid token"), "{text}");
+    // ureq sends the user information as a Basic Authorization header, which
+    // the receiver quotes too.
+    assert_hidden(&text, &["hunter2x", "deploy:", "qv4lue", "ZGVwbG95"]);
+
+    let slack = Slack::new(&format!(
+        "http://127.0.0.1:{}/services/T000/B000/XXXXslacktoken",
+        echo.port
+    ))
+    .unwrap();
+    let text = slack.send(&delivery()).unwrap_err().to_string();
+    assert!(text.contains("invalid token"), "{text}");
+    assert_hidden(&text, &["XXXXslacktoken", "/services/T000"]);
+}
+
+#[test]
+fn a_payload_error_quoting_a_url_with_quotes_or_spaces_hides_the_credential() {
+    let plugin = Plugin::builder(rules! {
+        target ops;
+        on state Failed => send(ops, "failed");
+    })
+    .notifier("ops", |_: &Delivery| Ok(()))
+    .build()
+    .unwrap();
+    for counter in [
+        r#"https://bob:hun\"ter2@git.example.org/x.git"#,
+        "https://bob:hunter2 with space@git.example.org/x.git",
+    ] {
+        let body = format!(
+            r#"{{"pipeline":{{"name":"shop","counter":"{counter}","group":"web","build-cause":[],
+            "stage":{{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}}}}"#
+        );
+        let answer = plugin.handle("stage-status", &body);
+        assert_eq!(answer.code, 400, "{}", answer.body);
+        assert!(answer.body.contains("counter"), "{}", answer.body);
+        assert_hidden(&answer.body, &["hunter2", "hun", "ter2", "bob", "space@"]);
+    }
+}
