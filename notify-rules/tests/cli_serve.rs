@@ -2,7 +2,9 @@
 //! file or a missing environment variable, saying exactly what and where; and
 //! it serves, then stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -137,19 +139,7 @@ fn serves_then_stops_on_sigterm() {
     .spawn()
     .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert_ne!(
-            stderr.read_line(&mut line).unwrap(),
-            0,
-            "the server ended before listening: {log}"
-        );
-        log.push_str(&line);
-        if let Some(at) = line.find("addr=") {
-            break line[at + 5..].trim().to_owned();
-        }
-    };
+    let (addr, mut log) = common::wait_for_listening(&mut stderr);
     let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
       "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
     let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -3,6 +3,8 @@
 //! in-memory outbox and an open port without a secret, the deliveries lost at
 //! stop, and never a webhook's URL or headers, whatever RUST_LOG says.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -98,19 +100,7 @@ fn serve(dir: &Path, url: &str, rust_log: &str, listen: &str) -> Serving {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert_ne!(
-            stderr.read_line(&mut line).unwrap(),
-            0,
-            "the server ended before listening: {log}"
-        );
-        log.push_str(&line);
-        if let Some(at) = line.find("addr=") {
-            break line[at + 5..].trim().to_owned();
-        }
-    };
+    let (addr, log) = common::wait_for_listening(&mut stderr);
     Serving {
         child,
         stderr,
