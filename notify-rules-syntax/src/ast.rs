@@ -329,6 +329,38 @@ pub struct Template {
     pub pieces: Vec<Piece>,
 }
 
+impl Template {
+    /// The message of `send(target)` without a template: [`DEFAULT_TEMPLATE`],
+    /// parsed.
+    ///
+    /// ```
+    /// let t = notify_rules_syntax::ast::Template::default_message();
+    /// assert_eq!(t.pieces.len(), 9);
+    /// ```
+    pub fn default_message() -> Template {
+        // The text is a constant that a test parses; an error here cannot happen,
+        // and an empty message would be the least harm if it did.
+        crate::parse_template(DEFAULT_TEMPLATE).unwrap_or(Template { pieces: Vec::new() })
+    }
+
+    /// The length in bytes of the literal text, placeholders left out: what a
+    /// rendered message takes at least, to reserve before writing it.
+    ///
+    /// ```
+    /// let t = notify_rules_syntax::parse_template("{pipeline.name} failed {{x}}").unwrap();
+    /// assert_eq!(t.text_len(), " failed {x}".len());
+    /// ```
+    pub fn text_len(&self) -> usize {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.len(),
+                Piece::Field(_) => 0,
+            })
+            .sum()
+    }
+}
+
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {

@@ -12,6 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 
 use crate::ast::{
     Action, Condition, Field, Pattern, PatternKind, Piece, ResultName, Rule, Rules, StateName,
+    Template,
 };
 
 /// From this many rules on, rules keyed by an exact pipeline name are indexed.
@@ -300,13 +301,15 @@ impl Gen {
             .enumerate()
             .filter_map(|(a, action)| match action {
                 Action::Send { target, template } => {
-                    let pieces = match template {
-                        Some(t) => t.pieces.clone(),
-                        None => crate::parse_template(crate::ast::DEFAULT_TEMPLATE)
-                            .map(|t| t.pieces)
-                            .unwrap_or_default(),
+                    let default;
+                    let template = match template {
+                        Some(t) => t,
+                        None => {
+                            default = Template::default_message();
+                            &default
+                        }
                     };
-                    let text = render(pv, &pieces);
+                    let text = render(pv, template);
                     let name = target.name.as_str();
                     let action_id = a as u32;
                     Some(quote! {
@@ -324,17 +327,12 @@ impl Gen {
 
 /// Code that leaves the rendered template in `__t`, in a buffer reserved once:
 /// the text's length is summed here, the fields' when the rule fires.
-fn render(pv: &TokenStream, pieces: &[Piece]) -> TokenStream {
+fn render(pv: &TokenStream, template: &Template) -> TokenStream {
+    let pieces = template.pieces.as_slice();
     if let [Piece::Text(t)] = pieces {
         return quote!(let __t: #pv::String = ::core::convert::From::from(#t););
     }
-    let text_len: usize = pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Text(t) => t.len(),
-            Piece::Field(_) => 0,
-        })
-        .sum();
+    let text_len = template.text_len();
     let field = |f: &Field| {
         let variant = format_ident!("{}", format!("{f:?}"));
         quote!(#pv::Field::#variant)

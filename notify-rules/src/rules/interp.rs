@@ -157,7 +157,12 @@ pub(crate) enum Matcher {
 }
 
 enum Action {
-    Send { target: String, template: Template },
+    Send {
+        target: String,
+        template: Template,
+        /// The template's text length, counted once at load.
+        text_len: usize,
+    },
     Stop,
 }
 
@@ -271,10 +276,14 @@ impl Program {
                 .actions
                 .iter()
                 .map(|a| match a {
-                    ast::Action::Send { target, template } => Action::Send {
-                        target: target.name.clone(),
-                        template: template.clone().unwrap_or_else(default_template),
-                    },
+                    ast::Action::Send { target, template } => {
+                        let template = template.clone().unwrap_or_else(Template::default_message);
+                        Action::Send {
+                            target: target.name.clone(),
+                            text_len: template.text_len(),
+                            template,
+                        }
+                    }
                     ast::Action::Stop => Action::Stop,
                 })
                 .collect();
@@ -298,8 +307,12 @@ impl Program {
             let mut stop = false;
             for (a, action) in rule.actions.iter().enumerate() {
                 match action {
-                    Action::Send { target, template } => {
-                        let text = ev.render(template);
+                    Action::Send {
+                        target,
+                        template,
+                        text_len,
+                    } => {
+                        let text = ev.render(template, *text_len);
                         ev.send_owned(i as u32, a as u32, target, text);
                     }
                     Action::Stop => stop = true,
@@ -310,11 +323,6 @@ impl Program {
             }
         }
     }
-}
-
-pub(crate) fn default_template() -> Template {
-    notify_rules_syntax::parse_template(ast::DEFAULT_TEMPLATE)
-        .unwrap_or_else(|_| Template { pieces: Vec::new() })
 }
 
 impl Cond {

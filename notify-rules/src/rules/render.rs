@@ -97,18 +97,18 @@ impl Eval<'_> {
         }
     }
 
-    /// Renders a whole template (the run-time evaluator's path; generated code
-    /// pushes the same pieces inline).
-    pub(crate) fn render(&self, template: &Template) -> String {
-        let size = template
+    /// Renders a whole template whose text is `text_len` bytes (the run-time
+    /// evaluator's path; generated code pushes the same pieces inline).
+    pub(crate) fn render(&self, template: &Template, text_len: usize) -> String {
+        let fields: usize = template
             .pieces
             .iter()
             .map(|piece| match piece {
-                Piece::Text(t) => t.len(),
+                Piece::Text(_) => 0,
                 Piece::Field(f) => self.size_hint(*f),
             })
             .sum();
-        let mut out = String::with_capacity(size);
+        let mut out = String::with_capacity(text_len + fields);
         for piece in &template.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
