@@ -418,6 +418,21 @@ fn unknown_paths_get_404_and_other_methods_405() {
         .contains("/stage-status takes POST, not GET"));
 }
 
+/// Posts the failed-deploy sample to a server built by the test itself.
+fn post_deploy_failed(running: &Running) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let mut resp = agent
+        .post(format!("http://{}/", running.local_addr()))
+        .send(&body)
+        .unwrap();
+    let code = resp.status().as_u16();
+    (code, resp.body_mut().read_to_string().unwrap())
+}
+
 #[test]
 fn a_slow_delivery_times_out_with_504_and_shutdown_waits_for_it() {
     let (release, released) = mpsc::channel::<()>();
@@ -439,21 +454,9 @@ fn a_slow_delivery_times_out_with_504_and_shutdown_waits_for_it() {
         ..options()
     };
     let running = Server::spawn(Arc::new(plugin), options).unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
-    let mut resp = agent
-        .post(format!("http://{}/", running.local_addr()))
-        .send(&body)
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 504);
-    assert!(resp
-        .body_mut()
-        .read_to_string()
-        .unwrap()
-        .contains("no answer within 200 ms"));
+    let (code, answer) = post_deploy_failed(&running);
+    assert_eq!(code, 504, "{answer}");
+    assert!(answer.contains("no answer within 200 ms"), "{answer}");
     assert!(!*finished.lock().unwrap());
 
     let stopping = std::thread::spawn({
@@ -501,21 +504,9 @@ fn the_outbox_is_tried_again_without_waiting_for_a_notification() {
         ..options()
     };
     let running = Server::spawn(plugin.clone(), options).unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
-    let mut resp = agent
-        .post(format!("http://{}/", running.local_addr()))
-        .send(&body)
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 502);
-    assert!(resp
-        .body_mut()
-        .read_to_string()
-        .unwrap()
-        .contains("receiver restarting"));
+    let (code, answer) = post_deploy_failed(&running);
+    assert_eq!(code, 502, "{answer}");
+    assert!(answer.contains("receiver restarting"), "{answer}");
     assert_eq!(plugin.outbox_len(), 1);
     // No other request comes: only the server's own flush can deliver it. The
     // bound only keeps a broken flush from hanging the test.
