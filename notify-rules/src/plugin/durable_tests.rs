@@ -3,16 +3,14 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::send::CLAIM_PER_TARGET;
-use super::test_support::{body, rules};
+use super::test_support::{body, rules, switchable, Log};
 use super::*;
 use crate::deliver::NotifyError;
 use crate::rules::Delivery;
-
-type Log = Arc<Mutex<Vec<String>>>;
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -23,24 +21,6 @@ fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
-
-/// Records what it sends; fails while `down` is set.
-fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl TestNotifier {
-    let (log, down) = (log.clone(), down.clone());
-    move |d: &Delivery| -> Result<(), NotifyError> {
-        if down.load(Ordering::SeqCst) {
-            return Err("connection refused".into());
-        }
-        log.lock()
-            .unwrap()
-            .push(format!("{}: {}", d.target(), d.text()));
-        Ok(())
-    }
-}
-
-/// A closure that can be bound as a notifier.
-trait TestNotifier: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {}
-impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> TestNotifier for F {}
 
 fn one_try() -> RetryPolicy {
     RetryPolicy {

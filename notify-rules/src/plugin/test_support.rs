@@ -1,7 +1,46 @@
 //! Notifications and rule sets for unit tests, built without the rule compiler.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::deliver::NotifyError;
 use crate::model::StageStatus;
-use crate::rules::{Eval, Meta, RuleSet, Transition};
+use crate::rules::{Delivery, Eval, Meta, RuleSet, Transition};
+
+/// What test notifiers sent, as `target: text`.
+pub(crate) type Log = Arc<Mutex<Vec<String>>>;
+
+/// A closure the plugin takes as a notifier.
+pub(crate) trait TestNotifier:
+    Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static
+{
+}
+impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> TestNotifier for F {}
+
+/// Records what it sends.
+pub(crate) fn recorder(log: &Log) -> impl TestNotifier {
+    let log = log.clone();
+    move |d: &Delivery| {
+        log.lock()
+            .unwrap()
+            .push(format!("{}: {}", d.target(), d.text()));
+        Ok(())
+    }
+}
+
+/// Records what it sends; fails while `down` is set.
+pub(crate) fn switchable(log: &Log, down: &Arc<AtomicBool>) -> impl TestNotifier {
+    let (log, down) = (log.clone(), down.clone());
+    move |d: &Delivery| -> Result<(), NotifyError> {
+        if down.load(Ordering::SeqCst) {
+            return Err("connection refused".into());
+        }
+        log.lock()
+            .unwrap()
+            .push(format!("{}: {}", d.target(), d.text()));
+        Ok(())
+    }
+}
 
 /// A stage-status body in GoCD's wire form.
 pub(crate) fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> String {

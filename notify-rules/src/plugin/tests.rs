@@ -1,23 +1,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::test_support::{body, rules};
+use super::test_support::{body, recorder, rules, switchable, Log};
 use super::*;
 use crate::deliver::NotifyError;
 use crate::rules::Delivery;
-
-type Log = Arc<Mutex<Vec<String>>>;
-
-fn recorder(log: &Log) -> impl Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {
-    let log = log.clone();
-    move |d: &Delivery| {
-        log.lock()
-            .unwrap()
-            .push(format!("{}: {}", d.target(), d.text()));
-        Ok(())
-    }
-}
 
 fn quick() -> RetryPolicy {
     RetryPolicy {
@@ -150,18 +138,7 @@ fn build_names_every_problem() {
 fn a_failing_target_is_reported_kept_and_delivered_once_later() {
     let log = Log::default();
     let down = Arc::new(AtomicBool::new(true));
-    let audit = {
-        let (log, down) = (log.clone(), down.clone());
-        move |d: &Delivery| -> Result<(), NotifyError> {
-            if down.load(Ordering::SeqCst) {
-                return Err("connection refused".into());
-            }
-            log.lock()
-                .unwrap()
-                .push(format!("{}: {}", d.target(), d.text()));
-            Ok(())
-        }
-    };
+    let audit = switchable(&log, &down);
     let p = Plugin::builder(rules())
         .notifier("ops", recorder(&log))
         .notifier("audit", audit)
