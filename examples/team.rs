@@ -24,16 +24,22 @@ fn main() -> ExitCode {
     };
     // Raw GoCD bodies and the webhook forwarders' `{"type","data"}` wrapper alike.
     let status = match protocol::parse_notification(&body) {
-        Ok(received) => match received.notification {
-            protocol::Notification::Stage(status) => status,
-            protocol::Notification::Agent(agent) => {
-                println!(
-                    "agent-status for {}: the rules are about stages, nothing to deliver",
-                    agent.uuid
-                );
-                return ExitCode::SUCCESS;
+        Ok(received) => {
+            match received.notification {
+                protocol::Notification::Stage(status) => status,
+                protocol::Notification::Agent(agent) => {
+                    println!(
+                        "agent-status for {}: the rules are about stages, nothing to deliver",
+                        agent.uuid
+                    );
+                    return ExitCode::SUCCESS;
+                }
+                protocol::Notification::EmptyAgent => {
+                    println!("agent-status with no fields (the getsentry forwarder's), nothing to deliver");
+                    return ExitCode::SUCCESS;
+                }
             }
-        },
+        }
         Err(e) => {
             eprintln!("{}: {e}", path.to_string_lossy());
             return ExitCode::FAILURE;

@@ -24,25 +24,28 @@ pub struct AgentStatus {
     /// The agent's identifier.
     pub uuid: String,
     /// The agent's host name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub host_name: Option<String>,
     /// Whether an elastic agent plugin started the agent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::flag::deserialize")]
     pub is_elastic: bool,
     /// The agent's IP address.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub ip_address: Option<String>,
     /// The agent's operating system.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub operating_system: Option<String>,
     /// Free disk space as text, such as `12.3 GB` or `Unknown`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub free_space: Option<String>,
     /// Whether the agent is enabled.
+    #[serde(default)]
     pub agent_config_state: AgentConfigState,
     /// What the agent is doing.
+    #[serde(default)]
     pub agent_state: AgentState,
     /// The state of the agent's current build.
+    #[serde(default)]
     pub build_state: BuildState,
     /// When the agent changed state.
     #[serde(default, with = "wire::date")]

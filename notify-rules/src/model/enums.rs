@@ -2,11 +2,19 @@
 //!
 //! GoCD may add values in a later server; a reader that refused them would drop
 //! the whole notification, so each enum has an `Other(String)` variant that keeps
-//! the text and writes it back unchanged.
+//! the text and writes it back unchanged. Values are read in any ASCII case
+//! (GoCD's own tests and docs write `enabled`, `building`; real servers
+//! `Enabled`, `Building`) and written back in GoCD's spelling. A field that is
+//! missing or `null` is `Unknown`; one that is not a string is noted as
+//! unreadable (see `wire::context`) and `Unknown` too.
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::wire::context;
+use super::wire::lenient::skip_compound;
 
 macro_rules! open_enum {
     (
@@ -30,12 +38,25 @@ macro_rules! open_enum {
                 }
             }
 
-            /// Reads a wire value; anything unknown becomes [`Self::Other`].
+            /// Reads a wire value, in any ASCII case; anything unknown becomes
+            /// [`Self::Other`], kept as it was sent.
             pub fn from_wire(s: &str) -> Self {
                 match s {
                     $( $wire => Self::$variant, )+
-                    _ => Self::Other(s.to_owned()),
+                    _ => {
+                        $( if s.eq_ignore_ascii_case($wire) {
+                            return Self::$variant;
+                        } )+
+                        Self::Other(s.to_owned())
+                    }
                 }
+            }
+        }
+
+        impl Default for $name {
+            /// `Unknown`: what a missing or `null` value reads as.
+            fn default() -> Self {
+                Self::Unknown
             }
         }
 
@@ -54,20 +75,48 @@ macro_rules! open_enum {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct V;
-                impl serde::de::Visitor<'_> for V {
+                impl<'de> Visitor<'de> for V {
                     type Value = $name;
                     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                         f.write_str(concat!("a string (", stringify!($name), ")"))
                     }
-                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
                         Ok($name::from_wire(v))
                     }
+                    fn visit_unit<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                    fn visit_none<E: de::Error>(self) -> Result<$name, E> {
+                        Ok($name::Unknown)
+                    }
+                    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<$name, D::Error> {
+                        d.deserialize_any(self)
+                    }
+                    fn visit_bool<E: de::Error>(self, v: bool) -> Result<$name, E> {
+                        unreadable(&v.to_string())
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
+                        unreadable(&v.to_string())
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
+                        unreadable(&v.to_string())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
+                        unreadable(&v.to_string())
+                    }
+                    skip_compound!(STATE, $name::Unknown);
                 }
-                deserializer.deserialize_str(V)
+                fn unreadable<E: de::Error>(v: &str) -> Result<$name, E> {
+                    context::unreadable(v, STATE).map(|()| $name::Unknown)
+                }
+                deserializer.deserialize_any(V)
             }
         }
     };
 }
+
+/// What an enum's value should have been, for [`context::unreadable`].
+const STATE: &str = "a state or result name";
 
 open_enum! {
     /// The state of a stage (`.pipeline.stage.state`).
@@ -158,6 +207,8 @@ open_enum! {
         Enabled = "Enabled",
         /// Disabled.
         Disabled = "Disabled",
+        /// Not sent, or not readable.
+        Unknown = "Unknown",
     }
 }
 

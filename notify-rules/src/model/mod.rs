@@ -55,10 +55,10 @@ pub struct Pipeline {
     #[serde(with = "wire::counter")]
     pub counter: u64,
     /// The run's label (v2 and later; `None` when absent or null).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub label: Option<String>,
     /// The pipeline group; `None` when the pipeline has left the configuration.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub group: Option<String>,
     /// The materials of the run, with what changed in them.
     #[serde(default, deserialize_with = "wire::object::vec")]
@@ -74,7 +74,7 @@ pub struct BuildCause {
     /// The material and its configuration.
     pub material: Material,
     /// Whether this material changed and so caused the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::flag::deserialize")]
     pub changed: bool,
     /// The revisions of the material in this run.
     #[serde(default, deserialize_with = "wire::object::vec")]
@@ -86,7 +86,7 @@ pub struct BuildCause {
 #[serde(rename_all = "kebab-case")]
 pub struct Modification {
     /// The revision; for a pipeline material `upstream/counter/stage/counter`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub revision: Option<String>,
     /// When the revision was made.
     #[serde(default, with = "wire::date")]
@@ -106,20 +106,22 @@ pub struct Stage {
     #[serde(with = "wire::counter")]
     pub counter: u64,
     /// `success` (automatic) or `manual`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub approval_type: Option<String>,
     /// `changes`, `timer`, a user name, `anonymous`, or `""`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub approved_by: Option<String>,
     /// The stage before this one in the run (v4; null for the first stage).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub previous_stage_name: Option<String>,
     /// The counter of the previous stage (v4; 0 when there is none).
     #[serde(default, with = "wire::opt_counter")]
     pub previous_stage_counter: Option<u64>,
-    /// The stage's state.
+    /// The stage's state; `Unknown` when not sent.
+    #[serde(default)]
     pub state: StageState,
-    /// The stage's result.
+    /// The stage's result; `Unknown` when not sent.
+    #[serde(default)]
     pub result: StageResult,
     /// When the stage was scheduled.
     #[serde(default, with = "wire::date")]
@@ -136,7 +138,8 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Job {
-    /// The job's name.
+    /// The job's name; empty when not sent.
+    #[serde(default)]
     pub name: String,
     /// When the job was scheduled.
     #[serde(default, with = "wire::date")]
@@ -147,11 +150,13 @@ pub struct Job {
     /// When the job completed.
     #[serde(default, with = "wire::date")]
     pub complete_time: Option<DateTime<Utc>>,
-    /// The job's state.
+    /// The job's state; `Unknown` when not sent.
+    #[serde(default)]
     pub state: JobState,
-    /// The job's result.
+    /// The job's result; `Unknown` when not sent.
+    #[serde(default)]
     pub result: JobResult,
     /// The agent running the job, once assigned.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub agent_uuid: Option<String>,
 }

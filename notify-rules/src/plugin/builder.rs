@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::send::Bound;
@@ -10,6 +11,7 @@ use super::{Plugin, RetryPolicy};
 use crate::deliver::Notifier;
 use crate::history::{FileHistory, HistoryStore, MemoryHistory};
 use crate::outbox::{Outbox, OutboxPolicy};
+use crate::protocol::{Reader, Tz};
 use crate::rules::RuleSet;
 
 enum HistoryChoice {
@@ -38,6 +40,7 @@ pub struct PluginBuilder {
     rules: RuleSet,
     notifiers: Vec<(String, Arc<dyn Notifier>)>,
     server_url: Option<String>,
+    reader: Reader,
     history: HistoryChoice,
     outbox_path: Option<PathBuf>,
     outbox_policy: OutboxPolicy,
@@ -80,6 +83,7 @@ impl PluginBuilder {
             rules,
             notifiers: Vec::new(),
             server_url: None,
+            reader: Reader::new(),
             history: HistoryChoice::Memory,
             outbox_path: None,
             outbox_policy: OutboxPolicy::default(),
@@ -100,6 +104,25 @@ impl PluginBuilder {
     /// not hold a user name or password: it goes into messages.
     pub fn server_url(mut self, url: &str) -> Self {
         self.server_url = Some(url.to_owned());
+        self
+    }
+
+    /// The GoCD server's time zone, for dates written without an offset
+    /// (Gson's default format, which the getsentry forwarder sent until 2025);
+    /// UTC when not set. See [`Reader::time_zone`].
+    ///
+    /// ```
+    /// use notify_rules::{protocol::Tz, rules, Plugin};
+    ///
+    /// let plugin = Plugin::builder(rules! { target ops; })
+    ///     .notifier("ops", |_: &notify_rules::Delivery| Ok(()))
+    ///     .time_zone(Tz::Europe__Berlin)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(plugin.reader().zone(), Tz::Europe__Berlin);
+    /// ```
+    pub fn time_zone(mut self, zone: Tz) -> Self {
+        self.reader = self.reader.time_zone(zone);
         self
     }
 
@@ -243,12 +266,14 @@ impl PluginBuilder {
                     .map(|(t, n)| (t, Arc::new(Bound::new(n))))
                     .collect::<HashMap<_, _>>(),
                 server_url,
+                reader: self.reader,
                 history,
                 outbox,
                 retry: RetryPolicy {
                     attempts: self.retry.attempts.max(1),
                     ..self.retry
                 },
+                told_empty_agent: AtomicBool::new(false),
             }),
             _ => Err(BuildError { problems }),
         }

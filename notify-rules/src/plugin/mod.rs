@@ -31,12 +31,14 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::history::{HistoryStore, Seen, StageRun};
+use crate::model::StageStatus;
 use crate::outbox::Outbox;
-use crate::protocol::{self, PluginResponse, Request};
+use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
 
 pub use crate::outbox::OutboxPolicy;
@@ -118,9 +120,12 @@ pub struct Plugin {
     rules: RuleSet,
     notifiers: HashMap<String, Arc<send::Bound>>,
     server_url: Option<String>,
+    reader: Reader,
     history: Box<dyn HistoryStore>,
     outbox: Outbox,
     retry: RetryPolicy,
+    /// Whether an empty agent body has been explained in the log yet.
+    told_empty_agent: AtomicBool,
 }
 
 impl Plugin {
@@ -147,9 +152,12 @@ impl Plugin {
     pub fn handle(&self, request_name: &str, body: &str) -> PluginResponse {
         match Request::from_name(request_name) {
             Some(Request::NotificationsInterestedIn) => answer::interested_in(),
-            Some(Request::StageStatus) => self.stage_status(body),
-            Some(Request::AgentStatus) => match protocol::parse_agent_status(body) {
-                Ok(_) => answer::outcome(self.flush_due()),
+            Some(Request::StageStatus) => match self.reader.stage_status(body) {
+                Ok(read) => self.stage_status(read.logged()),
+                Err(e) => answer::bad_body(&e),
+            },
+            Some(Request::AgentStatus) => match self.reader.agent_status(body) {
+                Ok(read) => self.handle_notification(Notification::Agent(read.logged())),
                 Err(e) => answer::bad_body(&e),
             },
             Some(Request::GetConfiguration) => answer::settings_configuration(),
@@ -160,13 +168,44 @@ impl Plugin {
         }
     }
 
-    fn stage_status(&self, body: &str) -> PluginResponse {
+    /// Answers a notification already read, as [`handle`](Self::handle)
+    /// does once it has read the body: for a receiver that reads bodies
+    /// itself to tell their kind (with [`reader`](Self::reader), so dates
+    /// are read in the same zone).
+    pub fn handle_notification(&self, notification: Notification) -> PluginResponse {
+        match notification {
+            Notification::Stage(status) => self.stage_status(status),
+            Notification::Agent(_) => answer::outcome(self.flush_due()),
+            Notification::EmptyAgent => {
+                self.tell_empty_agent();
+                answer::outcome(self.flush_due())
+            }
+        }
+    }
+
+    /// How this plugin reads bodies: the GoCD server's time zone, from
+    /// [`PluginBuilder::time_zone`].
+    pub fn reader(&self) -> Reader {
+        self.reader
+    }
+
+    /// Said once at info, since it is true of every agent event the
+    /// forwarder sends, and then at debug.
+    fn tell_empty_agent(&self) {
+        const EMPTY_AGENT: &str = "an agent-status notification with no fields: the getsentry \
+            forwarder drops GoCD's agent fields, so its agent events say only that some agent \
+            changed; nothing to deliver (post GoCD's agent body itself to evaluate agent rules)";
+        if self.told_empty_agent.swap(true, Ordering::Relaxed) {
+            tracing::debug!("{EMPTY_AGENT}");
+        } else {
+            tracing::info!("{EMPTY_AGENT}");
+        }
+    }
+
+    fn stage_status(&self, status: StageStatus) -> PluginResponse {
         // Shared, so the deliveries point at this notification instead of
         // each evaluation copying it.
-        let status = match protocol::parse_stage_status(body) {
-            Ok(status) => Arc::new(status),
-            Err(e) => return answer::bad_body(&e),
-        };
+        let status = Arc::new(status);
         let recorded = self.history.record(&StageRun::of(&status));
         let mut messages = Vec::new();
         if let Some(e) = recorded.error {
@@ -217,6 +256,7 @@ impl fmt::Debug for Plugin {
             .field("rules", &self.rules)
             .field("targets", &targets)
             .field("server_url", &self.server_url)
+            .field("time_zone", &self.reader.zone())
             .field("outbox", &self.outbox.path())
             .field("outbox_len", &self.outbox.len())
             .field("retry", &self.retry)

@@ -17,13 +17,18 @@
 
 mod error;
 mod parse;
+mod reader;
 mod response;
 
+pub use chrono_tz::Tz;
 pub use error::ProtocolError;
 pub use parse::{
     parse_agent_status, parse_notification, parse_stage_status, Notification, Received,
 };
+pub use reader::{time_zone, Read, Reader};
 pub use response::PluginResponse;
+
+pub use crate::model::wire::context::{UnreadableField, MAX_LOCATED};
 
 /// The largest request body read, in bytes. A stage-status body with a few
 /// hundred jobs is tens of kilobytes; anything near this is not a notification.

@@ -6,17 +6,21 @@
 
 use std::fmt;
 
+use chrono_tz::Tz;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::{ProtocolError, AGENT_STATUS, MAX_BODY_BYTES, STAGE_STATUS};
+use super::{ProtocolError, Read, Reader, AGENT_STATUS, MAX_BODY_BYTES, STAGE_STATUS};
+use crate::model::wire::context::{self, UnreadableField, LOCATING, MAX_LOCATED};
 use crate::model::wire::object::Object;
 use crate::model::{AgentStatus, StageStatus};
 
 /// What [`parse_notification`] calls a body before it knows its kind.
 const NOTIFICATION: &str = "notification";
 
-/// Reads a `stage-status` body.
+/// Reads a `stage-status` body, with dates that carry no offset in UTC. A
+/// field that cannot be read is absent and logged at warn; [`Reader`] returns
+/// them instead, and takes the GoCD server's time zone.
 ///
 /// ```
 /// use notify_rules::protocol::parse_stage_status;
@@ -25,12 +29,13 @@ const NOTIFICATION: &str = "notification";
 /// assert_eq!(err.to_string(), "invalid stage-status body at pipeline.name (line 1, column 27): missing field `name`");
 /// ```
 pub fn parse_stage_status(body: &str) -> Result<StageStatus, ProtocolError> {
-    parse_as(STAGE_STATUS, body)
+    Reader::new().stage_status(body).map(Read::logged)
 }
 
-/// Reads an `agent-status` body.
+/// Reads an `agent-status` body, GoCD's flat one or `{"agent":{...}}`; see
+/// [`parse_stage_status`].
 pub fn parse_agent_status(body: &str) -> Result<AgentStatus, ProtocolError> {
-    parse_as(AGENT_STATUS, body)
+    Reader::new().agent_status(body).map(Read::logged)
 }
 
 /// A notification of either kind.
@@ -40,6 +45,11 @@ pub enum Notification {
     Stage(StageStatus),
     /// An agent changed state.
     Agent(AgentStatus),
+    /// An agent changed state, but the body says nothing of it: the getsentry
+    /// forwarder sends `{"data":{},"type":"agent"}` for every agent event, as
+    /// it looks for an `agent` key that GoCD's flat body does not have. There
+    /// is nothing to evaluate; it is answered with success.
+    EmptyAgent,
 }
 
 impl Notification {
@@ -48,7 +58,7 @@ impl Notification {
     pub fn request_name(&self) -> &'static str {
         match self {
             Notification::Stage(_) => STAGE_STATUS,
-            Notification::Agent(_) => AGENT_STATUS,
+            Notification::Agent(_) | Notification::EmptyAgent => AGENT_STATUS,
         }
     }
 }
@@ -65,8 +75,10 @@ pub struct Received {
 
 /// Reads a body whose kind is not known from a request name, as a webhook
 /// receiver gets them: GoCD's stage-status body (it has `pipeline`), its
-/// agent-status body (it has `uuid` or `agent_state`), or either inside the
-/// getsentry forwarder's wrapper `{"type":"stage"|"agent","data":{...}}`.
+/// agent-status body (it has `uuid` or `agent_state`, or is `{"agent":{...}}`),
+/// or either inside the getsentry forwarder's wrapper
+/// `{"type":"stage"|"agent","data":{...}}`, keys in any order. Dates without
+/// an offset are UTC, and unreadable fields logged; see [`Reader`].
 ///
 /// ```
 /// use notify_rules::protocol::{parse_notification, Notification};
@@ -76,6 +88,9 @@ pub struct Received {
 /// assert!(got.wrapped);
 /// assert!(matches!(got.notification, Notification::Agent(a) if a.uuid == "a1"));
 ///
+/// let got = parse_notification(r#"{"data":{},"type":"agent"}"#).unwrap();
+/// assert_eq!(got.notification, Notification::EmptyAgent);
+///
 /// let err = parse_notification(r#"{"type":"build","data":{}}"#).unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
@@ -83,10 +98,16 @@ pub struct Received {
 /// );
 /// ```
 pub fn parse_notification(body: &str) -> Result<Received, ProtocolError> {
+    Reader::new().notification(body).map(Read::logged)
+}
+
+/// [`Reader::notification`].
+pub(super) fn read_notification(body: &str, zone: Tz) -> Result<Read<Received>, ProtocolError> {
     check_size(NOTIFICATION, body)?;
-    // A first, cheap pass looks only at the top-level keys; the second reads
-    // the body as the kind found. The shape survives a failed first pass, so a
-    // syntax error deep in a stage body is still reported with its field path.
+    // A first, cheap pass looks only at the top-level keys (and those of
+    // `data`); the second reads the body as the kind found. The shape survives
+    // a failed first pass, so a syntax error deep in a stage body is still
+    // reported with its field path.
     let mut shape = Shape::default();
     let mut de = serde_json::Deserializer::from_str(body);
     let sniffed = Sniff(&mut shape)
@@ -104,13 +125,24 @@ pub fn parse_notification(body: &str) -> Result<Received, ProtocolError> {
             ),
         });
     };
+    let stage = |read: Read<StageStatus>| read.map(Notification::Stage);
+    let agent = |read: Read<AgentStatus>| read.map(Notification::Agent);
     let read = match kind {
-        Kind::Stage => parse_as(STAGE_STATUS, body).map(|s| (Notification::Stage(s), false)),
-        Kind::Agent => parse_as(AGENT_STATUS, body).map(|a| (Notification::Agent(a), false)),
-        Kind::WrappedStage => parse_as::<Wrapped<StageStatus>>(STAGE_STATUS, body)
-            .map(|w| (Notification::Stage(w.data), true)),
-        Kind::WrappedAgent => parse_as::<Wrapped<AgentStatus>>(AGENT_STATUS, body)
-            .map(|w| (Notification::Agent(w.data), true)),
+        Kind::Stage => read_as(STAGE_STATUS, body, zone).map(stage),
+        Kind::Agent => read_as(AGENT_STATUS, body, zone).map(agent),
+        Kind::NestedAgent => {
+            read_as::<Nested>(AGENT_STATUS, body, zone).map(|r| agent(r.map(|n| n.agent)))
+        }
+        Kind::WrappedStage => read_as::<Wrapped<StageStatus>>(STAGE_STATUS, body, zone)
+            .map(|r| stage(r.map(|w| w.data))),
+        Kind::WrappedAgent => read_as::<Wrapped<AgentStatus>>(AGENT_STATUS, body, zone)
+            .map(|r| agent(r.map(|w| w.data))),
+        Kind::WrappedNestedAgent => read_as::<Wrapped<Nested>>(AGENT_STATUS, body, zone)
+            .map(|r| agent(r.map(|w| w.data.agent))),
+        Kind::WrappedEmptyAgent => Ok(Read {
+            value: Notification::EmptyAgent,
+            unreadable: Vec::new(),
+        }),
         // Read again for the error, which then points at `type` with its place.
         Kind::BadWrapper => parse_as::<WrapperType>(NOTIFICATION, body).and_then(|_| {
             Err(ProtocolError::new(
@@ -121,15 +153,50 @@ pub fn parse_notification(body: &str) -> Result<Received, ProtocolError> {
             ))
         }),
     };
+    let wrapped = matches!(
+        kind,
+        Kind::WrappedStage
+            | Kind::WrappedAgent
+            | Kind::WrappedNestedAgent
+            | Kind::WrappedEmptyAgent
+    );
     match (read, sniffed) {
-        (Ok((notification, wrapped)), Ok(())) => Ok(Received {
+        (Ok(read), Ok(())) => Ok(read.map(|notification| Received {
             notification,
             wrapped,
-        }),
+        })),
         (Err(e), _) => Err(e),
         // Both passes use one reader, so the second fails wherever the first
         // did; should it not, the first pass's error still stands.
         (Ok(_), Err(e)) => Err(ProtocolError::from_json(NOTIFICATION, None, &e)),
+    }
+}
+
+/// Reads the whole body as `T` with dates without offset in `zone`, and finds
+/// the path of each field that could not be read.
+pub(super) fn read_as<'a, T: Deserialize<'a>>(
+    kind: &'static str,
+    body: &'a str,
+    zone: Tz,
+) -> Result<Read<T>, ProtocolError> {
+    let (value, mut unreadable) = context::reading(zone, None, || parse_as::<T>(kind, body));
+    let value = value?;
+    locate::<T>(body, zone, &mut unreadable);
+    Ok(Read { value, unreadable })
+}
+
+/// The fast read does not track paths, as bodies with unreadable fields are
+/// rare: each such field is found by reading again with path tracking, that
+/// field turned into an error.
+fn locate<'a, T: Deserialize<'a>>(body: &'a str, zone: Tz, fields: &mut [UnreadableField]) {
+    for (index, field) in fields.iter_mut().enumerate().take(MAX_LOCATED) {
+        let (failed, _) = context::reading(zone, Some(index), || {
+            let mut de = serde_json::Deserializer::from_str(body);
+            serde_path_to_error::deserialize::<_, Object<T>>(&mut de).err()
+        });
+        if let Some(e) = failed.filter(|e| e.inner().to_string().starts_with(LOCATING)) {
+            field.path = e.path().to_string();
+        }
     }
 }
 
@@ -160,6 +227,14 @@ fn parse_as<'a, T: Deserialize<'a>>(kind: &'static str, body: &'a str) -> Result
     // Both reads see the same bytes with the same reader, so the second fails
     // where the first did; this is only reached if that ever stops being so.
     Ok(value)
+}
+
+/// `{"agent":{...}}`: the agent body as getsentry's and GoCD's skeleton
+/// plugin's tests write it.
+#[derive(Deserialize)]
+struct Nested {
+    #[serde(deserialize_with = "crate::model::wire::object::deserialize")]
+    agent: AgentStatus,
 }
 
 /// The getsentry wrapper; its `type` was checked by the first pass.
@@ -203,8 +278,11 @@ impl<'de> Deserialize<'de> for KnownType {
 enum Kind {
     Stage,
     Agent,
+    NestedAgent,
     WrappedStage,
     WrappedAgent,
+    WrappedNestedAgent,
+    WrappedEmptyAgent,
     /// A wrapper whose `type` is missing, not a string, or not a known one.
     BadWrapper,
 }
@@ -220,9 +298,24 @@ enum TypeValue {
 #[derive(Debug, Default)]
 struct Shape {
     pipeline: bool,
+    /// `uuid` or `agent_state`: GoCD's flat agent body.
     agent: bool,
-    data: bool,
+    /// An `agent` key holding the agent body.
+    nested_agent: bool,
+    /// What `data` holds, when it is there.
+    data: Option<DataShape>,
     wrapper_type: Option<TypeValue>,
+}
+
+/// The keys of a wrapper's `data`, as far as they tell the shape.
+#[derive(Debug, Default, Clone, Copy)]
+struct DataShape {
+    /// An object with no keys at all.
+    empty: bool,
+    /// `uuid` or `agent_state`.
+    agent: bool,
+    /// `agent`, and so a nested agent body.
+    nested_agent: bool,
 }
 
 impl Shape {
@@ -230,17 +323,23 @@ impl Shape {
         if self.pipeline {
             return Some(Kind::Stage);
         }
-        let wrapper = match self.wrapper_type {
-            Some(TypeValue::Stage) => Kind::WrappedStage,
-            Some(TypeValue::Agent) => Kind::WrappedAgent,
-            Some(TypeValue::Other) | None => Kind::BadWrapper,
+        let wrapper = match (self.wrapper_type, self.data) {
+            (Some(TypeValue::Stage), _) => Kind::WrappedStage,
+            (Some(TypeValue::Agent), Some(data)) if data.empty => Kind::WrappedEmptyAgent,
+            (Some(TypeValue::Agent), Some(data)) if data.nested_agent && !data.agent => {
+                Kind::WrappedNestedAgent
+            }
+            (Some(TypeValue::Agent), _) => Kind::WrappedAgent,
+            (Some(TypeValue::Other) | None, _) => Kind::BadWrapper,
         };
-        if self.data {
+        if self.data.is_some() {
             Some(wrapper)
         } else if self.agent {
             Some(Kind::Agent)
         } else if self.wrapper_type.is_some() {
             Some(wrapper)
+        } else if self.nested_agent {
+            Some(Kind::NestedAgent)
         } else {
             None
         }
@@ -251,6 +350,7 @@ impl Shape {
 enum TopKey {
     Pipeline,
     AgentKey,
+    Agent,
     Type,
     Data,
     Other,
@@ -268,6 +368,7 @@ impl<'de> Deserialize<'de> for TopKey {
                 Ok(match v {
                     "pipeline" => TopKey::Pipeline,
                     "uuid" | "agent_state" => TopKey::AgentKey,
+                    "agent" => TopKey::Agent,
                     "type" => TopKey::Type,
                     "data" => TopKey::Data,
                     _ => TopKey::Other,
@@ -348,7 +449,12 @@ impl<'de> Visitor<'de> for Sniff<'_> {
             match key {
                 TopKey::Pipeline => self.0.pipeline = true,
                 TopKey::AgentKey => self.0.agent = true,
-                TopKey::Data => self.0.data = true,
+                TopKey::Agent => self.0.nested_agent = true,
+                TopKey::Data => {
+                    self.0.data = Some(DataShape::default());
+                    self.0.data = Some(map.next_value::<DataShape>()?);
+                    continue;
+                }
                 TopKey::Type => {
                     self.0.wrapper_type = Some(TypeValue::Other);
                     self.0.wrapper_type = Some(map.next_value()?);
@@ -359,5 +465,58 @@ impl<'de> Visitor<'de> for Sniff<'_> {
             map.next_value::<IgnoredAny>()?;
         }
         Ok(())
+    }
+}
+
+/// Reads `data`'s keys into a [`DataShape`]; values, and a `data` that is not
+/// an object, are skipped without recursion.
+impl<'de> Deserialize<'de> for DataShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DataShape;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DataShape, A::Error> {
+                let mut shape = DataShape {
+                    empty: true,
+                    ..DataShape::default()
+                };
+                while let Some(key) = map.next_key::<TopKey>()? {
+                    shape.empty = false;
+                    match key {
+                        TopKey::AgentKey => shape.agent = true,
+                        TopKey::Agent => shape.nested_agent = true,
+                        _ => {}
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(shape)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataShape, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(DataShape::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<DataShape, E> {
+                Ok(DataShape::default())
+            }
+        }
+        d.deserialize_any(V)
     }
 }

@@ -12,6 +12,7 @@
 //!
 //! [gocd]
 //! server_url = "https://gocd.example.com"   # for {link}
+//! time_zone = "Europe/Berlin"         # the server's, for dates without offset; UTC by default
 //!
 //! [history]
 //! store = "file"                      # or "memory", the default
@@ -234,6 +235,9 @@ impl Config {
                 "[gocd] server_url {problem}; give the server's address only, such as https://gocd.example.com"
             ));
         }
+        if let Some(Err(problem)) = self.time_zone() {
+            problems.push(format!("[gocd] time_zone {problem}"));
+        }
         if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
             problems.push("[history] store = \"file\" needs `path`".to_owned());
         }
@@ -359,6 +363,15 @@ impl Config {
         names
     }
 
+    /// `[gocd] time_zone`, when set.
+    fn time_zone(&self) -> Option<Result<crate::protocol::Tz, String>> {
+        self.file
+            .gocd
+            .time_zone
+            .as_deref()
+            .map(crate::protocol::time_zone)
+    }
+
     /// The file's name, as messages show it.
     pub fn path(&self) -> &str {
         &self.path
@@ -479,6 +492,9 @@ impl Config {
     fn stores(&self, mut builder: PluginBuilder) -> PluginBuilder {
         if let Some(url) = &self.file.gocd.server_url {
             builder = builder.server_url(url);
+        }
+        if let Some(Ok(zone)) = self.time_zone() {
+            builder = builder.time_zone(zone);
         }
         if let (StoreKind::File, Some(path)) = (self.file.history.store, &self.file.history.path) {
             builder = builder.history_file(self.base.join(path));

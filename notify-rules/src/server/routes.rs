@@ -311,10 +311,10 @@ async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
             "the body is not UTF-8 text; GoCD sends JSON",
         ));
     };
-    let (request_name, body) = match path {
-        Path::InterestedIn => (protocol::NOTIFICATIONS_INTERESTED_IN, String::new()),
-        Path::Any | Path::Stage | Path::Agent => match read(path, text) {
-            Ok(request) => request,
+    let notification = match path {
+        Path::InterestedIn => None,
+        Path::Any | Path::Stage | Path::Agent => match read(&shared.plugin, path, text) {
+            Ok(notification) => Some(notification),
             Err(refused) => {
                 log_failures(path, &refused, "refused");
                 return Started::Answered(from_plugin(refused));
@@ -328,17 +328,23 @@ async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
     // deliveries even when this request has timed out.
     let work = move || {
         let _guard = guard;
-        plugin.handle(request_name, &body)
+        match notification {
+            Some(notification) => plugin.handle_notification(notification),
+            None => plugin.handle(protocol::NOTIFICATIONS_INTERESTED_IN, ""),
+        }
     };
     Started::Working(tokio::task::spawn_blocking(work))
 }
 
-/// Reads a notification body, raw or wrapped, into the request name and the
-/// body the plugin takes (a wrapped one's `data`, written back in GoCD's form).
-/// A refusal is the plugin-style answer, made into a response by the caller.
-fn read(path: Path, text: &str) -> Result<(&'static str, String), PluginResponse> {
-    let received =
-        protocol::parse_notification(text).map_err(|e| PluginResponse::bad_request(&e))?;
+/// Reads a notification body, raw or wrapped, with the plugin's time zone;
+/// fields it could not read are logged. A refusal is the plugin-style answer,
+/// made into a response by the caller.
+fn read(plugin: &Plugin, path: Path, text: &str) -> Result<Notification, PluginResponse> {
+    let received = plugin
+        .reader()
+        .notification(text)
+        .map_err(|e| PluginResponse::bad_request(&e))?
+        .logged();
     let name = received.notification.request_name();
     let wanted = match path {
         Path::Stage => Some(protocol::STAGE_STATUS),
@@ -355,20 +361,7 @@ fn read(path: Path, text: &str) -> Result<(&'static str, String), PluginResponse
             )],
         ));
     }
-    if !received.wrapped {
-        return Ok((name, text.to_owned()));
-    }
-    let written = match &received.notification {
-        Notification::Stage(status) => serde_json::to_string(status),
-        Notification::Agent(agent) => serde_json::to_string(agent),
-    };
-    match written {
-        Ok(body) => Ok((name, body)),
-        Err(e) => Err(PluginResponse::failure(
-            500,
-            [format!("could not unwrap the notification: {e}")],
-        )),
-    }
+    Ok(received.notification)
 }
 
 fn other_path(request_name: &str) -> &'static str {

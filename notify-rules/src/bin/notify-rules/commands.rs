@@ -6,8 +6,24 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use notify_rules::deliver::Console;
-use notify_rules::protocol::{self, Notification, Received};
+use notify_rules::protocol::{self, Notification, Reader, Tz};
 use notify_rules::{Delivery, Notifier, NotifyError, Plugin, RuleSet};
+
+/// What `explain` and `run` take.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Inputs {
+    /// The rule file.
+    rules: std::path::PathBuf,
+    /// A GoCD notification body (raw, or in a {"type","data"} wrapper).
+    payload: std::path::PathBuf,
+    /// The GoCD server's address, for {link}.
+    #[arg(long, value_name = "URL")]
+    server_url: Option<String>,
+    /// The GoCD server's IANA time zone (such as Europe/Berlin), for dates
+    /// written without an offset, as Gson's default format is.
+    #[arg(long, value_name = "ZONE", value_parser = protocol::time_zone, default_value = "UTC")]
+    time_zone: Tz,
+}
 
 /// Reads a file, or says which one could not be read.
 pub(crate) fn read(path: &Path) -> Result<String, String> {
@@ -82,10 +98,18 @@ pub(crate) fn check(files: &[impl AsRef<Path>]) -> ExitCode {
     }
 }
 
-/// Reads a notification, raw or wrapped.
-fn load_payload(path: &Path) -> Result<Received, String> {
+/// Reads a notification, raw or wrapped; each field that could not be read is
+/// said on standard error, as the server logs it.
+fn load_payload(path: &Path, zone: Tz) -> Result<Notification, String> {
     let body = read(path)?;
-    protocol::parse_notification(&body).map_err(|e| format!("{}: {e}", path.display()))
+    let read = Reader::new()
+        .time_zone(zone)
+        .notification(&body)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for field in &read.unreadable {
+        eprintln!("warning: {}: {field}", path.display());
+    }
+    Ok(read.value.notification)
 }
 
 /// Checks `--server-url` without ever quoting it: it goes into every `{link}`,
@@ -102,16 +126,15 @@ fn check_server_url(url: Option<&str>) -> Result<(), String> {
 
 /// The rules, the notification and a usable server address for `explain` and
 /// `run`; every problem is printed before giving up.
-fn load_inputs(
-    rules_path: &Path,
-    payload: &Path,
-    server_url: Option<&str>,
-) -> Result<(RuleSet, Received), ExitCode> {
-    if let Err(e) = check_server_url(server_url) {
+fn load_inputs(inputs: &Inputs) -> Result<(RuleSet, Notification), ExitCode> {
+    if let Err(e) = check_server_url(inputs.server_url.as_deref()) {
         eprintln!("{e}");
         return Err(ExitCode::FAILURE);
     }
-    match (load_rules(rules_path), load_payload(payload)) {
+    match (
+        load_rules(&inputs.rules),
+        load_payload(&inputs.payload, inputs.time_zone),
+    ) {
         (Ok(r), Ok(p)) => Ok((r, p)),
         (r, p) => {
             for e in [r.err(), p.err()].into_iter().flatten() {
@@ -122,18 +145,25 @@ fn load_inputs(
     }
 }
 
-pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
-    let (rules, received) = match load_inputs(rules_path, payload, server_url) {
+pub(crate) fn explain(inputs: &Inputs) -> ExitCode {
+    let (rules, notification) = match load_inputs(inputs) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let status = match received.notification {
+    let payload = inputs.payload.display();
+    let server_url = inputs.server_url.as_deref();
+    let status = match notification {
         Notification::Stage(status) => status,
         Notification::Agent(agent) => {
             println!(
-                "{}: an agent-status notification (agent {}); rules apply to stage-status notifications only",
-                payload.display(),
+                "{payload}: an agent-status notification (agent {}); rules apply to stage-status notifications only",
                 agent.uuid
+            );
+            return ExitCode::SUCCESS;
+        }
+        Notification::EmptyAgent => {
+            println!(
+                "{payload}: an agent-status notification with no fields (the getsentry forwarder drops them); nothing to evaluate"
             );
             return ExitCode::SUCCESS;
         }
@@ -159,8 +189,8 @@ pub(crate) fn explain(rules_path: &Path, payload: &Path, server_url: Option<&str
     ExitCode::SUCCESS
 }
 
-pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -> ExitCode {
-    let (rules, received) = match load_inputs(rules_path, payload, server_url) {
+pub(crate) fn run(inputs: &Inputs) -> ExitCode {
+    let (rules, notification) = match load_inputs(inputs) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -178,31 +208,17 @@ pub(crate) fn run(rules_path: &Path, payload: &Path, server_url: Option<&str>) -
             Ok(())
         });
     }
-    if let Some(url) = server_url {
+    if let Some(url) = &inputs.server_url {
         builder = builder.server_url(url);
     }
-    let plugin = match builder.build() {
+    let plugin = match builder.time_zone(inputs.time_zone).build() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}: {e}", rules_path.display());
+            eprintln!("{}: {e}", inputs.rules.display());
             return ExitCode::FAILURE;
         }
     };
-    let body = match &received.notification {
-        Notification::Stage(s) => serde_json::to_string(s),
-        Notification::Agent(a) => serde_json::to_string(a),
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!(
-                "{}: cannot write the notification back: {e}",
-                payload.display()
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    let answer = plugin.handle(received.notification.request_name(), &body);
+    let answer = plugin.handle_notification(notification);
     let mut lines = std::mem::take(&mut *lock(&printed));
     lines.sort_by_key(|(rule, action, _)| (*rule, *action));
     let mut out = std::io::stdout().lock();

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! notify-rules check FILE...
-//! notify-rules explain FILE PAYLOAD
-//! notify-rules run FILE PAYLOAD
+//! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
+//! notify-rules run FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules serve --rules FILE --config FILE [--listen ADDR]
 //! ```
 
@@ -38,26 +38,10 @@ enum Command {
     },
     /// Shows, for each rule, whether it matches a notification and why not;
     /// sends nothing.
-    Explain {
-        /// The rule file.
-        rules: PathBuf,
-        /// A GoCD notification body (raw, or in a {"type","data"} wrapper).
-        payload: PathBuf,
-        /// The GoCD server's address, for {link}.
-        #[arg(long, value_name = "URL")]
-        server_url: Option<String>,
-    },
+    Explain(#[command(flatten)] commands::Inputs),
     /// Evaluates a rule file on a notification and prints the deliveries
     /// through the console notifier.
-    Run {
-        /// The rule file.
-        rules: PathBuf,
-        /// A GoCD notification body (raw, or in a {"type","data"} wrapper).
-        payload: PathBuf,
-        /// The GoCD server's address, for {link}.
-        #[arg(long, value_name = "URL")]
-        server_url: Option<String>,
-    },
+    Run(#[command(flatten)] commands::Inputs),
     /// Receives GoCD notifications over HTTP from a webhook forwarder.
     Serve {
         /// The rule file, loaded once at start.
@@ -76,16 +60,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files } => commands::check(&files),
-        Command::Explain {
-            rules,
-            payload,
-            server_url,
-        } => commands::explain(&rules, &payload, server_url.as_deref()),
-        Command::Run {
-            rules,
-            payload,
-            server_url,
-        } => commands::run(&rules, &payload, server_url.as_deref()),
+        Command::Explain(inputs) => commands::explain(&inputs),
+        Command::Run(inputs) => commands::run(&inputs),
         Command::Serve {
             rules,
             config,

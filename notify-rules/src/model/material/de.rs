@@ -282,9 +282,10 @@ fn set_map<E: de::Error>(
 impl Parts {
     fn finish<E: de::Error>(mut self) -> Result<Material, E> {
         let kind = match self.kind.take() {
-            None => return Err(E::missing_field("type")),
+            // GoCD 15's docs show `"material": {}`: a material, of no known kind.
+            None => return self.into_other(String::new(), false),
             Some(Ok(kind)) => kind,
-            Some(Err(name)) => return self.into_other(name),
+            Some(Err(name)) => return self.into_other(name, true),
         };
         let fingerprint = self.fingerprint.flatten();
         Ok(match kind {
@@ -329,7 +330,7 @@ impl Parts {
     /// An unknown type. Entries read before the `type` key under a known name were
     /// read typed; they are written back as JSON, which keeps every field those
     /// types know (fields they do not know were not kept).
-    fn into_other<E: de::Error>(self, kind: String) -> Result<Material, E> {
+    fn into_other<E: de::Error>(self, kind: String, typed: bool) -> Result<Material, E> {
         fn put<T: Serialize, E: de::Error>(
             raw: &mut Map<String, Value>,
             key: &str,
@@ -360,7 +361,9 @@ impl Parts {
             self.package_configuration,
         )?;
         put(&mut raw, "scm-configuration", self.scm_configuration)?;
-        raw.insert("type".to_owned(), Value::String(kind.clone()));
+        if typed {
+            raw.insert("type".to_owned(), Value::String(kind.clone()));
+        }
         Ok(Material::Other {
             kind,
             raw: Value::Object(raw),
@@ -377,7 +380,14 @@ impl<'de> Deserialize<'de> for Material {
 impl Serialize for Material {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", self.kind())?;
+        // A material sent without a `type` is written back without one.
+        let typed = match self {
+            Material::Other { kind, raw } => !kind.is_empty() || raw.get("type").is_some(),
+            _ => true,
+        };
+        if typed {
+            m.serialize_entry("type", self.kind())?;
+        }
         if let Material::Other { raw, .. } = self {
             match raw {
                 Value::Object(o) => {

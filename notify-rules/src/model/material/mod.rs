@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::redact::{redact_json, redact_text, redact_url};
+use super::wire;
 
 /// A material of a pipeline run (`build-cause[].material`).
 ///
@@ -35,9 +36,9 @@ pub enum Material {
     Package(PackageConfig),
     /// `scm`: an SCM plugin's material.
     Scm(ScmConfig),
-    /// A type this crate does not know.
+    /// A type this crate does not know, or a material without a `type`.
     Other {
-        /// The material's `type`.
+        /// The material's `type`; empty when it had none.
         kind: String,
         /// The whole `material` object as it was sent.
         raw: Value,
@@ -52,13 +53,13 @@ pub struct GitConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The repository URL (GoCD masks a password as `******`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub url: Option<String>,
     /// The branch.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub branch: Option<String>,
     /// Whether the clone is shallow.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
     pub shallow_clone: Option<bool>,
 }
 
@@ -70,7 +71,7 @@ pub struct MercurialConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The repository URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub url: Option<String>,
 }
 
@@ -82,13 +83,13 @@ pub struct SvnConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The repository URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub url: Option<String>,
     /// The user name, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub username: Option<String>,
     /// Whether externals are checked out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
     pub check_externals: Option<bool>,
 }
 
@@ -100,16 +101,16 @@ pub struct PerforceConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The server, `host:port`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub url: Option<String>,
     /// The user name, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub username: Option<String>,
     /// The client view.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub view: Option<String>,
     /// Whether tickets are used.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
     pub use_tickets: Option<bool>,
 }
 
@@ -121,16 +122,16 @@ pub struct TfsConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The collection URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub url: Option<String>,
     /// The domain.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub domain: Option<String>,
     /// The user name, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub username: Option<String>,
     /// The project path.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub project_path: Option<String>,
 }
 
@@ -142,10 +143,10 @@ pub struct PipelineConfig {
     #[serde(skip)]
     pub fingerprint: Option<String>,
     /// The upstream pipeline.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub pipeline_name: Option<String>,
     /// The upstream stage.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
     pub stage_name: Option<String>,
 }
 

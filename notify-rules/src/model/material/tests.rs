@@ -131,10 +131,6 @@ fn extra_keys_of_a_known_type_are_ignored() {
 fn refuses_what_is_wrong() {
     let err = |s: &str| serde_json::from_str::<Material>(s).unwrap_err().to_string();
     assert_eq!(
-        err(r#"{"git-configuration":{}}"#),
-        "missing field `type` at line 1 column 24"
-    );
-    assert_eq!(
         err(r#"{"type":"git","type":"svn"}"#),
         "duplicate field `type` at line 1 column 20"
     );
@@ -143,14 +139,44 @@ fn refuses_what_is_wrong() {
         "duplicate field `git-configuration` at line 1 column 56"
     );
     assert_eq!(err(r#"{"type":3}"#), "invalid type: integer `3`, expected a material type string such as \"git\" at line 1 column 9");
+    // A flag that is no flag is only unreadable (see `wire::lenient`).
     assert_eq!(
-        err(r#"{"type":"git","git-configuration":{"shallow-clone":"yes"}}"#),
-        "invalid type: string \"yes\", expected a boolean at line 1 column 56"
+        serde_json::from_str::<Material>(
+            r#"{"type":"git","git-configuration":{"shallow-clone":"yes"}}"#
+        )
+        .unwrap(),
+        Material::Git(GitConfig::default())
     );
     assert_eq!(
         err("[]"),
         "invalid type: sequence, expected a material object with a `type` at line 1 column 0"
     );
+}
+
+#[test]
+fn a_material_without_a_type_is_kept_and_written_back_without_one() {
+    // GoCD 15's docs show `"material": {}`.
+    let empty: Material = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        empty,
+        Material::Other {
+            kind: String::new(),
+            raw: json!({})
+        }
+    );
+    assert_eq!(empty.kind(), "");
+    assert_eq!(empty.url(), None);
+    assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+    let odd: Material = serde_json::from_str(r#"{"x-configuration":{"url":"u"}}"#).unwrap();
+    assert_eq!(
+        odd,
+        Material::Other {
+            kind: String::new(),
+            raw: json!({"x-configuration": {"url": "u"}})
+        }
+    );
+    let again: Material = serde_json::from_str(&serde_json::to_string(&odd).unwrap()).unwrap();
+    assert_eq!(again, odd);
 }
 
 #[test]

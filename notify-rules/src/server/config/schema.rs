@@ -42,6 +42,7 @@ pub(super) struct ServerSection {
 #[serde(deny_unknown_fields)]
 pub(super) struct GocdSection {
     pub(super) server_url: Option<String>,
+    pub(super) time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,0 +1,460 @@
+//! Dates as GoCD and its forwarders write them, and GoCD's pattern to write
+//! them back.
+//!
+//! Read: `yyyy-MM-dd'T'HH:mm:ss[.SSS]` with `+0000`, `+02:00` or `Z` (v1/v2
+//! local time with a literal `Z`, taken as UTC since nothing better is known);
+//! the same without an offset; and Gson's default `Date` format, US locale,
+//! which the getsentry forwarder and the kzrbill webhooker send:
+//! `Aug 28, 2024, 9:30:19 PM` (JDK 9+, with a plain, narrow no-break or
+//! no-break space before the marker) and `Dec 13, 2017 4:06:00 PM` (JDK 8).
+//! A date without an offset is the GoCD server's local time, in the zone the
+//! read was given (see [`super::context`]).
+
+use std::fmt;
+
+use chrono::offset::LocalResult;
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Timelike, Utc,
+};
+use chrono_tz::Tz;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Serializer;
+
+use super::context;
+
+/// GoCD's date pattern, `yyyy-MM-dd'T'HH:mm:ss.SSSZ`.
+pub(crate) const GOCD_DATE: &str = "%Y-%m-%dT%H:%M:%S%.3f%z";
+
+/// Gson's default patterns, US locale, after the space before AM/PM is made
+/// a plain one: JDK 9 and later, then JDK 8.
+const GSON_DATES: [&str; 2] = ["%b %d, %Y, %I:%M:%S %p", "%b %d, %Y %I:%M:%S %p"];
+
+/// A date as written: an instant, or a wall-clock time with no offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    Instant(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+/// Reads a date in any of the forms above, a local one in `zone`.
+///
+/// The result is cut to whole milliseconds, GoCD's precision and the most its
+/// pattern writes, so whatever is read is written back unchanged.
+pub(crate) fn parse_date(s: &str, zone: Tz) -> Option<DateTime<Utc>> {
+    let d = match parse_fast(s.as_bytes())
+        .or_else(|| parse_slow(s))
+        .or_else(|| parse_gson(s).map(Stamp::Local))?
+    {
+        Stamp::Instant(d) => d,
+        Stamp::Local(local) => at_zone(local, zone)?,
+    };
+    let nanos = d.timestamp_subsec_nanos();
+    d.with_nanosecond(nanos - nanos % 1_000_000)
+}
+
+/// The instant a wall-clock time stands for in `zone`. A time the clocks
+/// passed twice (daylight saving ending) is the first of the two; a time they
+/// skipped (daylight saving starting) is read with the offsets on each side
+/// of the gap, and the earlier instant taken.
+fn at_zone(local: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(d) => Some(d.with_timezone(&Utc)),
+        LocalResult::Ambiguous(earlier, _) => Some(earlier.with_timezone(&Utc)),
+        LocalResult::None => {
+            // Offsets change at most twice a year, and never twice in a day.
+            let day = Duration::days(1);
+            [
+                local.checked_sub_signed(day)?,
+                local.checked_add_signed(day)?,
+            ]
+            .iter()
+            .filter_map(|probe| {
+                let offset = zone.offset_from_utc_datetime(probe).fix();
+                local.checked_sub_signed(Duration::seconds(offset.local_minus_utc().into()))
+            })
+            .min()
+            .map(|n| n.and_utc())
+        }
+    }
+}
+
+/// Every ISO form chrono knows; used when the fast path declines.
+fn parse_slow(s: &str) -> Option<Stamp> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(Stamp::Instant(d.with_timezone(&Utc)));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
+        if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(s, fmt) {
+            return Some(Stamp::Instant(d.with_timezone(&Utc)));
+        }
+    }
+    let (naive, utc) = match s.strip_suffix('Z') {
+        Some(naive) => (naive, true),
+        None => (s, false),
+    };
+    let n = NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Some(if utc {
+        Stamp::Instant(n.and_utc())
+    } else {
+        Stamp::Local(n)
+    })
+}
+
+/// Gson's default format. Only reached by dates that are not ISO, so chrono's
+/// format interpreter costs nothing on GoCD's own bodies.
+fn parse_gson(s: &str) -> Option<NaiveDateTime> {
+    let plain: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '\u{202f}' | '\u{a0}' => ' ',
+            c => c,
+        })
+        .collect();
+    GSON_DATES
+        .iter()
+        .find_map(|fmt| NaiveDateTime::parse_from_str(&plain, fmt).ok())
+}
+
+/// `yyyy-MM-ddTHH:mm:ss[.f{1,9}][Z|±HHmm|±HH:mm]`, the forms GoCD and its
+/// forwarders send, without chrono's format interpreter: a notification has a
+/// date per job, and this is most of the cost of reading one. Anything else
+/// returns `None` for the slow paths to judge.
+fn parse_fast(b: &[u8]) -> Option<Stamp> {
+    fn num(b: &[u8], from: usize, len: usize) -> Option<u32> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    }
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(b, 0, 4)? as i32, num(b, 5, 2)?, num(b, 8, 2)?)?;
+    let (hour, min, sec) = (num(b, 11, 2)?, num(b, 14, 2)?, num(b, 17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nanos = num(b, i + 1, digits)? * 10u32.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let local = date.and_time(NaiveTime::from_hms_nano_opt(hour, min, sec, nanos)?);
+    let offset_secs: i32 = match &b[i..] {
+        [] => return Some(Stamp::Local(local)),
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [_, _, b':', _, _] => (num(rest, 0, 2)?, num(rest, 3, 2)?),
+                [_, _, _, _] => (num(rest, 0, 2)?, num(rest, 2, 2)?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60) as i32;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let utc = local.checked_sub_signed(Duration::seconds(i64::from(offset_secs)))?;
+    Some(Stamp::Instant(utc.and_utc()))
+}
+
+/// Writes a date in GoCD's pattern.
+#[cfg(test)]
+pub(crate) fn format_date(d: &DateTime<Utc>) -> String {
+    GocdDate(d).to_string()
+}
+
+/// A date shown in GoCD's pattern, written field by field rather than through
+/// chrono's format interpreter, which costs more than the rest of a job.
+pub(crate) struct GocdDate<'a>(pub(crate) &'a DateTime<Utc>);
+
+impl fmt::Display for GocdDate<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if !(0..=9999).contains(&d.year()) {
+            return write!(f, "{}", d.format(GOCD_DATE));
+        }
+        // chrono keeps a leap second as second 59 with a nanosecond past 1e9.
+        let (second, nanos) = match d.nanosecond() {
+            n if n >= 1_000_000_000 => (60, n - 1_000_000_000),
+            n => (d.second(), n),
+        };
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            second,
+            nanos / 1_000_000
+        )
+    }
+}
+
+/// `Option<DateTime<Utc>>` fields: `""` and `null` are "not set"; a value
+/// that is no date is noted as unreadable and read as `None`.
+pub(crate) fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.collect_str(&GocdDate(d)),
+        // GoCD sends a date that is not set yet as "", not null.
+        None => s.serialize_str(""),
+    }
+}
+
+/// See [`serialize`].
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    d.deserialize_any(DateVisitor)
+}
+
+const A_DATE: &str = "a date";
+
+struct DateVisitor;
+
+impl DateVisitor {
+    fn unreadable<T, E: de::Error>(value: impl fmt::Display) -> Result<Option<T>, E> {
+        context::unreadable(&value.to_string(), A_DATE).map(|()| None)
+    }
+}
+
+impl<'de> Visitor<'de> for DateVisitor {
+    type Value = Option<DateTime<Utc>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a date like 2024-05-14T09:22:10.118+0000, \"\" or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        match parse_date(v, context::zone()) {
+            Some(d) => Ok(Some(d)),
+            None => context::unreadable(v, A_DATE).map(|()| None),
+        }
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Self::unreadable(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Self::unreadable(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Self::unreadable(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Self::unreadable(v)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Self::unreadable("[...]")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Self::unreadable("{...}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Option<DateTime<Utc>> {
+        parse_date(s, Tz::UTC)
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2024-05-14T09:22:10.118+0000",
+            "2024-05-14T09:22:10.118-0530",
+            "2024-07-19T14:22:01.000+02:00",
+            "2013-02-11T16:42:19Z",
+            "2013-02-11T16:42:19",
+            "2013-02-11T16:42:19.5Z",
+            "2013-02-11T16:42:19.123456789+0100",
+            "2024-02-29T23:59:59.999-23:59",
+            "0001-01-01T00:00:00.000+0000",
+            "9999-12-31T23:59:59.999+0000",
+        ] {
+            let fast = parse_fast(s.as_bytes());
+            assert!(fast.is_some(), "{s}");
+            assert_eq!(fast, parse_slow(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn fast_path_declines_what_it_does_not_know() {
+        for s in [
+            "",
+            "2024-05-14",
+            "2024-05-14 09:22:10+0000",
+            "2024-13-14T09:22:10+0000",
+            "2023-02-29T09:22:10+0000",
+            "2024-05-14T24:22:10+0000",
+            "2024-05-14T09:22:10.+0000",
+            "2024-05-14T09:22:10.1234567890+0000",
+            "2024-05-14T09:22:10+000",
+            "2024-05-14T09:22:10+2400",
+            "2024-05-14T09:22:10+00:60",
+            "2024-05-14T09:22:10 ",
+            "2024-05-14T09:22:1x",
+            "２０２４-05-14T09:22:10Z",
+            "+10000-05-14T09:22:10Z",
+            "Aug 28, 2024, 9:30:19 PM",
+        ] {
+            assert_eq!(parse_fast(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn dates_are_cut_to_milliseconds_and_written_back_unchanged() {
+        let d = utc("2013-02-11T16:42:19.123456789+0100").unwrap();
+        assert_eq!(format_date(&d), "2013-02-11T15:42:19.123+0000");
+        assert_eq!(utc(&format_date(&d)), Some(d));
+        for d in [
+            d,
+            DateTime::from_timestamp_millis(-62_135_596_800_000).unwrap(),
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            assert_eq!(GocdDate(&d).to_string(), d.format(GOCD_DATE).to_string());
+        }
+        let leap = utc("2016-12-31T23:59:60.5Z").unwrap();
+        assert_eq!(format_date(&leap), "2016-12-31T23:59:60.500+0000");
+        assert_eq!(utc(&format_date(&leap)), Some(leap));
+        assert_eq!(utc("yesterday"), None);
+    }
+
+    #[test]
+    fn gson_dates_in_every_jdk_form_are_local_time() {
+        let berlin = Tz::Europe__Berlin;
+        for s in [
+            "Aug 28, 2024, 9:30:19 PM",
+            "Aug 28, 2024, 9:30:19\u{202f}PM",
+            "Aug 28, 2024, 9:30:19\u{a0}PM",
+            "Aug 28, 2024 9:30:19 PM",
+            "aug 28, 2024, 09:30:19 pm",
+        ] {
+            assert_eq!(
+                parse_date(s, Tz::UTC),
+                Some(at("2024-08-28T21:30:19Z")),
+                "{s:?}"
+            );
+            // Summer in Berlin: two hours ahead of UTC.
+            assert_eq!(
+                parse_date(s, berlin),
+                Some(at("2024-08-28T19:30:19Z")),
+                "{s:?}"
+            );
+        }
+        assert_eq!(
+            parse_date("Dec 13, 2017 4:06:00 PM", berlin),
+            Some(at("2017-12-13T15:06:00Z"))
+        );
+        assert_eq!(
+            parse_date("Jan 1, 2025, 12:00:00 AM", Tz::UTC),
+            Some(at("2025-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_date("Jan 1, 2025, 12:00:00 PM", Tz::UTC),
+            Some(at("2025-01-01T12:00:00Z"))
+        );
+        for s in [
+            "Aug 32, 2024, 9:30:19 PM",
+            "Aug 28, 2024, 13:30:19 PM",
+            "Agu 28, 2024, 9:30:19 PM",
+        ] {
+            assert_eq!(parse_date(s, berlin), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn an_iso_date_without_offset_is_local_and_one_with_an_offset_is_not() {
+        let tokyo = Tz::Asia__Tokyo;
+        assert_eq!(
+            parse_date("2024-05-14T09:22:10.118", tokyo),
+            Some(at("2024-05-14T00:22:10.118Z"))
+        );
+        assert_eq!(
+            parse_date("2024-05-14T09:22:10.118Z", tokyo),
+            Some(at("2024-05-14T09:22:10.118Z"))
+        );
+        assert_eq!(
+            parse_date("2024-05-14T09:22:10.118-05:00", tokyo),
+            Some(at("2024-05-14T14:22:10.118Z"))
+        );
+    }
+
+    #[test]
+    fn daylight_saving_changes_take_the_earlier_instant() {
+        let berlin = Tz::Europe__Berlin;
+        // 27 October 2024: 03:00 CEST became 02:00 CET, so 2:30 came twice.
+        assert_eq!(
+            parse_date("Oct 27, 2024, 2:30:00 AM", berlin),
+            Some(at("2024-10-27T00:30:00Z"))
+        );
+        // Either side of the change.
+        assert_eq!(
+            parse_date("Oct 27, 2024, 1:59:59 AM", berlin),
+            Some(at("2024-10-26T23:59:59Z"))
+        );
+        assert_eq!(
+            parse_date("Oct 27, 2024, 3:00:00 AM", berlin),
+            Some(at("2024-10-27T02:00:00Z"))
+        );
+        // 31 March 2024: 02:00 CET became 03:00 CEST, so 2:30 never came; read
+        // as CEST it is 00:30 UTC, as CET 01:30 UTC.
+        assert_eq!(
+            parse_date("Mar 31, 2024, 2:30:00 AM", berlin),
+            Some(at("2024-03-31T00:30:00Z"))
+        );
+        assert_eq!(
+            parse_date("Mar 31, 2024, 1:30:00 AM", berlin),
+            Some(at("2024-03-31T00:30:00Z"))
+        );
+        assert_eq!(
+            parse_date("Mar 31, 2024, 3:30:00 AM", berlin),
+            Some(at("2024-03-31T01:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn local_times_at_the_ends_of_the_calendar_do_not_panic() {
+        for zone in [Tz::UTC, Tz::Pacific__Kiritimati, Tz::Etc__GMTPlus12] {
+            let _ = parse_date("+262142-12-31T23:59:59", zone);
+            let _ = parse_date("9999-12-31T23:59:59.999", zone);
+            let _ = parse_date("0000-01-01T00:00:00", zone);
+        }
+    }
+}
