@@ -248,3 +248,59 @@ fn run_with_no_deliveries_and_link() {
         "{err}"
     );
 }
+
+#[test]
+fn run_and_explain_read_gson_dates_in_the_time_zone_given() {
+    const GSON: &str = r#"{"data":{"pipeline":{"name":"shop","counter":"4","build-cause":[],
+      "stage":{"name":"deploy","counter":"1","state":"failed","result":"failed",
+      "create-time":"Jan 15, 2025, 9:00:00 AM","last-transition-time":"test-last-transition-time",
+      "jobs":[{"name":"web","state":"Completed","result":"Failed"}]}}},"type":"stage"}"#;
+    let rules = "target ops;\non state Failed => send(ops, \"{pipeline.name} {stage.create_time} {jobs.failed}\");\n";
+    let d = dir("time-zone", &[("r.rules", rules), ("gson.json", GSON)]);
+    let unreadable = "warning: gson.json: pipeline.stage.last-transition-time: could not read \
+        \"test-last-transition-time\" as a date; taken as absent\n";
+    // The wrapper's data, so the path is its own.
+    let unreadable_wrapped = unreadable.replace(": pipeline.", ": data.pipeline.");
+    for (zone, created) in [
+        (None, "2025-01-15T09:00:00.000Z"),
+        (Some("Europe/Berlin"), "2025-01-15T08:00:00.000Z"),
+        (Some("america/new_york"), "2025-01-15T14:00:00.000Z"),
+    ] {
+        let mut args = vec!["run", "r.rules", "gson.json"];
+        args.extend(zone.iter().flat_map(|z| ["--time-zone", *z]));
+        let (code, out, err) = run(&d, &args);
+        assert_eq!(
+            (code, out, err),
+            (
+                0,
+                format!("[ops] shop {created} web\n"),
+                unreadable_wrapped.clone()
+            ),
+            "{zone:?}"
+        );
+    }
+    let (code, out, _) = run(
+        &d,
+        &[
+            "explain",
+            "r.rules",
+            "gson.json",
+            "--time-zone",
+            "Asia/Tokyo",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("1 delivery:\n  ops: shop 2025-01-15T00:00:00.000Z web\n"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &d,
+        &["run", "r.rules", "gson.json", "--time-zone", "Europe/Berln"],
+    );
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("`Europe/Berln` is not an IANA time zone; did you mean `Europe/Berlin`?"),
+        "{err}"
+    );
+}

@@ -179,3 +179,120 @@ fn serves_then_stops_on_sigterm() {
         "no colours in a log that is not a terminal: {log}"
     );
 }
+
+#[test]
+fn an_unknown_time_zone_stops_the_start_with_the_zone_meant() {
+    let config = format!("[gocd]\ntime_zone = \"Europe/Berln\"\n\n{CONSOLE}");
+    let d = dir(
+        "bad-zone",
+        &[
+            ("r.rules", "target ops;\non any => send(ops);\n"),
+            ("c.toml", &config),
+        ],
+    );
+    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "c.toml: [gocd] time_zone `Europe/Berln` is not an IANA time zone; did you mean `Europe/Berlin`?\n\
+         notify-rules: not starting\n"
+    );
+}
+
+/// What real forwarders post, in their own shapes: getsentry's wrapper with
+/// Gson's dates in the server's zone, its empty agent events, and a body with
+/// a date no one can read; each answered 2xx, and delivered where it should.
+#[test]
+fn serves_what_real_forwarders_send() {
+    let rules = "target ops;\n\
+        on state Failed => send(ops, \"{pipeline.name} failed, created {stage.create_time}: {jobs.failed}\");\n";
+    let config = format!("[gocd]\ntime_zone = \"Europe/Berlin\"\n\n{CONSOLE}");
+    let d = dir("forwarders", &[("r.rules", rules), ("c.toml", &config)]);
+    let mut child = serve(
+        &d,
+        &[
+            "--rules",
+            "r.rules",
+            "--config",
+            "c.toml",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .env("RUST_LOG", "info")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (addr, mut log) = common::wait_for_listening(&mut stderr);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let payloads = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/payloads");
+    for (path, payload) in [
+        ("/", "own-wrapped-gson-jdk9-failed.json"),
+        ("/stage-status", "own-unreadable-date-failed.json"),
+        ("/", "own-wrapped-agent-empty.json"),
+        ("/agent-status", "own-wrapped-agent-empty.json"),
+        ("/agent-status", "own-agent-nested-lowercase.json"),
+    ] {
+        let body = std::fs::read_to_string(payloads.join(payload)).unwrap();
+        let mut resp = agent
+            .post(format!("http://{addr}{path}"))
+            .send(&body)
+            .unwrap();
+        assert_eq!(
+            (
+                resp.status().as_u16(),
+                resp.body_mut().read_to_string().unwrap()
+            ),
+            (200, r#"{"status":"success"}"#.to_owned()),
+            "{payload}"
+        );
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+    stderr.read_to_string(&mut log).unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(
+        out,
+        "[ops] billing-api failed, created 2025-03-30T00:59:30.000Z: ledger-replay\n\
+         [ops] storefront failed, created 2025-01-20T16:00:00.000Z: rollout\n"
+    );
+    let warned: Vec<&str> = log.lines().filter(|l| l.contains(" WARN ")).collect();
+    assert!(
+        warned.iter().any(|l| l.contains(
+            "path=\"pipeline.stage.last-transition-time\" value=\"test-last-transition-time\""
+        )),
+        "{log}"
+    );
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.contains("path=\"pipeline.stage.jobs[0].complete-time\"")),
+        "{log}"
+    );
+    // Two empty agent events, explained once.
+    let explained = log
+        .lines()
+        .filter(|l| {
+            l.contains(" INFO ") && l.contains("the getsentry forwarder drops GoCD's agent fields")
+        })
+        .count();
+    assert_eq!(explained, 1, "{log}");
+}
