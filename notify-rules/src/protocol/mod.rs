@@ -19,6 +19,7 @@ mod error;
 mod parse;
 mod reader;
 mod response;
+mod sniff;
 
 pub use chrono_tz::Tz;
 pub use error::ProtocolError;
