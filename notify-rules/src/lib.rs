@@ -64,11 +64,13 @@ extern crate self as notify_rules;
 
 pub mod deliver;
 pub mod history;
+mod journal;
 pub mod model;
 mod outbox;
 pub mod plugin;
 pub mod protocol;
 mod rules;
+mod util;
 
 /// Compiles rules written in Rust source into an expression of type [`RuleSet`].
 ///

@@ -4,9 +4,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::journal::{wants_compaction, Journal};
+use crate::journal::{wants_compaction, Journal};
+use crate::util::lock;
+
 use super::state::{HistoryState, Line};
-use super::{lock, HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, StageRun};
+use super::{HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, StageRun};
 
 /// History in a file that survives a restart.
 ///

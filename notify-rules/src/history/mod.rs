@@ -34,7 +34,6 @@
 //! ```
 
 mod file;
-pub(crate) mod journal;
 mod state;
 
 use std::fmt;
@@ -42,6 +41,7 @@ use std::sync::Mutex;
 
 use crate::model::{StageState, StageStatus};
 use crate::rules::Transition;
+use crate::util::lock;
 
 pub use file::FileHistory;
 pub use state::HistoryState;
@@ -206,12 +206,6 @@ impl HistoryStore for MemoryHistory {
     fn record(&self, run: &StageRun<'_>) -> Recorded {
         lock(&self.state).record(run).into()
     }
-}
-
-/// History stays usable after a panic elsewhere: every change to it is complete
-/// before the lock is released.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

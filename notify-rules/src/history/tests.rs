@@ -233,7 +233,7 @@ fn a_file_open_elsewhere_is_refused_naming_it() {
     assert_eq!(again.runs("api", "test"), [(1, 1, false), (2, 1, true)]);
     drop(again);
     std::fs::remove_file(&path).unwrap();
-    let _ = std::fs::remove_file(super::journal::lock_path(&path));
+    let _ = std::fs::remove_file(crate::journal::lock_path(&path));
 }
 
 #[test]

@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::deliver::NotifyError;
-use crate::history::journal::{wants_compaction, Journal};
-use crate::history::lock;
+use crate::journal::{wants_compaction, Journal};
 use crate::rules::Delivery;
+use crate::util::{instant_after, lock, now_unix, show_age};
 use saved::{restore, saved_line, Line, Saved};
 
 /// When and how long failed deliveries are kept and tried again.
@@ -65,13 +65,39 @@ struct Entry {
 
 /// A claimed entry: send it, then say how it went.
 pub(crate) struct Claimed {
-    pub(crate) id: u64,
+    /// `None` for a fresh delivery that is not in the outbox (see
+    /// [`Outbox::needs_write_ahead`]).
+    pub(crate) id: Option<u64>,
     pub(crate) delivery: Delivery,
 }
 
-/// The id of a fresh delivery that is not in the outbox (see
-/// [`Outbox::needs_write_ahead`]); ids count up from 0 and never reach it.
-pub(crate) const NOT_KEPT: u64 = u64::MAX;
+/// What writing a fresh delivery ahead of its first try came to.
+pub(crate) struct Begun {
+    /// The entry claimed for the caller; `None` when another thread is
+    /// sending the entry with its key.
+    pub(crate) id: Option<u64>,
+    /// What had to be given up to make room.
+    pub(crate) gave_up: Vec<GaveUp>,
+    /// The file could not be written (the delivery is still tried).
+    pub(crate) io: Option<String>,
+}
+
+/// The waiting entries claimed to try now.
+pub(crate) struct Claim {
+    pub(crate) claimed: Vec<Claimed>,
+    /// Entries too old, given up instead.
+    pub(crate) expired: Vec<GaveUp>,
+    pub(crate) io: Option<String>,
+}
+
+/// What became of an entry that failed (again).
+#[derive(Default)]
+pub(crate) struct Settled {
+    /// Entries given up: this one after a permanent failure, or others to
+    /// make room for it.
+    pub(crate) gave_up: Vec<GaveUp>,
+    pub(crate) io: Option<String>,
+}
 
 /// Why an entry left the outbox without being delivered.
 pub(crate) struct GaveUp {
@@ -93,27 +119,6 @@ pub(crate) struct Outbox {
     inner: Mutex<Inner>,
     len: AtomicUsize,
     policy: OutboxPolicy,
-}
-
-/// `start` plus `wait`, or a time so far off it never comes when that is past
-/// what an `Instant` can hold: waits come from configuration and files, and may
-/// be anything (`Duration::MAX` for "never").
-pub(crate) fn instant_after(start: Instant, wait: Duration) -> Instant {
-    start.checked_add(wait).unwrap_or_else(|| {
-        // A century is beyond any process; if even that does not fit, a year,
-        // and so on down.
-        [100 * 365, 365, 1]
-            .into_iter()
-            .find_map(|days| start.checked_add(Duration::from_secs(days * 86_400)))
-            .unwrap_or(start)
-    })
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 impl Outbox {
@@ -204,19 +209,19 @@ impl Outbox {
 
     /// Keeps a fresh delivery that was tried without being written ahead and
     /// failed; it waits like any failed entry. Returns a file error, if any.
-    pub(crate) fn keep(
-        &self,
-        delivery: &Delivery,
-        error: &NotifyError,
-    ) -> (Vec<GaveUp>, Option<String>) {
-        let (id, mut gave_up, io) = self.begin(delivery);
-        let Some(id) = id else {
+    pub(crate) fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Settled {
+        let begun = self.begin(delivery);
+        let Some(id) = begun.id else {
             // Another thread holds an entry with this key: it is kept already.
-            return (gave_up, io);
+            return Settled {
+                gave_up: begun.gave_up,
+                io: begun.io,
+            };
         };
-        let (more, io_failed) = self.failed(id, error);
-        gave_up.extend(more);
-        (gave_up, io.or(io_failed))
+        let mut settled = self.failed(id, error);
+        settled.gave_up.splice(0..0, begun.gave_up);
+        settled.io = begun.io.or(settled.io);
+        settled
     }
 
     /// How many deliveries wait. Cheap: no lock.
@@ -225,12 +230,10 @@ impl Outbox {
     }
 
     /// Writes a fresh delivery ahead of its first try, claimed by the caller.
-    /// Returns its id; what had to be given up to make room; and an error when
-    /// the file could not be written (the delivery is still tried). When a
-    /// delivery with the same idempotency key is already waiting, that entry is
-    /// claimed instead (the repeat says its target may be back), or `None` is
-    /// returned when another thread is sending it: either way it is sent once.
-    pub(crate) fn begin(&self, delivery: &Delivery) -> (Option<u64>, Vec<GaveUp>, Option<String>) {
+    /// When a delivery with the same idempotency key is already waiting, that
+    /// entry is claimed instead (the repeat says its target may be back), or
+    /// none when another thread is sending it: either way it is sent once.
+    pub(crate) fn begin(&self, delivery: &Delivery) -> Begun {
         let key = delivery.idempotency_key();
         let mut inner = lock(&self.inner);
         if let Some(&id) = inner.by_key.get(&key) {
@@ -238,7 +241,11 @@ impl Outbox {
                 let free = !std::mem::replace(&mut e.in_flight, true);
                 free.then_some(id)
             });
-            return (claimed, Vec::new(), None);
+            return Begun {
+                id: claimed,
+                gave_up: Vec::new(),
+                io: None,
+            };
         }
         let mut gave_up = Vec::new();
         let mut error = None;
@@ -273,19 +280,23 @@ impl Outbox {
             log(&mut inner, &line, &mut error);
         }
         self.len.store(inner.entries.len(), Ordering::Release);
-        (Some(id), gave_up, error)
+        Begun {
+            id: Some(id),
+            gave_up,
+            io: error,
+        }
     }
 
     /// Claims the entries to try now, oldest first: those due, or all of them
     /// when `force`, at most `per_target` for each target (the rest wait for the
     /// next time). Entries too old are given up instead.
-    pub(crate) fn claim(
-        &self,
-        force: bool,
-        per_target: usize,
-    ) -> (Vec<Claimed>, Vec<GaveUp>, Option<String>) {
+    pub(crate) fn claim(&self, force: bool, per_target: usize) -> Claim {
         if self.len() == 0 {
-            return (Vec::new(), Vec::new(), None);
+            return Claim {
+                claimed: Vec::new(),
+                expired: Vec::new(),
+                io: None,
+            };
         }
         let now = Instant::now();
         let oldest_kept = now_unix().saturating_sub(self.policy.max_age.as_secs());
@@ -311,7 +322,7 @@ impl Outbox {
                 *count += 1;
                 entry.in_flight = true;
                 claimed.push(Claimed {
-                    id,
+                    id: Some(id),
                     delivery: entry.delivery.clone(),
                 });
             }
@@ -323,15 +334,16 @@ impl Outbox {
                 gave_up.push(GaveUp {
                     target: entry.delivery.target().to_owned(),
                     key: entry.key,
-                    reason: format!(
-                        "not delivered within {}",
-                        crate::plugin::show_age(self.policy.max_age)
-                    ),
+                    reason: format!("not delivered within {}", show_age(self.policy.max_age)),
                 });
             }
         }
         self.len.store(inner.entries.len(), Ordering::Release);
-        (claimed, gave_up, error)
+        Claim {
+            claimed,
+            expired: gave_up,
+            io: error,
+        }
     }
 
     /// A claimed entry was sent (or will never be): it leaves the outbox for good.
@@ -352,7 +364,7 @@ impl Outbox {
 
     /// A claimed entry failed again: it waits longer, or is given up when the
     /// failure is permanent.
-    pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> (Option<GaveUp>, Option<String>) {
+    pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> Settled {
         let mut inner = lock(&self.inner);
         let mut io_error = None;
         if error.is_permanent() {
@@ -364,11 +376,14 @@ impl Outbox {
                     reason: format!("{error} (permanent)"),
                 });
             self.len.store(inner.entries.len(), Ordering::Release);
-            return (gave_up, io_error);
+            return Settled {
+                gave_up: gave_up.into_iter().collect(),
+                io: io_error,
+            };
         }
         let has_file = inner.journal.is_some();
         let Some(entry) = inner.entries.get_mut(&id) else {
-            return (None, None);
+            return Settled::default();
         };
         entry.attempts = entry.attempts.saturating_add(1);
         entry.in_flight = false;
@@ -389,7 +404,10 @@ impl Outbox {
             let line = saved_line(entry);
             log(&mut inner, &line, &mut io_error);
         }
-        (None, io_error)
+        Settled {
+            gave_up: Vec::new(),
+            io: io_error,
+        }
     }
 
     fn remove(&self, inner: &mut Inner, id: u64, error: &mut Option<String>) -> Option<Entry> {

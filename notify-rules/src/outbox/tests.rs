@@ -18,7 +18,7 @@ fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery
 /// Writes a delivery ahead, as a fresh one is, and fails its first try: what
 /// a delivery whose target is down leaves behind.
 fn park(o: &Outbox, d: &Delivery) -> Vec<GaveUp> {
-    let (id, gave_up, io) = o.begin(d);
+    let Begun { id, gave_up, io } = o.begin(d);
     assert!(io.is_none(), "{io:?}");
     if let Some(id) = id {
         o.failed(id, &"down".into());
@@ -49,16 +49,19 @@ fn claims_are_exclusive_and_deliveries_leave() {
     park(&o, &d);
     park(&o, &d);
     assert_eq!(o.len(), 1);
-    let (first, _, _) = o.claim(false, usize::MAX);
+    let first = o.claim(false, usize::MAX).claimed;
     assert_eq!(first.len(), 1);
-    assert!(o.claim(true, usize::MAX).0.is_empty(), "claimed twice");
-    o.failed(first[0].id, &"down".into());
-    let (again, _, _) = o.claim(true, usize::MAX);
+    assert!(
+        o.claim(true, usize::MAX).claimed.is_empty(),
+        "claimed twice"
+    );
+    o.failed(first[0].id.unwrap(), &"down".into());
+    let again = o.claim(true, usize::MAX).claimed;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].delivery.idempotency_key(), d.idempotency_key());
-    o.delivered(again[0].id);
+    o.delivered(again[0].id.unwrap());
     assert_eq!(o.len(), 0);
-    assert!(o.claim(true, usize::MAX).0.is_empty());
+    assert!(o.claim(true, usize::MAX).claimed.is_empty());
 }
 
 #[test]
@@ -66,12 +69,12 @@ fn waits_grow_and_force_ignores_them() {
     let o = Outbox::in_memory(OutboxPolicy::default());
     park(&o, &delivery("ops", 0, None));
     assert!(
-        o.claim(false, usize::MAX).0.is_empty(),
+        o.claim(false, usize::MAX).claimed.is_empty(),
         "due before its first wait"
     );
-    let (c, _, _) = o.claim(true, usize::MAX);
-    o.release(c[0].id);
-    assert_eq!(o.claim(true, usize::MAX).0.len(), 1);
+    let c = o.claim(true, usize::MAX).claimed;
+    o.release(c[0].id.unwrap());
+    assert_eq!(o.claim(true, usize::MAX).claimed.len(), 1);
 }
 
 #[test]
@@ -85,10 +88,10 @@ fn permanent_failures_and_overflow_give_up() {
     let gave_up = park(&o, &delivery("c", 0, None));
     assert_eq!(gave_up.len(), 1);
     assert_eq!(gave_up[0].target, "a");
-    let (c, _, _) = o.claim(true, usize::MAX);
-    let (g, _) = o.failed(c[0].id, &NotifyError::permanent("HTTP 404"));
-    assert!(g.unwrap().reason.contains("HTTP 404"));
-    o.release(c[1].id);
+    let c = o.claim(true, usize::MAX).claimed;
+    let g = o.failed(c[0].id.unwrap(), &NotifyError::permanent("HTTP 404"));
+    assert!(g.gave_up[0].reason.contains("HTTP 404"));
+    o.release(c[1].id.unwrap());
     assert_eq!(o.keys().len(), 1);
 }
 
@@ -99,24 +102,24 @@ fn the_file_keeps_entries_across_a_restart() {
     let kept = delivery("ops", 4, Some(Transition::Broken));
     park(&o, &kept);
     park(&o, &delivery("audit", 1, None));
-    let (c, _, _) = o.claim(true, usize::MAX);
+    let c = o.claim(true, usize::MAX).claimed;
     let audit = c.iter().find(|c| c.delivery.target() == "audit").unwrap();
-    o.delivered(audit.id);
+    o.delivered(audit.id.unwrap());
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.path().as_deref(), Some(path.as_path()));
     assert!(
-        o.claim(false, usize::MAX).0.is_empty(),
+        o.claim(false, usize::MAX).claimed.is_empty(),
         "a restored entry keeps its wait"
     );
-    let (c, _, _) = o.claim(true, usize::MAX);
+    let c = o.claim(true, usize::MAX).claimed;
     assert_eq!(c.len(), 1);
     let back = &c[0].delivery;
     assert_eq!(back.idempotency_key(), kept.idempotency_key());
     assert_eq!(back.text(), kept.text());
     assert_eq!(back.transition(), Some(Transition::Broken));
     assert_eq!(back.rule_index(), 4);
-    o.delivered(c[0].id);
+    o.delivered(c[0].id.unwrap());
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.len(), 0);
@@ -128,15 +131,15 @@ fn a_fresh_delivery_is_kept_once_and_a_cut_short_try_is_due_after_a_restart() {
     let path = temp("ahead");
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     let d = delivery("ops", 1, None);
-    let (id, _, io) = o.begin(&d);
+    let Begun { id, io, .. } = o.begin(&d);
     assert!(id.is_some() && io.is_none());
     // Being sent: the same key is not begun a second time.
-    assert_eq!(o.begin(&d).0, None);
+    assert_eq!(o.begin(&d).id, None);
     assert_eq!(o.len(), 1);
     // A crash before the send finished: the entry is due at once.
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
-    let (c, _, _) = o.claim(false, usize::MAX);
+    let c = o.claim(false, usize::MAX).claimed;
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].delivery.idempotency_key(), d.idempotency_key());
     std::fs::remove_file(&path).unwrap();
@@ -154,12 +157,15 @@ fn the_wait_and_the_order_survive_a_restart() {
     park(&o, &a);
     park(&o, &b);
     // A second failure of the older one rewrites its line: it stays first.
-    let (c, _, _) = o.claim(true, 1);
+    let c = o.claim(true, 1).claimed;
     assert_eq!(c[0].delivery.idempotency_key(), a.idempotency_key());
-    o.failed(c[0].id, &"down".into());
+    o.failed(c[0].id.unwrap(), &"down".into());
     drop(o);
     let o = Outbox::open(&path, policy).unwrap();
-    assert!(o.claim(false, usize::MAX).0.is_empty(), "backoff forgotten");
+    assert!(
+        o.claim(false, usize::MAX).claimed.is_empty(),
+        "backoff forgotten"
+    );
     assert_eq!(o.keys(), [a.idempotency_key(), b.idempotency_key()]);
     std::fs::remove_file(&path).unwrap();
 }
@@ -172,7 +178,7 @@ fn claims_are_bounded_per_target_oldest_first() {
         park(&o, d);
     }
     park(&o, &delivery("audit", 0, None));
-    let (c, _, _) = o.claim(false, 2);
+    let c = o.claim(false, 2).claimed;
     let keys: Vec<String> = c.iter().map(|c| c.delivery.idempotency_key()).collect();
     assert_eq!(
         keys,
@@ -182,7 +188,7 @@ fn claims_are_bounded_per_target_oldest_first() {
             delivery("audit", 0, None).idempotency_key()
         ]
     );
-    let (rest, _, _) = o.claim(false, 2);
+    let rest = o.claim(false, 2).claimed;
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].delivery.idempotency_key(), ops[2].idempotency_key());
 }
@@ -214,7 +220,7 @@ fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
         assert!(!text.contains(secret), "`{secret}` in the file: {text}");
     }
     let o = Outbox::open(&path, quick()).unwrap();
-    let (claimed, _, _) = o.claim(true, usize::MAX);
+    let claimed = o.claim(true, usize::MAX).claimed;
     assert_eq!(claimed.len(), 1);
     let back = &claimed[0].delivery;
     assert_eq!(back.idempotency_key(), d.idempotency_key());
@@ -236,15 +242,15 @@ fn waits_past_what_an_instant_holds_do_not_panic() {
     };
     let o = Outbox::open(&path, endless).unwrap();
     park(&o, &delivery("ops", 0, None));
-    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
-    let (c, _, _) = o.claim(true, usize::MAX);
+    assert!(o.claim(false, usize::MAX).claimed.is_empty(), "due at once");
+    let c = o.claim(true, usize::MAX).claimed;
     assert_eq!(c.len(), 1);
-    o.failed(c[0].id, &"down again".into());
+    o.failed(c[0].id.unwrap(), &"down again".into());
     drop(o);
     let o = Outbox::open(&path, endless).unwrap();
     assert_eq!(o.len(), 1);
     assert!(
-        o.claim(false, usize::MAX).0.is_empty(),
+        o.claim(false, usize::MAX).claimed.is_empty(),
         "due after a restart"
     );
     drop(o);
@@ -267,8 +273,8 @@ fn a_file_saying_next_try_at_the_end_of_time_opens() {
     std::fs::write(&path, edited).unwrap();
     let o = Outbox::open(&path, quick()).unwrap();
     assert_eq!(o.len(), 1);
-    assert!(o.claim(false, usize::MAX).0.is_empty(), "due at once");
-    assert_eq!(o.claim(true, usize::MAX).0.len(), 1);
+    assert!(o.claim(false, usize::MAX).claimed.is_empty(), "due at once");
+    assert_eq!(o.claim(true, usize::MAX).claimed.len(), 1);
     drop(o);
     let _ = std::fs::remove_file(&path);
 }

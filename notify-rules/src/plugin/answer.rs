@@ -4,15 +4,6 @@ use serde_json::json;
 
 use crate::protocol::{PluginResponse, ProtocolError, STAGE_STATUS};
 
-/// Success, or failure with one message each.
-pub(super) fn outcome(messages: Vec<String>) -> PluginResponse {
-    if messages.is_empty() {
-        PluginResponse::success()
-    } else {
-        PluginResponse::failure(200, messages)
-    }
-}
-
 pub(super) fn interested_in() -> PluginResponse {
     PluginResponse::interested_in(&[STAGE_STATUS])
 }

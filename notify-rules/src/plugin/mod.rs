@@ -23,6 +23,7 @@ mod answer;
 mod builder;
 #[cfg(test)]
 mod durable_tests;
+mod problem;
 mod send;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -43,6 +44,7 @@ use crate::rules::RuleSet;
 
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, PluginBuilder};
+pub use problem::{Answer, Problem};
 
 /// How a failed delivery is retried while GoCD waits for the answer.
 ///
@@ -153,7 +155,7 @@ impl Plugin {
         match Request::from_name(request_name) {
             Some(Request::NotificationsInterestedIn) => answer::interested_in(),
             Some(Request::StageStatus) => match self.reader.stage_status(body) {
-                Ok(read) => self.stage_status(read.logged()),
+                Ok(read) => self.handle_notification(Notification::Stage(read.logged())),
                 Err(e) => answer::bad_body(&e),
             },
             Some(Request::AgentStatus) => match self.reader.agent_status(body) {
@@ -163,7 +165,7 @@ impl Plugin {
             Some(Request::GetConfiguration) => answer::settings_configuration(),
             Some(Request::GetView) => answer::settings_view(),
             Some(Request::ValidateConfiguration) => answer::settings_validation(),
-            Some(Request::PluginSettingsChanged) => answer::outcome(Vec::new()),
+            Some(Request::PluginSettingsChanged) => PluginResponse::success(),
             None => answer::unknown_request(request_name),
         }
     }
@@ -173,14 +175,40 @@ impl Plugin {
     /// itself to tell their kind (with [`reader`](Self::reader), so dates
     /// are read in the same zone).
     pub fn handle_notification(&self, notification: Notification) -> PluginResponse {
-        match notification {
+        self.answer(notification).response()
+    }
+
+    /// Like [`handle_notification`](Self::handle_notification), with the
+    /// problems as values: which target, why, whether the delivery was kept.
+    ///
+    /// ```
+    /// use notify_rules::plugin::Problem;
+    /// use notify_rules::protocol::parse_notification;
+    /// use notify_rules::{rules, Delivery, NotifyError, Plugin};
+    ///
+    /// let plugin = Plugin::builder(rules! { target ops; on any => send(ops); })
+    ///     .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> {
+    ///         Err(NotifyError::permanent("HTTP 404"))
+    ///     })
+    ///     .build()?;
+    /// let body = r#"{"pipeline":{"name":"p","counter":"1","stage":{"name":"s","counter":"1"}}}"#;
+    /// let answer = plugin.answer(parse_notification(body)?.notification);
+    /// assert_eq!(
+    ///     answer.problems,
+    ///     [Problem::NotDelivered { target: "ops".into(), reason: "HTTP 404".into(), kept: false }]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn answer(&self, notification: Notification) -> Answer {
+        let problems = match notification {
             Notification::Stage(status) => self.stage_status(status),
-            Notification::Agent(_) => answer::outcome(self.flush_due()),
+            Notification::Agent(_) => self.flush_due(),
             Notification::EmptyAgent => {
                 self.tell_empty_agent();
-                answer::outcome(self.flush_due())
+                self.flush_due()
             }
-        }
+        };
+        Answer { problems }
     }
 
     /// How this plugin reads bodies: the GoCD server's time zone, from
@@ -202,15 +230,16 @@ impl Plugin {
         }
     }
 
-    fn stage_status(&self, status: StageStatus) -> PluginResponse {
+    fn stage_status(&self, status: StageStatus) -> Vec<Problem> {
         // Shared, so the deliveries point at this notification instead of
         // each evaluation copying it.
         let status = Arc::new(status);
         let recorded = self.history.record(&StageRun::of(&status));
-        let mut messages = Vec::new();
-        if let Some(e) = recorded.error {
-            messages.push(e.to_string());
-        }
+        let mut problems: Vec<Problem> = recorded
+            .error
+            .map(|e| Problem::Store(e.to_string()))
+            .into_iter()
+            .collect();
         let deliveries = match recorded.seen {
             Seen::Repeat => Vec::new(),
             Seen::New(transition) => {
@@ -218,8 +247,8 @@ impl Plugin {
                     .evaluate_shared(&status, transition, self.server_url.as_deref())
             }
         };
-        messages.extend(self.deliver(deliveries));
-        answer::outcome(messages)
+        problems.extend(self.deliver(deliveries));
+        problems
     }
 
     /// Tries every delivery in the outbox now, whatever its wait, one try each
@@ -261,17 +290,5 @@ impl fmt::Debug for Plugin {
             .field("outbox_len", &self.outbox.len())
             .field("retry", &self.retry)
             .finish_non_exhaustive()
-    }
-}
-
-/// `1d`, `3h`, `10m`, `45s`: a duration as people say it.
-pub(crate) fn show_age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0 => format!("{}ms", d.as_millis()),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
     }
 }

@@ -22,10 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{FlushReport, Plugin, RetryPolicy};
+use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
-use crate::outbox::{instant_after, Claimed, GaveUp, Outbox, NOT_KEPT};
+use crate::outbox::{Claimed, GaveUp, Outbox, Settled};
 use crate::rules::Delivery;
+use crate::util::instant_after;
 
 /// Below this average a notifier is served on the calling thread.
 const FAST_NANOS: u64 = 200_000;
@@ -126,25 +127,50 @@ struct Group<'p> {
 /// What a run of deliveries came to.
 #[derive(Default)]
 struct Outcome {
-    /// One message per fresh delivery that could not be sent.
-    messages: Vec<String>,
-    report: FlushReport,
+    /// One per fresh delivery that could not be sent, and the store's errors.
+    problems: Vec<Problem>,
+    /// Waiting entries sent.
+    delivered: usize,
+    /// Waiting entries that failed again.
+    failed: Vec<Problem>,
+    /// Waiting entries given up.
+    gave_up: Vec<Problem>,
 }
 
 impl Outcome {
     fn merge(&mut self, other: Outcome) {
-        self.messages.extend(other.messages);
-        self.report.delivered += other.report.delivered;
-        self.report.failed.extend(other.report.failed);
-        self.report.gave_up.extend(other.report.gave_up);
+        self.problems.extend(other.problems);
+        self.delivered += other.delivered;
+        self.failed.extend(other.failed);
+        self.gave_up.extend(other.gave_up);
+    }
+
+    /// A store error, if there was one.
+    fn io(&mut self, io: Option<String>) {
+        self.problems.extend(io.map(Problem::Store));
+    }
+
+    /// What settling a failed entry came to; `answered` puts what was given
+    /// up in the answer rather than in the flush report.
+    fn settled(&mut self, settled: Settled, answered: bool) {
+        let gave_up = settled.gave_up.into_iter().map(Problem::from);
+        if answered {
+            self.problems.extend(gave_up);
+        } else {
+            self.gave_up.extend(gave_up);
+        }
+        self.io(settled.io);
     }
 }
 
-fn gave_up_message(g: &GaveUp) -> String {
-    format!(
-        "target `{}`: gave up delivery {}: {}",
-        g.target, g.key, g.reason
-    )
+impl From<GaveUp> for Problem {
+    fn from(g: GaveUp) -> Problem {
+        Problem::GaveUp {
+            target: g.target,
+            key: g.key,
+            reason: g.reason,
+        }
+    }
 }
 
 /// Where a group runs.
@@ -171,18 +197,18 @@ impl<'p> Group<'p> {
     ) -> (Outcome, Option<Group<'p>>) {
         let mut out = Outcome::default();
         let Some(bound) = self.bound.clone() else {
-            let reason = format!("no notifier is bound to `{}`", self.target);
             for c in &self.fresh {
-                out.messages
-                    .push(format!("target `{}`: {reason}", c.delivery.target()));
-                out.messages.extend(outbox.delivered(c.id));
+                out.problems.push(Problem::NoNotifier {
+                    target: c.delivery.target().to_owned(),
+                });
+                if let Some(id) = c.id {
+                    out.io(outbox.delivered(id));
+                }
             }
+            let reason = format!("no notifier is bound to `{}`", self.target);
             for c in self.waiting {
-                let (gave_up, io) = outbox.failed(c.id, &NotifyError::permanent(reason.clone()));
-                out.report
-                    .gave_up
-                    .extend(gave_up.as_ref().map(gave_up_message));
-                out.messages.extend(io);
+                let error = NotifyError::permanent(reason.clone());
+                out.settled(outbox.failed(claimed_id(&c), &error), false);
             }
             return (out, None);
         };
@@ -210,55 +236,49 @@ impl<'p> Group<'p> {
             };
             let error = match result {
                 Ok(()) => {
-                    out.messages.extend(outbox.delivered(c.id));
+                    if let Some(id) = c.id {
+                        out.io(outbox.delivered(id));
+                    }
                     continue;
                 }
                 Err(error) => error,
             };
-            if error.is_permanent() {
-                out.messages.push(format!(
-                    "target `{}`: {error} (permanent: not retried)",
-                    d.target()
-                ));
-                out.messages.extend(outbox.delivered(c.id));
-                continue;
+            let kept = !error.is_permanent();
+            out.problems.push(Problem::NotDelivered {
+                target: d.target().to_owned(),
+                reason: error.to_string(),
+                kept,
+            });
+            match (kept, c.id) {
+                (false, Some(id)) => out.io(outbox.delivered(id)),
+                (false, None) => {}
+                (true, Some(id)) => out.io(outbox.failed(id, &error).io),
+                (true, None) => out.settled(outbox.keep(d, &error), true),
             }
-            target_down = true;
-            out.messages.push(format!(
-                "target `{}`: {error} (kept in the outbox to try again)",
-                d.target()
-            ));
-            if c.id == NOT_KEPT {
-                let (gave_up, io) = outbox.keep(d, &error);
-                out.messages.extend(gave_up.iter().map(gave_up_message));
-                out.messages.extend(io);
-            } else {
-                out.messages.extend(outbox.failed(c.id, &error).1);
-            }
+            target_down |= kept;
         }
         for c in self.waiting {
+            let id = claimed_id(&c);
             // One failure says the receiver is still down: the rest wait for
             // another time instead of each costing a time-out now. Past the
             // deadline GoCD is kept waiting no longer.
             if target_down || deadline.is_some_and(|d| Instant::now() >= d) {
-                outbox.release(c.id);
+                outbox.release(id);
                 continue;
             }
             match bound.send(&c.delivery) {
                 Ok(()) => {
-                    out.report.delivered += 1;
-                    out.messages.extend(outbox.delivered(c.id));
+                    out.delivered += 1;
+                    out.io(outbox.delivered(id));
                 }
                 Err(error) => {
                     target_down = !error.is_permanent();
-                    out.report
-                        .failed
-                        .push(format!("target `{}`: {error}", c.delivery.target()));
-                    let (gave_up, io) = outbox.failed(c.id, &error);
-                    out.report
-                        .gave_up
-                        .extend(gave_up.as_ref().map(gave_up_message));
-                    out.messages.extend(io);
+                    out.failed.push(Problem::NotDelivered {
+                        target: c.delivery.target().to_owned(),
+                        reason: error.to_string(),
+                        kept: !error.is_permanent(),
+                    });
+                    out.settled(outbox.failed(id, &error), false);
                 }
             }
         }
@@ -266,28 +286,37 @@ impl<'p> Group<'p> {
     }
 }
 
+/// A waiting entry's id: claimed from the outbox, it always has one.
+fn claimed_id(c: &Claimed) -> u64 {
+    c.id.unwrap_or(u64::MAX)
+}
+
 impl Plugin {
     /// Makes fresh deliveries and tries the outbox entries that are due; returns
-    /// the messages for the answer.
-    pub(super) fn deliver(&self, fresh: Vec<Delivery>) -> Vec<String> {
+    /// the problems for the answer.
+    pub(super) fn deliver(&self, fresh: Vec<Delivery>) -> Vec<Problem> {
         let out = self.run(fresh, false);
-        let mut messages = out.messages;
-        messages.extend(out.report.gave_up);
-        messages
+        let mut problems = out.problems;
+        problems.extend(out.gave_up);
+        problems
     }
 
     /// Tries the outbox entries that are due, on a request with nothing else to
     /// deliver.
-    pub(super) fn flush_due(&self) -> Vec<String> {
+    pub(super) fn flush_due(&self) -> Vec<Problem> {
         self.deliver(Vec::new())
     }
 
     pub(super) fn run_outbox(&self, force: bool) -> FlushReport {
         let out = self.run(Vec::new(), force);
-        let mut report = out.report;
-        // File errors have nowhere else to go.
-        report.failed.extend(out.messages);
-        report
+        let text = |problems: Vec<Problem>| problems.iter().map(Problem::to_string).collect();
+        FlushReport {
+            delivered: out.delivered,
+            // Store errors have nowhere else to go.
+            failed: text(out.failed.into_iter().chain(out.problems).collect()),
+            gave_up: text(out.gave_up),
+            pending: 0,
+        }
     }
 
     fn run(&self, fresh: Vec<Delivery>, force: bool) -> Outcome {
@@ -299,17 +328,16 @@ impl Plugin {
         let write_ahead = self.outbox.needs_write_ahead();
         for delivery in fresh {
             if !write_ahead {
-                begun.push(Claimed {
-                    id: NOT_KEPT,
-                    delivery,
-                });
+                begun.push(Claimed { id: None, delivery });
                 continue;
             }
-            let (id, gave_up, io) = self.outbox.begin(&delivery);
-            total.messages.extend(gave_up.iter().map(gave_up_message));
-            total.messages.extend(io);
-            if let Some(id) = id {
-                begun.push(Claimed { id, delivery });
+            let b = self.outbox.begin(&delivery);
+            total
+                .problems
+                .extend(b.gave_up.into_iter().map(Problem::from));
+            total.io(b.io);
+            if b.id.is_some() {
+                begun.push(Claimed { id: b.id, delivery });
             }
         }
         // A flush has no GoCD request waiting on it; a request does.
@@ -321,12 +349,12 @@ impl Plugin {
                 Some(instant_after(start, self.retry.max_total)),
             )
         };
-        let (waiting, expired, io) = self.outbox.claim(force, per_target);
+        let claim = self.outbox.claim(force, per_target);
         total
-            .report
             .gave_up
-            .extend(expired.iter().map(gave_up_message));
-        total.messages.extend(io);
+            .extend(claim.expired.into_iter().map(Problem::from));
+        total.io(claim.io);
+        let waiting = claim.claimed;
         let mut groups: Vec<Group<'_>> = Vec::new();
         let mut group_of = |target: &str| -> usize {
             if let Some(i) = groups.iter().position(|g| g.target == target) {
@@ -394,9 +422,9 @@ impl Plugin {
                 // bug in this module, and is reported rather than spread.
                 match h.join() {
                     Ok(o) => total.merge(o),
-                    Err(_) => total
-                        .messages
-                        .push("internal error: a delivery thread panicked".to_owned()),
+                    Err(_) => total.problems.push(Problem::Store(
+                        "internal error: a delivery thread panicked".to_owned(),
+                    )),
                 }
             }
         });

@@ -226,7 +226,4 @@ fn permanent_failures_and_panics_are_reported() {
 fn plugins_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Plugin>();
-    assert_eq!(show_age(Duration::from_secs(86_400)), "1d");
-    assert_eq!(show_age(Duration::from_secs(90)), "90s");
-    assert_eq!(show_age(Duration::from_millis(5)), "5ms");
 }

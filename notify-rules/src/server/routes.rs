@@ -15,7 +15,8 @@ use tokio::task::{JoinError, JoinHandle};
 
 use super::signature::{self, Secret};
 use super::{InFlight, InFlightGuard, ServerOptions};
-use crate::protocol::{self, Notification};
+use crate::plugin::{Answer, Problem};
+use crate::protocol::{self, Notification, ProtocolError};
 use crate::{Plugin, PluginResponse};
 
 /// What every handler shares.
@@ -127,7 +128,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 /// already (refused, or nothing to deliver), or the plugin at work.
 enum Started {
     Answered(Response),
-    Working(JoinHandle<PluginResponse>),
+    Working(JoinHandle<Answer>),
 }
 
 async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Response {
@@ -186,17 +187,12 @@ async fn within<F: Future>(deadline: Option<tokio::time::Instant>, work: F) -> O
     }
 }
 
-/// The plugin's answer, or its panic, as a response, its failures logged.
-fn answered(path: Path, joined: Result<PluginResponse, JoinError>) -> Response {
+/// The plugin's answer, or its panic, as a response, its problems logged.
+fn answered(path: Path, joined: Result<Answer, JoinError>) -> Response {
     match joined {
         Ok(answer) => {
-            let what = if answer.code == 200 {
-                "not delivered"
-            } else {
-                "refused"
-            };
-            log_failures(path, &answer, what);
-            from_plugin(answer)
+            log_problems(path, &answer.problems, "not delivered");
+            from_answer(&answer)
         }
         Err(e) => {
             tracing::error!(error = %e, "the plugin panicked while handling a request");
@@ -210,17 +206,19 @@ fn answered(path: Path, joined: Result<PluginResponse, JoinError>) -> Response {
 
 /// Waits for deliveries whose request was answered 504, so that their
 /// failures are not lost: the client has gone, only the log can tell.
-async fn finish_in_background(path: Path, work: JoinHandle<PluginResponse>, guard: InFlightGuard) {
+async fn finish_in_background(path: Path, work: JoinHandle<Answer>, guard: InFlightGuard) {
     match work.await {
         Ok(answer) => {
-            if !log_failures(
-                path,
-                &answer,
-                "not delivered after the request was answered 504",
-            ) {
+            if answer.is_success() {
                 tracing::info!(
                     path = path.as_str(),
                     "the deliveries of a request answered 504 are done"
+                );
+            } else {
+                log_problems(
+                    path,
+                    &answer.problems,
+                    "not delivered after the request was answered 504",
                 );
             }
         }
@@ -233,46 +231,28 @@ async fn finish_in_background(path: Path, work: JoinHandle<PluginResponse>, guar
     drop(guard);
 }
 
-/// Logs each message of a failure answer at `warn`; whether there were any.
-/// The plugin's messages name the target and the reason, with secrets
-/// already hidden.
-fn log_failures(path: Path, answer: &PluginResponse, what: &str) -> bool {
-    let messages = failure_messages(answer);
-    for message in &messages {
-        match split_target(message) {
-            Some((target, reason)) => {
+/// Logs each problem at `warn`, with its target and reason as fields.
+fn log_problems(path: Path, problems: &[Problem], what: &str) {
+    for problem in problems {
+        match problem.target() {
+            Some(target) => {
+                let reason = problem.reason();
                 tracing::warn!(path = path.as_str(), target, reason, "{what}");
             }
-            None => tracing::warn!(path = path.as_str(), code = answer.code, %message, "{what}"),
+            None => tracing::warn!(path = path.as_str(), message = %problem, "{what}"),
         }
     }
-    !messages.is_empty()
 }
 
-/// The target and the reason of a plugin message ``target `NAME`: REASON``.
-fn split_target(message: &str) -> Option<(&str, &str)> {
-    let rest = message.strip_prefix("target `")?;
-    let (target, reason) = rest.split_once("`: ")?;
-    Some((target, reason))
-}
-
-/// The messages of a failure answer; none for a success.
-pub(crate) fn failure_messages(answer: &PluginResponse) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(default)]
-        messages: Vec<String>,
-    }
-    if answer.code == 200 && !is_failure(&answer.body) {
-        return Vec::new();
-    }
-    match serde_json::from_str::<Body>(&answer.body) {
-        Ok(body) if !body.messages.is_empty() => body.messages,
-        _ => vec![format!(
-            "the plugin answered {} without a message",
-            answer.code
-        )],
-    }
+/// A body that is not a notification, logged with where it went wrong.
+fn log_refusal(path: Path, error: &ProtocolError) {
+    tracing::warn!(
+        path = path.as_str(),
+        code = 400,
+        field = error.path(),
+        message = %error,
+        "refused"
+    );
 }
 
 async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
@@ -312,26 +292,25 @@ async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
         ));
     };
     let notification = match path {
-        Path::InterestedIn => None,
+        Path::InterestedIn => {
+            let answer = shared
+                .plugin
+                .handle(protocol::NOTIFICATIONS_INTERESTED_IN, "");
+            return Started::Answered(from_plugin(answer));
+        }
         Path::Any | Path::Stage | Path::Agent => match read(&shared.plugin, path, text) {
-            Ok(notification) => Some(notification),
-            Err(refused) => {
-                log_failures(path, &refused, "refused");
-                return Started::Answered(from_plugin(refused));
-            }
+            Ok(notification) => notification,
+            Err(refused) => return Started::Answered(from_plugin(refused)),
         },
     };
     let plugin = shared.plugin.clone();
     let guard = shared.in_flight.enter();
-    // `handle` blocks on deliveries; running it here would stall the runtime's
+    // `answer` blocks on deliveries; running it here would stall the runtime's
     // worker threads. The guard goes with it, so shutdown waits for the
     // deliveries even when this request has timed out.
     let work = move || {
         let _guard = guard;
-        match notification {
-            Some(notification) => plugin.handle_notification(notification),
-            None => plugin.handle(protocol::NOTIFICATIONS_INTERESTED_IN, ""),
-        }
+        plugin.answer(notification)
     };
     Started::Working(tokio::task::spawn_blocking(work))
 }
@@ -340,11 +319,13 @@ async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
 /// fields it could not read are logged. A refusal is the plugin-style answer,
 /// made into a response by the caller.
 fn read(plugin: &Plugin, path: Path, text: &str) -> Result<Notification, PluginResponse> {
-    let received = plugin
-        .reader()
-        .notification(text)
-        .map_err(|e| PluginResponse::bad_request(&e))?
-        .logged();
+    let received = match plugin.reader().notification(text) {
+        Ok(read) => read.logged(),
+        Err(e) => {
+            log_refusal(path, &e);
+            return Err(PluginResponse::bad_request(&e));
+        }
+    };
     let name = received.notification.request_name();
     let wanted = match path {
         Path::Stage => Some(protocol::STAGE_STATUS),
@@ -352,14 +333,13 @@ fn read(plugin: &Plugin, path: Path, text: &str) -> Result<Notification, PluginR
         Path::Any | Path::InterestedIn => None,
     };
     if let Some(wanted) = wanted.filter(|w| *w != name) {
-        return Err(PluginResponse::failure(
-            400,
-            [format!(
-                "{} takes {wanted} bodies, and this body is {name}; post it to {} or /",
-                path.as_str(),
-                other_path(name)
-            )],
-        ));
+        let message = format!(
+            "{} takes {wanted} bodies, and this body is {name}; post it to {} or /",
+            path.as_str(),
+            other_path(name)
+        );
+        tracing::warn!(path = path.as_str(), code = 400, %message, "refused");
+        return Err(PluginResponse::failure(400, [message]));
     }
     Ok(received.notification)
 }
@@ -372,32 +352,23 @@ fn other_path(request_name: &str) -> &'static str {
     }
 }
 
-/// The plugin's answer as an HTTP response. The body is the plugin's; the
-/// status tells a forwarder whether it worked, since forwarders look only at
-/// the status: a failure the plugin answers with 200 (deliveries that could not
-/// be made) becomes 502.
+/// A plugin answer that is no delivery outcome (a refusal, the interest
+/// list) as an HTTP response with its own code.
 pub(crate) fn from_plugin(answer: PluginResponse) -> Response {
-    let status = match answer.code {
-        200 if is_failure(&answer.body) => StatusCode::BAD_GATEWAY,
-        code => StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    };
+    let status = StatusCode::from_u16(answer.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, answer.body)
 }
 
-/// Whether an answer body says failure: GoCD counts any `status` other than
-/// `success` (in any case) as one.
-fn is_failure(body: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Status<'a> {
-        #[serde(borrow)]
-        status: Option<std::borrow::Cow<'a, str>>,
-    }
-    match serde_json::from_str::<Status<'_>>(body) {
-        Ok(Status { status: Some(s) }) => !s.eq_ignore_ascii_case("success"),
-        // An answer without `status` (the interest list) is no failure.
-        Ok(Status { status: None }) => false,
-        Err(_) => true,
-    }
+/// The outcome of a notification as an HTTP response. Forwarders look only
+/// at the status, so deliveries that could not be made, which the plugin
+/// answers 200 as GoCD expects, are 502 here.
+fn from_answer(answer: &Answer) -> Response {
+    let status = if answer.is_success() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    json_response(status, answer.response().body)
 }
 
 #[cfg(test)]
@@ -405,47 +376,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failure_messages_are_read_from_every_failure_answer() {
-        assert!(failure_messages(&PluginResponse::success()).is_empty());
-        assert!(failure_messages(&PluginResponse::interested_in(&["stage-status"])).is_empty());
-        assert_eq!(
-            failure_messages(&PluginResponse::failure(200, ["target `ops`: down", "x"])),
-            ["target `ops`: down", "x"]
-        );
-        assert_eq!(
-            failure_messages(&PluginResponse {
-                code: 500,
-                body: "oops".into()
-            }),
-            ["the plugin answered 500 without a message"]
-        );
-        assert_eq!(
-            split_target("target `ops`: HTTP 503: busy"),
-            Some(("ops", "HTTP 503: busy"))
-        );
-        assert_eq!(split_target("history: disk full"), None);
-    }
-
-    #[test]
-    fn failure_bodies_map_to_502_and_others_keep_their_code() {
+    fn an_answer_with_problems_is_502_and_other_answers_keep_their_code() {
         let s = |r: PluginResponse| from_plugin(r).status().as_u16();
-        assert_eq!(s(PluginResponse::success()), 200);
         assert_eq!(s(PluginResponse::interested_in(&["stage-status"])), 200);
-        assert_eq!(s(PluginResponse::failure(200, ["ops: down"])), 502);
-        assert_eq!(
-            s(PluginResponse {
-                code: 200,
-                body: r#"{"status":"Failure"}"#.into()
-            }),
-            502
-        );
-        assert_eq!(
-            s(PluginResponse {
-                code: 200,
-                body: r#"{"status":"SUCCESS"}"#.into()
-            }),
-            200
-        );
         assert_eq!(s(PluginResponse::failure(400, ["bad"])), 400);
         assert_eq!(
             s(PluginResponse {
@@ -454,5 +387,14 @@ mod tests {
             }),
             500
         );
+        assert_eq!(from_answer(&Answer::default()).status().as_u16(), 200);
+        let down = Answer {
+            problems: vec![Problem::NotDelivered {
+                target: "ops".into(),
+                reason: "down".into(),
+                kept: true,
+            }],
+        };
+        assert_eq!(from_answer(&down).status().as_u16(), 502);
     }
 }
