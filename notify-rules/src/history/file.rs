@@ -8,7 +8,7 @@ use crate::journal::{wants_compaction, Journal};
 use crate::util::lock;
 
 use super::state::{HistoryState, Line};
-use super::{HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, StageRun};
+use super::{Failure, HistoryError, HistoryLimits, HistoryStore, Recorded, Seen, StageRun};
 
 /// History in a file that survives a restart.
 ///
@@ -66,15 +66,15 @@ impl FileHistory {
         limits: HistoryLimits,
     ) -> Result<FileHistory, HistoryError> {
         let path = path.as_ref();
-        let (mut journal, lines) = Journal::open::<Line>(path, "history")
-            .map_err(|e| HistoryError::new(format!("history file {e}")))?;
+        let (mut journal, lines) =
+            Journal::open::<Line>(path, "history").map_err(|e| HistoryError(Failure::Open(e)))?;
         let mut state = HistoryState::new(limits);
         for line in lines {
             state.apply(line);
         }
         journal
             .rewrite(state.snapshot())
-            .map_err(|e| HistoryError::new(format!("history file {e}")))?;
+            .map_err(|e| HistoryError(Failure::Open(e)))?;
         Ok(FileHistory {
             inner: Mutex::new(Inner { state, journal }),
             path: path.to_owned(),
@@ -107,9 +107,7 @@ impl HistoryStore for FileHistory {
         }
         Recorded {
             seen,
-            error: result
-                .err()
-                .map(|e| HistoryError::new(format!("could not save history: {e}"))),
+            error: result.err().map(|e| HistoryError(Failure::Save(e))),
         }
     }
 }

@@ -36,9 +36,9 @@
 mod file;
 mod state;
 
-use std::fmt;
 use std::sync::Mutex;
 
+use crate::journal::JournalError;
 use crate::model::{StageState, StageStatus};
 use crate::rules::Transition;
 use crate::util::lock;
@@ -155,26 +155,18 @@ impl Default for HistoryLimits {
 }
 
 /// A durable history store could not read or write its file.
-#[derive(Debug)]
-pub struct HistoryError {
-    message: String,
-}
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HistoryError(#[from] Failure);
 
-impl HistoryError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        HistoryError {
-            message: message.into(),
-        }
-    }
+/// What [`HistoryError`] holds, private so that the file behind it may change.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error("history file {0}")]
+    Open(#[source] JournalError),
+    #[error("could not save history: {0}")]
+    Save(#[source] JournalError),
 }
-
-impl fmt::Display for HistoryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for HistoryError {}
 
 /// History in memory: the default store. It is lost when the program stops.
 #[derive(Debug, Default)]

@@ -209,8 +209,14 @@ fn the_file_store_compacts_and_keeps_its_limits() {
 fn a_damaged_file_is_an_error_naming_the_line() {
     let path = temp("damaged");
     std::fs::write(&path, "{\"notify-rules\":\"history\",\"version\":1}\n{\"rec\":[\"a\",1,\"b\",1,\"Passed\"]}\n{\"rec\":oops}\n{\"rec\":[\"a\",2,\"b\",1,\"Passed\"]}\n").unwrap();
-    let e = FileHistory::open(&path).unwrap_err().to_string();
+    let err = FileHistory::open(&path).unwrap_err();
+    let e = err.to_string();
+    assert!(e.starts_with("history file "), "{e}");
     assert!(e.contains(":3: unreadable entry"), "{e}");
+    // The chain goes down to the JSON reader's own error.
+    let journal = std::error::Error::source(&err).expect("the journal's error");
+    let json = journal.source().expect("the JSON error");
+    assert!(e.ends_with(&json.to_string()), "{e} / {json}");
     std::fs::write(&path, "{\"notify-rules\":\"outbox\",\"version\":1}\n").unwrap();
     let e = FileHistory::open(&path).unwrap_err().to_string();
     assert!(e.contains("not a notify-rules history file"), "{e}");

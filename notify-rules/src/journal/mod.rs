@@ -38,11 +38,61 @@ pub(crate) struct Journal {
     fail_after: Option<usize>,
 }
 
-/// What went wrong opening a journal, with the file and line.
-pub(crate) fn describe(path: &Path, line: Option<usize>, what: impl std::fmt::Display) -> String {
-    match line {
-        Some(n) => format!("{}:{n}: {what}", path.display()),
-        None => format!("{}: {what}", path.display()),
+/// What went wrong with a journal; its text names the file, and the line
+/// where there is one.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JournalError {
+    /// The file, or its lock, could not be read, written or made.
+    #[error("{}: cannot {doing}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        doing: String,
+        #[source]
+        source: io::Error,
+    },
+    /// The first line says the file holds something else.
+    #[error("{}:1: not a notify-rules {kind} file (expected the line `{header}`)", path.display())]
+    Header {
+        path: PathBuf,
+        kind: String,
+        header: String,
+    },
+    /// A line in the middle of the file is not an entry.
+    #[error("{}:{line}: unreadable entry: {source}", path.display())]
+    Entry {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An entry could not be written as JSON.
+    #[error("{}: {source}", path.display())]
+    Encode {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Another opener holds the lock.
+    #[error(
+        "{}: in use: {who} (lock file {}); two processes cannot share one state file: \
+         stop the other one, or give this one another file",
+        path.display(),
+        lock.display()
+    )]
+    InUse {
+        path: PathBuf,
+        lock: PathBuf,
+        who: String,
+    },
+}
+
+fn io_error(path: &Path, doing: impl Into<String>) -> impl FnOnce(io::Error) -> JournalError {
+    let path = path.to_owned();
+    let doing = doing.into();
+    move |source| JournalError::Io {
+        path,
+        doing,
+        source,
     }
 }
 
@@ -52,7 +102,7 @@ impl Journal {
     pub(crate) fn open<L: DeserializeOwned>(
         path: &Path,
         kind: &str,
-    ) -> Result<(Journal, Vec<L>), String> {
+    ) -> Result<(Journal, Vec<L>), JournalError> {
         let header = serde_json::json!({ "notify-rules": kind, "version": 1 }).to_string();
         // Before anything is read: another process may be rewriting the file.
         let lock = lock(path)?;
@@ -64,9 +114,7 @@ impl Journal {
                 let mut number = 0;
                 loop {
                     buf.clear();
-                    let n = reader
-                        .read_line(&mut buf)
-                        .map_err(|e| describe(path, None, format!("cannot read: {e}")))?;
+                    let n = reader.read_line(&mut buf).map_err(io_error(path, "read"))?;
                     if n == 0 {
                         break;
                     }
@@ -78,13 +126,11 @@ impl Journal {
                             if !complete && text.is_empty() {
                                 break;
                             }
-                            return Err(describe(
-                                path,
-                                Some(1),
-                                format!(
-                                    "not a notify-rules {kind} file (expected the line `{header}`)"
-                                ),
-                            ));
+                            return Err(JournalError::Header {
+                                path: path.to_owned(),
+                                kind: kind.to_owned(),
+                                header,
+                            });
                         }
                         continue;
                     }
@@ -99,22 +145,22 @@ impl Journal {
                         // be cut off: never acknowledged either. Anything else
                         // (not cut short) is damage, and an error.
                         Err(e) if e.is_eof() => continue,
-                        Err(e) => {
-                            return Err(describe(
-                                path,
-                                Some(number),
-                                format!("unreadable entry: {e}"),
-                            ))
+                        Err(source) => {
+                            return Err(JournalError::Entry {
+                                path: path.to_owned(),
+                                line: number,
+                                source,
+                            })
                         }
                     }
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(describe(path, None, format!("cannot open: {e}"))),
+            Err(e) => return Err(io_error(path, "open")(e)),
         }
         let file = private(OpenOptions::new().create(true).append(true))
             .open(path)
-            .map_err(|e| describe(path, None, format!("cannot open for writing: {e}")))?;
+            .map_err(io_error(path, "open for writing"))?;
         let journal = Journal {
             _lock: lock,
             path: path.to_owned(),
@@ -139,8 +185,11 @@ impl Journal {
 
     /// Appends one entry and syncs it to disk. On failure the file is cut back
     /// to where it was, so a fragment never runs into the next entry.
-    pub(crate) fn append<L: Serialize>(&mut self, line: &L) -> Result<(), String> {
-        let entry = serde_json::to_string(line).map_err(|e| describe(&self.path, None, e))?;
+    pub(crate) fn append<L: Serialize>(&mut self, line: &L) -> Result<(), JournalError> {
+        let entry = serde_json::to_string(line).map_err(|source| JournalError::Encode {
+            path: self.path.clone(),
+            source,
+        })?;
         let mut text = String::with_capacity(entry.len() + 2);
         if self.torn {
             text.push('\n');
@@ -160,7 +209,7 @@ impl Journal {
                     self.file.sync_data()
                 });
                 self.torn = self.torn || cut.is_err();
-                Err(describe(&self.path, None, format!("cannot write: {e}")))
+                Err(io_error(&self.path, "write")(e))
             }
         }
     }
@@ -179,7 +228,7 @@ impl Journal {
     pub(crate) fn rewrite<L: Serialize>(
         &mut self,
         entries: impl IntoIterator<Item = L>,
-    ) -> Result<(), String> {
+    ) -> Result<(), JournalError> {
         let tmp = temp_path(&self.path);
         let result = (|| -> io::Result<File> {
             // A temporary file left by a crash may have been made with other
@@ -218,7 +267,7 @@ impl Journal {
             }
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
-                Err(describe(&self.path, None, format!("cannot rewrite: {e}")))
+                Err(io_error(&self.path, "rewrite")(e))
             }
         }
     }
@@ -242,7 +291,7 @@ pub(crate) fn lock_path(path: &Path) -> PathBuf {
 /// (the journal itself is replaced by rewrites); the system lets it go when
 /// the process ends, however it ends, so a crash leaves no stale lock. The
 /// file holds the process id, for the error the next opener gets.
-fn lock(path: &Path) -> Result<File, String> {
+fn lock(path: &Path) -> Result<File, JournalError> {
     let lock_path = lock_path(path);
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true);
@@ -258,11 +307,8 @@ fn lock(path: &Path) -> Result<File, String> {
         #[cfg(windows)]
         Err(e) if e.raw_os_error() == Some(32) => return Err(in_use(path, &lock_path)),
         Err(e) => {
-            return Err(describe(
-                path,
-                None,
-                format!("cannot create the lock file {}: {e}", lock_path.display()),
-            ))
+            let doing = format!("create the lock file {}", lock_path.display());
+            return Err(io_error(path, doing)(e));
         }
     };
     #[cfg(unix)]
@@ -274,11 +320,7 @@ fn lock(path: &Path) -> Result<File, String> {
             if e.kind() == io::ErrorKind::WouldBlock {
                 return Err(in_use(path, &lock_path));
             }
-            return Err(describe(
-                path,
-                None,
-                format!("cannot lock {}: {e}", lock_path.display()),
-            ));
+            return Err(io_error(path, format!("lock {}", lock_path.display()))(e));
         }
     }
     // Only informative: a failure here does not make the lock any weaker.
@@ -289,7 +331,7 @@ fn lock(path: &Path) -> Result<File, String> {
 }
 
 /// The error for a journal another opener holds, naming it when it can.
-fn in_use(path: &Path, lock_path: &Path) -> String {
+fn in_use(path: &Path, lock_path: &Path) -> JournalError {
     let holder = fs::read_to_string(lock_path)
         .ok()
         .and_then(|text| text.trim().parse::<u32>().ok());
@@ -298,15 +340,11 @@ fn in_use(path: &Path, lock_path: &Path) -> String {
         Some(pid) => format!("another process (pid {pid}) holds it"),
         None => "another process holds it".to_owned(),
     };
-    describe(
-        path,
-        None,
-        format!(
-            "in use: {who} (lock file {}); two processes cannot share one state file: \
-             stop the other one, or give this one another file",
-            lock_path.display()
-        ),
-    )
+    JournalError::InUse {
+        path: path.to_owned(),
+        lock: lock_path.to_owned(),
+        who,
+    }
 }
 
 /// State files hold what notifications say (and the outbox, where deliveries
@@ -379,8 +417,16 @@ mod tests {
         assert_eq!(lines, [1, 2]);
         fs::write(&path, format!("{header}\n1\nnope\n2\n")).unwrap();
         let e = Journal::open::<u32>(&path, "test").err().unwrap();
-        assert!(e.contains(":3: unreadable entry"), "{e}");
-        let e = Journal::open::<u32>(&path, "other").err().unwrap();
+        assert!(matches!(e, JournalError::Entry { line: 3, .. }), "{e}");
+        assert!(e.to_string().contains(":3: unreadable entry"), "{e}");
+        assert!(
+            std::error::Error::source(&e).is_some(),
+            "the JSON error is its source"
+        );
+        let e = Journal::open::<u32>(&path, "other")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains(":1: not a notify-rules other file"), "{e}");
         fs::remove_dir_all(d).unwrap();
     }
@@ -444,7 +490,10 @@ mod tests {
         let (mut first, _) = Journal::open::<u32>(&path, "test").unwrap();
         first.rewrite::<u32>([]).unwrap();
         first.append(&1u32).unwrap();
-        let e = Journal::open::<u32>(&path, "test").err().unwrap();
+        let e = Journal::open::<u32>(&path, "test")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.starts_with(&path.display().to_string()), "{e}");
         assert!(
             e.contains("in use") && e.contains("already open in this process"),

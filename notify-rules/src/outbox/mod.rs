@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::deliver::NotifyError;
-use crate::journal::{wants_compaction, Journal};
+use crate::journal::{wants_compaction, Journal, JournalError};
 use crate::rules::Delivery;
 use crate::util::{instant_after, lock, now_unix, show_age};
 use saved::{restore, saved_line, Line, Saved};
@@ -79,7 +79,7 @@ pub(crate) struct Begun {
     /// What had to be given up to make room.
     pub(crate) gave_up: Vec<GaveUp>,
     /// The file could not be written (the delivery is still tried).
-    pub(crate) io: Option<String>,
+    pub(crate) io: Option<JournalError>,
 }
 
 /// The waiting entries claimed to try now.
@@ -87,7 +87,7 @@ pub(crate) struct Claim {
     pub(crate) claimed: Vec<Claimed>,
     /// Entries too old, given up instead.
     pub(crate) expired: Vec<GaveUp>,
-    pub(crate) io: Option<String>,
+    pub(crate) io: Option<JournalError>,
 }
 
 /// What became of an entry that failed (again).
@@ -96,8 +96,13 @@ pub(crate) struct Settled {
     /// Entries given up: this one after a permanent failure, or others to
     /// make room for it.
     pub(crate) gave_up: Vec<GaveUp>,
-    pub(crate) io: Option<String>,
+    pub(crate) io: Option<JournalError>,
 }
+
+/// The outbox file could not be opened or read.
+#[derive(Debug, thiserror::Error)]
+#[error("outbox file {0}")]
+pub(crate) struct OutboxError(#[source] JournalError);
 
 /// Why an entry left the outbox without being delivered.
 pub(crate) struct GaveUp {
@@ -138,9 +143,8 @@ impl Outbox {
 
     /// Opens the outbox kept in `path`; entries found there keep the wait their
     /// last failure set (one whose try was cut short by a crash is due at once).
-    pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, String> {
-        let (mut journal, lines) =
-            Journal::open::<Line>(path, "outbox").map_err(|e| format!("outbox file {e}"))?;
+    pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, OutboxError> {
+        let (mut journal, lines) = Journal::open::<Line>(path, "outbox").map_err(OutboxError)?;
         let mut outbox = Outbox::in_memory(policy);
         outbox.durable = true;
         {
@@ -190,7 +194,7 @@ impl Outbox {
             }
             journal
                 .rewrite(inner.entries.values().map(saved_line))
-                .map_err(|e| format!("outbox file {e}"))?;
+                .map_err(OutboxError)?;
             inner.journal = Some(journal);
             outbox.len.store(inner.entries.len(), Ordering::Release);
         }
@@ -347,7 +351,7 @@ impl Outbox {
     }
 
     /// A claimed entry was sent (or will never be): it leaves the outbox for good.
-    pub(crate) fn delivered(&self, id: u64) -> Option<String> {
+    pub(crate) fn delivered(&self, id: u64) -> Option<JournalError> {
         let mut inner = lock(&self.inner);
         let mut error = None;
         self.remove(&mut inner, id, &mut error);
@@ -410,7 +414,12 @@ impl Outbox {
         }
     }
 
-    fn remove(&self, inner: &mut Inner, id: u64, error: &mut Option<String>) -> Option<Entry> {
+    fn remove(
+        &self,
+        inner: &mut Inner,
+        id: u64,
+        error: &mut Option<JournalError>,
+    ) -> Option<Entry> {
         let entry = inner.entries.remove(&id)?;
         inner.by_key.remove(&entry.key);
         // Every fresh delivery passes through here: build the line only when
@@ -441,7 +450,7 @@ impl Outbox {
 
 /// Appends a line to the file, if there is one, and compacts it when it has
 /// grown well past the entries.
-fn log(inner: &mut Inner, line: &Line, error: &mut Option<String>) {
+fn log(inner: &mut Inner, line: &Line, error: &mut Option<JournalError>) {
     let live = inner.entries.len();
     let Inner {
         entries, journal, ..

@@ -252,7 +252,7 @@ impl PluginBuilder {
             Some(path) => match Outbox::open(path, self.outbox_policy) {
                 Ok(o) => Some(o),
                 Err(e) => {
-                    problems.push(e);
+                    problems.push(e.to_string());
                     None
                 }
             },

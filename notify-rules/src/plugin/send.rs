@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
+use crate::journal::JournalError;
 use crate::outbox::{Claimed, GaveUp, Outbox, Settled};
 use crate::rules::Delivery;
 use crate::util::instant_after;
@@ -146,8 +147,9 @@ impl Outcome {
     }
 
     /// A store error, if there was one.
-    fn io(&mut self, io: Option<String>) {
-        self.problems.extend(io.map(Problem::Store));
+    fn io(&mut self, io: Option<JournalError>) {
+        self.problems
+            .extend(io.map(|e| Problem::Store(e.to_string())));
     }
 
     /// What settling a failed entry came to; `answered` puts what was given
