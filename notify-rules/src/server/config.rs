@@ -527,7 +527,9 @@ mod notifier;
 mod schema;
 
 use checks::{is_env_name, toml_problem};
-use schema::{File, Kind, SecurityName, StoreKind, Target, Time};
+#[cfg(feature = "email")]
+use schema::SecurityName;
+use schema::{File, Kind, StoreKind, Target, Time};
 
 /// A duration as the file writes it, in its largest whole unit.
 fn show_time(d: Duration) -> String {
