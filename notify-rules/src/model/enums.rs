@@ -13,8 +13,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::wire::context;
-use super::wire::lenient::skip_compound;
+use super::wire::lenient::{null_is, skip_compound, unreadable_scalars};
 
 macro_rules! open_enum {
     (
@@ -83,31 +82,12 @@ macro_rules! open_enum {
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
                         Ok($name::from_wire(v))
                     }
-                    fn visit_unit<E: de::Error>(self) -> Result<$name, E> {
-                        Ok($name::Unknown)
-                    }
-                    fn visit_none<E: de::Error>(self) -> Result<$name, E> {
-                        Ok($name::Unknown)
-                    }
-                    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<$name, D::Error> {
-                        d.deserialize_any(self)
-                    }
-                    fn visit_bool<E: de::Error>(self, v: bool) -> Result<$name, E> {
-                        unreadable(&v.to_string())
-                    }
-                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
-                        unreadable(&v.to_string())
-                    }
-                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
-                        unreadable(&v.to_string())
-                    }
-                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
-                        unreadable(&v.to_string())
-                    }
+                    null_is!($name::Unknown);
+                    unreadable_scalars!(
+                        STATE, $name::Unknown;
+                        visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64
+                    );
                     skip_compound!(STATE, $name::Unknown);
-                }
-                fn unreadable<E: de::Error>(v: &str) -> Result<$name, E> {
-                    context::unreadable(v, STATE).map(|()| $name::Unknown)
                 }
                 deserializer.deserialize_any(V)
             }

@@ -29,6 +29,35 @@ macro_rules! skip_compound {
 }
 pub(crate) use skip_compound;
 
+/// `null`, and `Some` around a value, for a field where `null` means `$null`.
+macro_rules! null_is {
+    ($null:expr) => {
+        fn visit_none<E: ::serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($null)
+        }
+        fn visit_unit<E: ::serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($null)
+        }
+        fn visit_some<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+pub(crate) use null_is;
+
+/// Scalars of the wrong kind: noted as unreadable, read as `$none`.
+macro_rules! unreadable_scalars {
+    ($expected:expr, $none:expr; $($method:ident: $ty:ty),+) => {
+        $(
+            fn $method<E: ::serde::de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+                $crate::model::wire::context::unreadable(&v.to_string(), $expected)
+                    .map(|()| $none)
+            }
+        )+
+    };
+}
+pub(crate) use unreadable_scalars;
+
 /// `bool` fields (`changed`, `is_elastic`): as [`opt_flag`], absent is `false`.
 pub(crate) mod flag {
     use super::*;
@@ -55,15 +84,7 @@ pub(crate) mod opt_flag {
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 Ok(Some(v))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
+            null_is!(None);
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 if v.eq_ignore_ascii_case("true") {
                     Ok(Some(true))
@@ -75,15 +96,7 @@ pub(crate) mod opt_flag {
                     context::unreadable(v, A_FLAG).map(|()| None)
                 }
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                context::unreadable(&v.to_string(), A_FLAG).map(|()| None)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                context::unreadable(&v.to_string(), A_FLAG).map(|()| None)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                context::unreadable(&v.to_string(), A_FLAG).map(|()| None)
-            }
+            unreadable_scalars!(A_FLAG, None; visit_i64: i64, visit_u64: u64, visit_f64: f64);
             skip_compound!(A_FLAG, None);
         }
         d.deserialize_any(V)
@@ -104,15 +117,7 @@ pub(crate) mod opt_text {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or null")
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
+            null_is!(None);
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(Some(v.to_owned()))
             }

@@ -48,7 +48,7 @@ pub(crate) mod counter {
 /// Counters that may be missing (`previous-stage-counter`): one that cannot be
 /// read is noted and absent, since the notification is still one without it.
 pub(crate) mod opt_counter {
-    use super::lenient::skip_compound;
+    use super::lenient::{null_is, skip_compound, unreadable_scalars};
     use super::*;
 
     const A_COUNTER: &str = "a counter";
@@ -67,15 +67,7 @@ pub(crate) mod opt_counter {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a counter or null")
             }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
+            null_is!(None);
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 Ok(Some(v))
             }
@@ -85,12 +77,7 @@ pub(crate) mod opt_counter {
                     Err(_) => context::unreadable(&v.to_string(), A_COUNTER).map(|()| None),
                 }
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                context::unreadable(&v.to_string(), A_COUNTER).map(|()| None)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                context::unreadable(&v.to_string(), A_COUNTER).map(|()| None)
-            }
+            unreadable_scalars!(A_COUNTER, None; visit_f64: f64, visit_bool: bool);
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 if v.trim().is_empty() {
                     return Ok(None);

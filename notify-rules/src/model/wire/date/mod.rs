@@ -18,10 +18,11 @@ use chrono::{
     TimeZone, Timelike, Utc,
 };
 use chrono_tz::Tz;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, Visitor};
 use serde::Serializer;
 
 use super::context;
+use super::lenient::{null_is, skip_compound, unreadable_scalars};
 
 /// GoCD's date pattern, `yyyy-MM-dd'T'HH:mm:ss.SSSZ`.
 pub(crate) const GOCD_DATE: &str = "%Y-%m-%dT%H:%M:%S%.3f%z";
@@ -266,25 +267,10 @@ const A_DATE: &str = "a date";
 
 struct DateVisitor;
 
-impl DateVisitor {
-    fn unreadable<T, E: de::Error>(value: impl fmt::Display) -> Result<Option<T>, E> {
-        context::unreadable(&value.to_string(), A_DATE).map(|()| None)
-    }
-}
-
 impl<'de> Visitor<'de> for DateVisitor {
     type Value = Option<DateTime<Utc>>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a date like 2024-05-14T09:22:10.118+0000, \"\" or null")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.trim().is_empty() {
@@ -295,26 +281,9 @@ impl<'de> Visitor<'de> for DateVisitor {
             None => context::unreadable(v, A_DATE).map(|()| None),
         }
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Self::unreadable(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::unreadable(v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::unreadable(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::unreadable(v)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Self::unreadable("[...]")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Self::unreadable("{...}")
-    }
+    null_is!(None);
+    unreadable_scalars!(A_DATE, None; visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64);
+    skip_compound!(A_DATE, None);
 }
 
 #[cfg(test)]
