@@ -288,31 +288,22 @@ impl Parts {
             Some(Err(name)) => return self.into_other(name, true),
         };
         let fingerprint = self.fingerprint.flatten();
+        // The fingerprint is a key of the material, beside its configuration.
+        macro_rules! with_fingerprint {
+            ($variant:ident, $config:ident, $slot:ident) => {
+                Material::$variant($config {
+                    fingerprint,
+                    ..self.$slot.unwrap_or_default()
+                })
+            };
+        }
         Ok(match kind {
-            Kind::Git => Material::Git(GitConfig {
-                fingerprint,
-                ..self.git.unwrap_or_default()
-            }),
-            Kind::Mercurial => Material::Mercurial(MercurialConfig {
-                fingerprint,
-                ..self.mercurial.unwrap_or_default()
-            }),
-            Kind::Svn => Material::Svn(SvnConfig {
-                fingerprint,
-                ..self.svn.unwrap_or_default()
-            }),
-            Kind::Perforce => Material::Perforce(PerforceConfig {
-                fingerprint,
-                ..self.perforce.unwrap_or_default()
-            }),
-            Kind::Tfs => Material::Tfs(TfsConfig {
-                fingerprint,
-                ..self.tfs.unwrap_or_default()
-            }),
-            Kind::Pipeline => Material::Pipeline(PipelineConfig {
-                fingerprint,
-                ..self.pipeline.unwrap_or_default()
-            }),
+            Kind::Git => with_fingerprint!(Git, GitConfig, git),
+            Kind::Mercurial => with_fingerprint!(Mercurial, MercurialConfig, mercurial),
+            Kind::Svn => with_fingerprint!(Svn, SvnConfig, svn),
+            Kind::Perforce => with_fingerprint!(Perforce, PerforceConfig, perforce),
+            Kind::Tfs => with_fingerprint!(Tfs, TfsConfig, tfs),
+            Kind::Pipeline => with_fingerprint!(Pipeline, PipelineConfig, pipeline),
             Kind::Package => Material::Package(PackageConfig {
                 fingerprint,
                 plugin_id: self.plugin_id.flatten(),

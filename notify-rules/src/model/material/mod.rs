@@ -306,87 +306,34 @@ impl fmt::Debug for Material {
     }
 }
 
-impl fmt::Debug for GitConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GitConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("url", &redacted(&self.url))
-            .field("branch", &self.branch)
-            .field("shallow_clone", &self.shallow_clone)
-            .finish()
-    }
+/// `Debug` for a configuration struct, field by field in this order, the
+/// fields followed by `=> f` shown through `f`.
+macro_rules! debug_config {
+    ($name:ident { $($field:ident $(=> $redact:ident)?),+ $(,)? }) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &debug_config!(@show self.$field $(, $redact)?)))+
+                    .finish()
+            }
+        }
+    };
+    (@show $value:expr) => { $value };
+    (@show $value:expr, $redact:ident) => { $redact(&$value) };
 }
 
-impl fmt::Debug for MercurialConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MercurialConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("url", &redacted(&self.url))
-            .finish()
-    }
-}
-
-impl fmt::Debug for SvnConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SvnConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("url", &redacted(&self.url))
-            .field("username", &self.username)
-            .field("check_externals", &self.check_externals)
-            .finish()
-    }
-}
-
-impl fmt::Debug for PerforceConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PerforceConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("url", &redacted(&self.url))
-            .field("username", &self.username)
-            .field("view", &self.view)
-            .field("use_tickets", &self.use_tickets)
-            .finish()
-    }
-}
-
-impl fmt::Debug for TfsConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TfsConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("url", &redacted(&self.url))
-            .field("domain", &self.domain)
-            .field("username", &self.username)
-            .field("project_path", &self.project_path)
-            .finish()
-    }
-}
-
-impl fmt::Debug for PackageConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PackageConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("plugin_id", &self.plugin_id)
-            .field(
-                "repository_configuration",
-                &redacted_map(&self.repository_configuration),
-            )
-            .field(
-                "package_configuration",
-                &redacted_map(&self.package_configuration),
-            )
-            .finish()
-    }
-}
-
-impl fmt::Debug for ScmConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScmConfig")
-            .field("fingerprint", &self.fingerprint)
-            .field("plugin_id", &self.plugin_id)
-            .field("scm_configuration", &redacted_map(&self.scm_configuration))
-            .finish()
-    }
-}
+debug_config!(GitConfig { fingerprint, url => redacted, branch, shallow_clone });
+debug_config!(MercurialConfig { fingerprint, url => redacted });
+debug_config!(SvnConfig { fingerprint, url => redacted, username, check_externals });
+debug_config!(PerforceConfig { fingerprint, url => redacted, username, view, use_tickets });
+debug_config!(TfsConfig { fingerprint, url => redacted, domain, username, project_path });
+debug_config!(PackageConfig {
+    fingerprint,
+    plugin_id,
+    repository_configuration => redacted_map,
+    package_configuration => redacted_map,
+});
+debug_config!(ScmConfig { fingerprint, plugin_id, scm_configuration => redacted_map });
 
 #[cfg(test)]
 mod tests;

@@ -232,3 +232,33 @@ fn debug_output_hides_credentials() {
         Some("https://bob:hunter2@h/r.git?private_token=tok123")
     );
 }
+
+#[test]
+fn debug_shows_every_field_with_urls_and_settings_redacted() {
+    let git = GitConfig {
+        fingerprint: Some("f".into()),
+        url: Some("https://ci:s3cret@git.example.org/r.git".into()),
+        branch: Some("main".into()),
+        shallow_clone: Some(true),
+    };
+    assert_eq!(
+        format!("{git:?}"),
+        r#"GitConfig { fingerprint: Some("f"), url: Some("https://git.example.org/r.git"), branch: Some("main"), shallow_clone: Some(true) }"#
+    );
+    let scm = Material::Scm(ScmConfig {
+        fingerprint: None,
+        plugin_id: Some("github.pr".into()),
+        scm_configuration: [(
+            "url".to_owned(),
+            "https://bot:s3cret@github.com/o/r".to_owned(),
+        )]
+        .into_iter()
+        .collect(),
+    });
+    let shown = format!("{scm:?}");
+    assert!(shown.starts_with(r#"Scm(ScmConfig { fingerprint: None, plugin_id: Some("github.pr"), scm_configuration: {"url": "#), "{shown}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("bot"),
+        "{shown}"
+    );
+}
