@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use notify_rules::deliver::{Slack, Webhook};
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
-use notify_rules::{rules, Plugin, PluginResponse};
+use notify_rules::{rules, Plugin};
+use notify_rules_test_kit::{body, closed_port, messages, payload, temp_dir};
 use serde_json::Value;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -135,59 +136,6 @@ impl Drop for Receiver {
             let _ = t.join();
         }
     }
-}
-
-/// A port on which nothing listens (for now). It stays bound, so no other
-/// program takes it in the meantime, and a connection to it is refused at once.
-struct ClosedPort {
-    socket: socket2::Socket,
-    port: u16,
-}
-
-fn closed_port() -> ClosedPort {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    socket.bind(&addr.into()).unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    ClosedPort { socket, port }
-}
-
-impl ClosedPort {
-    /// The receiver comes up on the same port.
-    fn listen(self, mode: Mode) -> Receiver {
-        self.socket.listen(128).unwrap();
-        Receiver::on(self.socket.into(), mode)
-    }
-}
-
-fn payload(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/payloads/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> String {
-    let result = if matches!(state, "Passed" | "Failed" | "Cancelled") {
-        state
-    } else {
-        "Unknown"
-    };
-    serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null, "group": "g",
-        "build-cause": [], "stage": {"name": stage, "counter": sc.to_string(), "approval-type": "success",
-        "approved-by": "changes", "state": state, "result": result, "create-time": "2024-05-14T09:22:10.118+0000",
-        "last-transition-time": "2024-05-14T09:25:47.201+0000", "jobs": []}}})
-    .to_string()
-}
-
-fn messages(r: &PluginResponse) -> Vec<String> {
-    let v: Value = serde_json::from_str(&r.body).unwrap();
-    v["messages"]
-        .as_array()
-        .map(|m| m.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-        .unwrap_or_default()
 }
 
 fn quick_retry() -> RetryPolicy {
@@ -316,7 +264,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
         "{}",
         r.body
     );
-    let mut m = messages(&r);
+    let mut m = messages(&r.body);
     m.sort();
     assert_eq!(m.len(), 3, "{m:?}");
     assert!(
@@ -345,7 +293,8 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
     // Everyone is back.
     failing.set(Mode::Answer(200));
     slow.set(Mode::Answer(200));
-    let down = down_port.listen(Mode::Answer(200));
+    // The receiver comes up on the port that refused.
+    let down = Receiver::on(down_port.listen(), Mode::Answer(200));
     let report = plugin.flush_outbox();
     assert_eq!((report.delivered, report.pending), (3, 0), "{report}");
     assert!(
@@ -382,9 +331,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
 
 #[test]
 fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
-    let dir =
-        std::env::temp_dir().join(format!("notify-rules-deliver-http-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir();
     let closed = closed_port();
     let port = closed.port;
     let make = || {
@@ -392,20 +339,20 @@ fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
             .notifier("ops", Webhook::new(&format!("http://127.0.0.1:{port}/gocd")).unwrap().timeout(TIMEOUT))
             .retry(quick_retry())
             .outbox_policy(OutboxPolicy { first_retry_after: Duration::from_secs(3600), ..OutboxPolicy::default() })
-            .state_dir(&dir)
+            .state_dir(dir.path())
             .build()
             .unwrap()
     };
     let plugin = make();
     let r = plugin.handle("stage-status", &body("shop", 1, "deploy", 1, "Failed"));
-    assert_eq!(messages(&r).len(), 1, "{}", r.body);
+    assert_eq!(messages(&r.body).len(), 1, "{}", r.body);
     // Not due yet within this process: a request does not retry it.
     let r = plugin.handle("stage-status", &body("shop", 2, "deploy", 1, "Building"));
     assert_eq!(r.body, r#"{"status":"success"}"#);
     assert_eq!(plugin.outbox_len(), 1);
     drop(plugin);
 
-    let receiver = closed.listen(Mode::Answer(200));
+    let receiver = Receiver::on(closed.listen(), Mode::Answer(200));
     let plugin = make();
     assert_eq!(plugin.outbox_len(), 1, "the outbox survived the restart");
     // Its wait survived too: the next request delivers only its own.
@@ -438,5 +385,4 @@ fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
     assert_eq!(plugin.outbox_len(), 0);
     assert_eq!(plugin.flush_outbox().delivered, 0);
     assert_eq!(receiver.delivered().len(), 2);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -55,7 +55,5 @@ mod temp;
 
 pub use body::{body, StageBody};
 pub use http::{closed_port, messages, post, ClosedPort};
-pub use payload::{
-    agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage,
-};
+pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};

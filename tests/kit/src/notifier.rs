@@ -10,10 +10,7 @@ use notify_rules::{Delivery, NotifyError};
 pub type Log = Arc<Mutex<Vec<String>>>;
 
 /// A closure a `Plugin` takes as a notifier.
-pub trait TestNotifier:
-    Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static
-{
-}
+pub trait TestNotifier: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static {}
 impl<F: Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync + 'static> TestNotifier for F {}
 
 /// Records each delivery as `target: text`.
