@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
 use notify_rules::{rules, Delivery, Plugin};
-use notify_rules_test_kit::closed_port;
 use notify_rules_test_kit::notifier::flaky;
+use notify_rules_test_kit::{closed_port, Loopback};
 
 const FAILED: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":"web","build-cause":[],
     "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
@@ -81,20 +81,16 @@ fn endless_backoffs_and_outbox_waits_do_not_panic() {
 
 #[test]
 fn a_webhook_without_time_limit_still_posts() {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1");
-    let port = server.server_addr().to_ip().expect("an IP address").port();
-    let receiver = std::thread::spawn(move || {
-        let req = server.recv().expect("one request");
+    let receiver = Loopback::start(|req| {
         let _ = req.respond(tiny_http::Response::empty(204));
     });
-    let hook = notify_rules::deliver::Webhook::new(&format!("http://127.0.0.1:{port}/hook"))
+    let hook = notify_rules::deliver::Webhook::new(&receiver.url("/hook"))
         .unwrap()
         .timeout(Duration::MAX);
     let status = serde_json::from_str(FAILED).unwrap();
     let d = Delivery::new("ops", "failed", Arc::new(status));
     use notify_rules::Notifier;
     hook.send(&d).expect("the receiver answers 204");
-    receiver.join().unwrap();
 }
 
 #[test]

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use notify_rules::deliver::{Slack, Webhook};
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
 use notify_rules::{rules, Plugin};
-use notify_rules_test_kit::{body, closed_port, messages, payload, temp_dir};
+use notify_rules_test_kit::{body, closed_port, messages, payload, temp_dir, Loopback};
 use serde_json::Value;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -31,11 +30,9 @@ struct Got {
 }
 
 struct Receiver {
-    server: Arc<tiny_http::Server>,
-    port: u16,
+    server: Loopback,
     got: Arc<Mutex<Vec<Got>>>,
     mode: Arc<Mutex<Mode>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Receiver {
@@ -47,69 +44,58 @@ impl Receiver {
     }
 
     fn on(listener: TcpListener, mode: Mode) -> Receiver {
-        let server =
-            Arc::new(tiny_http::Server::from_listener(listener, None).expect("serve on 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let port = listener.local_addr().expect("an address").port();
         let got = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(mode));
-        let thread = {
-            let (server, got, mode) = (server.clone(), got.clone(), mode.clone());
-            std::thread::spawn(move || {
-                let mut held = Vec::new();
-                while let Ok(mut req) = server.recv() {
-                    let mut body = String::new();
-                    let _ = req.as_reader().read_to_string(&mut body);
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.field.as_str().as_str().to_ascii_lowercase(),
-                                h.value.as_str().to_owned(),
-                            )
-                        })
-                        .collect();
-                    let mode = *mode.lock().unwrap();
-                    let answered = match mode {
-                        Mode::Answer(code) => Some(code),
-                        Mode::Hold => None,
-                    };
-                    got.lock().unwrap().push(Got {
-                        method: req.method().as_str().to_owned(),
-                        path: req.url().to_owned(),
-                        headers,
-                        body,
-                        answered,
-                    });
-                    match mode {
-                        Mode::Answer(code) => {
-                            // An error page quoting a URL, as some proxies do:
-                            // it must not reach the plugin's messages as is.
-                            let text = if code == 200 {
-                                "ok".to_owned()
-                            } else {
-                                format!("failed, see http://127.0.0.1:{port}/hook/s3cr3t")
-                            };
-                            let _ = req.respond(
-                                tiny_http::Response::from_string(text).with_status_code(code),
-                            );
-                        }
-                        Mode::Hold => held.push(req),
+        let mut held = Vec::new();
+        let server = Loopback::on(listener, {
+            let (got, mode) = (got.clone(), mode.clone());
+            move |mut req| {
+                let mut body = String::new();
+                let _ = req.as_reader().read_to_string(&mut body);
+                let headers = req
+                    .headers()
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_ascii_lowercase(),
+                            h.value.as_str().to_owned(),
+                        )
+                    })
+                    .collect();
+                let mode = *mode.lock().unwrap();
+                let answered = match mode {
+                    Mode::Answer(code) => Some(code),
+                    Mode::Hold => None,
+                };
+                got.lock().unwrap().push(Got {
+                    method: req.method().as_str().to_owned(),
+                    path: req.url().to_owned(),
+                    headers,
+                    body,
+                    answered,
+                });
+                match mode {
+                    Mode::Answer(code) => {
+                        // An error page quoting a URL, as some proxies do:
+                        // it must not reach the plugin's messages as is.
+                        let text = if code == 200 {
+                            "ok".to_owned()
+                        } else {
+                            format!("failed, see http://127.0.0.1:{port}/hook/s3cr3t")
+                        };
+                        let _ = req
+                            .respond(tiny_http::Response::from_string(text).with_status_code(code));
                     }
+                    Mode::Hold => held.push(req),
                 }
-            })
-        };
-        Receiver {
-            server,
-            port,
-            got,
-            mode,
-            thread: Some(thread),
-        }
+            }
+        });
+        Receiver { server, got, mode }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        self.server.url(path)
     }
 
     fn set(&self, mode: Mode) {
@@ -126,15 +112,6 @@ impl Receiver {
             .into_iter()
             .filter(|g| g.answered == Some(200))
             .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use notify_rules::model::{
     PipelineConfig, StageResult, StageState, StageStatus,
 };
 use notify_rules::{rules_file, Delivery, RuleSet, Transition};
-use notify_rules_test_kit::gen::{date, opt_pick, pick, StageParts, StageStatusParts};
+use notify_rules_test_kit::gen::{date, opt_pick, pick, pick_str, PipelineParts, StageParts};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -115,7 +115,7 @@ fn status() -> impl Strategy<Value = StageStatus> {
         StageResult::Unknown,
     ]);
     let stage = StageParts {
-        name: pick(&[
+        name: pick_str(&[
             "deploy",
             "test",
             "publish",
@@ -123,9 +123,7 @@ fn status() -> impl Strategy<Value = StageStatus> {
             "smoke",
             "e2e",
             "build",
-        ])
-        .prop_map(str::to_owned)
-        .boxed(),
+        ]),
         counter: (1u64..4).boxed(),
         approval_type: opt_pick(&["success", "manual"]),
         approved_by: opt_pick(&["changes", "timer", "maria", "anonymous", ""]),
@@ -137,8 +135,8 @@ fn status() -> impl Strategy<Value = StageStatus> {
         last_transition_time: time(),
         jobs: vec(job(), 0..4).boxed(),
     };
-    StageStatusParts {
-        name: pick(&[
+    PipelineParts {
+        name: pick_str(&[
             "deploy-app",
             "api-server",
             "API-gateway",
@@ -146,16 +144,14 @@ fn status() -> impl Strategy<Value = StageStatus> {
             "quiet-docs",
             "docs-site",
             "svc",
-        ])
-        .prop_map(str::to_owned)
-        .boxed(),
+        ]),
         counter: (1u64..500).boxed(),
         label: opt_pick(&["1.4.318", "42", "1.0", "hotfix-7", "H1.2"]),
         group: opt_pick(&["release", "production", "PRODUCTION", "web", "prod-eu"]),
         build_cause: vec(material(), 0..3).boxed(),
         stage: stage.strategy(),
     }
-    .strategy()
+    .stage_status()
 }
 
 fn context() -> impl Strategy<Value = (Option<Transition>, Option<&'static str>)> {

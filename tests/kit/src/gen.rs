@@ -2,19 +2,19 @@
 //! round trips), and the parts to assemble narrower ones from (for rules that
 //! must fire).
 //!
-//! [`StageParts`] and [`StageStatusParts`] hold one strategy per field;
-//! `any()` gives arbitrary values for all of them, and a test sets the fields
-//! it wants narrower:
+//! [`JobParts`], [`StageParts`] and [`PipelineParts`] hold one strategy per
+//! field; `any()` gives arbitrary values for all of them, and a test sets the
+//! fields it wants narrower:
 //!
 //! ```
-//! use notify_rules_test_kit::gen::{pick, StageParts, StageStatusParts};
+//! use notify_rules_test_kit::gen::{pick_str, PipelineParts, StageParts};
 //! use proptest::prelude::*;
-//! let statuses = StageStatusParts {
-//!     name: pick(&["api", "web"]).prop_map(str::to_owned).boxed(),
+//! let statuses = PipelineParts {
+//!     name: pick_str(&["api", "web"]),
 //!     stage: StageParts { counter: (1u64..4).boxed(), ..StageParts::any() }.strategy(),
-//!     ..StageStatusParts::any()
+//!     ..PipelineParts::any()
 //! }
-//! .strategy();
+//! .stage_status();
 //! # let _ = statuses;
 //! ```
 
@@ -72,9 +72,14 @@ pub fn pick<T: Clone + Debug + 'static>(items: &'static [T]) -> impl Strategy<Va
     proptest::sample::select(items)
 }
 
+/// One of `items`, owned.
+pub fn pick_str(items: &'static [&'static str]) -> BoxedStrategy<String> {
+    pick(items).prop_map(str::to_owned).boxed()
+}
+
 /// One of `items`, or none.
 pub fn opt_pick(items: &'static [&'static str]) -> BoxedStrategy<Option<String>> {
-    option::of(pick(items).prop_map(str::to_owned)).boxed()
+    option::of(pick_str(items)).boxed()
 }
 
 /// Any text, including quotes, escapes, control characters and non-ASCII.
@@ -112,7 +117,7 @@ pub fn string_map() -> BoxedStrategy<BTreeMap<String, String>> {
 
 /// Known wire values and anything else (which `from_wire` keeps as `Other`).
 pub fn wire_value(known: &'static [&'static str]) -> BoxedStrategy<String> {
-    prop_oneof![pick(known).prop_map(str::to_owned), text()].boxed()
+    prop_oneof![pick_str(known), text()].boxed()
 }
 
 pub fn stage_state() -> BoxedStrategy<StageState> {
@@ -266,43 +271,82 @@ pub fn build_cause() -> BoxedStrategy<BuildCause> {
         .boxed()
 }
 
-pub fn job() -> BoxedStrategy<Job> {
-    (
-        text(),
-        any_date(),
-        any_date(),
-        any_date(),
-        job_state(),
-        job_result(),
-        opt_text(),
-    )
-        .prop_map(
-            |(name, schedule_time, assign_time, complete_time, state, result, agent_uuid)| Job {
-                name,
-                schedule_time,
-                assign_time,
-                complete_time,
-                state,
-                result,
-                agent_uuid,
-            },
-        )
-        .boxed()
+/// Declares `$parts`, one strategy for each field of the struct `$ty`, and
+/// its `strategy`, which draws the fields in the order they are declared here
+/// and builds a `$ty` of them.
+macro_rules! parts {
+    ($(#[$doc:meta])* $parts:ident => $ty:ident { $($field:ident: $value:ty),* $(,)? }) => {
+        $(#[$doc])*
+        pub struct $parts {
+            $(pub $field: BoxedStrategy<$value>,)*
+        }
+
+        impl $parts {
+            pub fn strategy(self) -> BoxedStrategy<$ty> {
+                ($(self.$field,)*)
+                    .prop_map(|($($field,)*)| $ty { $($field,)* })
+                    .boxed()
+            }
+        }
+    };
 }
 
-/// A strategy for each field of a [`Stage`].
-pub struct StageParts {
-    pub name: BoxedStrategy<String>,
-    pub counter: BoxedStrategy<u64>,
-    pub approval_type: BoxedStrategy<Option<String>>,
-    pub approved_by: BoxedStrategy<Option<String>>,
-    pub previous_stage_name: BoxedStrategy<Option<String>>,
-    pub previous_stage_counter: BoxedStrategy<Option<u64>>,
-    pub state: BoxedStrategy<StageState>,
-    pub result: BoxedStrategy<StageResult>,
-    pub create_time: BoxedStrategy<Option<DateTime<Utc>>>,
-    pub last_transition_time: BoxedStrategy<Option<DateTime<Utc>>>,
-    pub jobs: BoxedStrategy<Vec<Job>>,
+parts! {
+    /// A strategy for each field of a [`Job`].
+    JobParts => Job {
+        name: String,
+        schedule_time: Option<DateTime<Utc>>,
+        assign_time: Option<DateTime<Utc>>,
+        complete_time: Option<DateTime<Utc>>,
+        state: JobState,
+        result: JobResult,
+        agent_uuid: Option<String>,
+    }
+}
+
+parts! {
+    /// A strategy for each field of a [`Stage`].
+    StageParts => Stage {
+        name: String,
+        counter: u64,
+        approval_type: Option<String>,
+        approved_by: Option<String>,
+        previous_stage_name: Option<String>,
+        previous_stage_counter: Option<u64>,
+        state: StageState,
+        result: StageResult,
+        create_time: Option<DateTime<Utc>>,
+        last_transition_time: Option<DateTime<Utc>>,
+        jobs: Vec<Job>,
+    }
+}
+
+parts! {
+    /// A strategy for each field of a [`Pipeline`], the whole of a
+    /// [`StageStatus`] (see [`stage_status`](PipelineParts::stage_status)).
+    PipelineParts => Pipeline {
+        name: String,
+        counter: u64,
+        label: Option<String>,
+        group: Option<String>,
+        build_cause: Vec<BuildCause>,
+        stage: Stage,
+    }
+}
+
+impl JobParts {
+    /// Arbitrary values for every field.
+    pub fn any() -> JobParts {
+        JobParts {
+            name: text(),
+            schedule_time: any_date(),
+            assign_time: any_date(),
+            complete_time: any_date(),
+            state: job_state(),
+            result: job_result(),
+            agent_uuid: opt_text(),
+        }
+    }
 }
 
 impl StageParts {
@@ -322,68 +366,12 @@ impl StageParts {
             jobs: vec(job(), 0..4).boxed(),
         }
     }
-
-    pub fn strategy(self) -> BoxedStrategy<Stage> {
-        (
-            (
-                self.name,
-                self.counter,
-                self.approval_type,
-                self.approved_by,
-                self.previous_stage_name,
-                self.previous_stage_counter,
-            ),
-            (
-                self.state,
-                self.result,
-                self.create_time,
-                self.last_transition_time,
-                self.jobs,
-            ),
-        )
-            .prop_map(
-                |(
-                    (
-                        name,
-                        counter,
-                        approval_type,
-                        approved_by,
-                        previous_stage_name,
-                        previous_stage_counter,
-                    ),
-                    (state, result, create_time, last_transition_time, jobs),
-                )| Stage {
-                    name,
-                    counter,
-                    approval_type,
-                    approved_by,
-                    previous_stage_name,
-                    previous_stage_counter,
-                    state,
-                    result,
-                    create_time,
-                    last_transition_time,
-                    jobs,
-                },
-            )
-            .boxed()
-    }
 }
 
-/// A strategy for each field of a [`StageStatus`] (its pipeline's).
-pub struct StageStatusParts {
-    pub name: BoxedStrategy<String>,
-    pub counter: BoxedStrategy<u64>,
-    pub label: BoxedStrategy<Option<String>>,
-    pub group: BoxedStrategy<Option<String>>,
-    pub build_cause: BoxedStrategy<Vec<BuildCause>>,
-    pub stage: BoxedStrategy<Stage>,
-}
-
-impl StageStatusParts {
+impl PipelineParts {
     /// Arbitrary values for every field.
-    pub fn any() -> StageStatusParts {
-        StageStatusParts {
+    pub fn any() -> PipelineParts {
+        PipelineParts {
             name: text(),
             counter: any::<u64>().boxed(),
             label: opt_text(),
@@ -393,29 +381,17 @@ impl StageStatusParts {
         }
     }
 
-    pub fn strategy(self) -> BoxedStrategy<StageStatus> {
-        (
-            self.name,
-            self.counter,
-            self.label,
-            self.group,
-            self.build_cause,
-            self.stage,
-        )
-            .prop_map(
-                |(name, counter, label, group, build_cause, stage)| StageStatus {
-                    pipeline: Pipeline {
-                        name,
-                        counter,
-                        label,
-                        group,
-                        build_cause,
-                        stage,
-                    },
-                },
-            )
+    /// The stage-status notification of the pipeline.
+    pub fn stage_status(self) -> BoxedStrategy<StageStatus> {
+        self.strategy()
+            .prop_map(|pipeline| StageStatus { pipeline })
             .boxed()
     }
+}
+
+/// Any job.
+pub fn job() -> BoxedStrategy<Job> {
+    JobParts::any().strategy()
 }
 
 /// Any stage.
@@ -425,5 +401,5 @@ pub fn stage() -> BoxedStrategy<Stage> {
 
 /// Any stage-status notification.
 pub fn stage_status() -> BoxedStrategy<StageStatus> {
-    StageStatusParts::any().strategy()
+    PipelineParts::any().stage_status()
 }

@@ -1,7 +1,9 @@
-//! Posting to a server under test, reading the plugin's answers, and a port on
-//! which nothing listens.
+//! Posting to a server under test, reading the plugin's answers, receivers on
+//! loopback, and a port on which nothing listens.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use serde_json::Value;
 use socket2::{Domain, Socket, Type};
@@ -52,5 +54,60 @@ impl ClosedPort {
     pub fn listen(self) -> TcpListener {
         self.socket.listen(128).unwrap();
         self.socket.into()
+    }
+}
+
+/// An HTTP server on 127.0.0.1 that hands each request to a handler, on a
+/// thread of its own, until it is dropped (which waits for the thread).
+pub struct Loopback {
+    server: Arc<tiny_http::Server>,
+    pub port: u16,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Loopback {
+    /// Serves on a free port.
+    pub fn start(handler: impl FnMut(tiny_http::Request) + Send + 'static) -> Loopback {
+        Loopback::on(
+            TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1"),
+            handler,
+        )
+    }
+
+    /// Serves on `listener` (a [`ClosedPort`] that starts to listen, say).
+    pub fn on(
+        listener: TcpListener,
+        mut handler: impl FnMut(tiny_http::Request) + Send + 'static,
+    ) -> Loopback {
+        let server =
+            Arc::new(tiny_http::Server::from_listener(listener, None).expect("serve on 127.0.0.1"));
+        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let thread = {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                while let Ok(req) = server.recv() {
+                    handler(req);
+                }
+            })
+        };
+        Loopback {
+            server,
+            port,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

@@ -28,8 +28,9 @@
 //!   when dropped, so also when the test panics.
 //! - [`gen`]: proptest strategies for the model, from arbitrary values to the
 //!   small vocabularies that make rules fire.
-//! - [`post`], [`messages`], [`ClosedPort`]: talking to servers and reading the
-//!   plugin's answers.
+//! - [`post`], [`messages`]: talking to servers and reading the plugin's
+//!   answers; [`Loopback`], a receiver on 127.0.0.1 that runs a handler for
+//!   each request; [`ClosedPort`], a port that refuses connections.
 //! - [`serve::Serving`]: the `notify-rules serve` program, started, posted to
 //!   and stopped with SIGTERM.
 //!
@@ -54,6 +55,6 @@ pub mod serve;
 mod temp;
 
 pub use body::{body, StageBody};
-pub use http::{closed_port, messages, post, ClosedPort};
+pub use http::{closed_port, messages, post, ClosedPort, Loopback};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};
