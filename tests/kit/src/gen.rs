@@ -120,28 +120,28 @@ pub fn wire_value(known: &'static [&'static str]) -> BoxedStrategy<String> {
     prop_oneof![pick_str(known), text()].boxed()
 }
 
+/// What `from_wire` reads of a [`wire_value`].
+fn read_wire<T: Debug + 'static>(
+    known: &'static [&'static str],
+    from_wire: fn(&str) -> T,
+) -> BoxedStrategy<T> {
+    wire_value(known).prop_map(move |s| from_wire(&s)).boxed()
+}
+
 pub fn stage_state() -> BoxedStrategy<StageState> {
-    wire_value(STAGE_STATES)
-        .prop_map(|s| StageState::from_wire(&s))
-        .boxed()
+    read_wire(STAGE_STATES, StageState::from_wire)
 }
 
 pub fn stage_result() -> BoxedStrategy<StageResult> {
-    wire_value(RESULTS)
-        .prop_map(|s| StageResult::from_wire(&s))
-        .boxed()
+    read_wire(RESULTS, StageResult::from_wire)
 }
 
 pub fn job_state() -> BoxedStrategy<JobState> {
-    wire_value(JOB_STATES)
-        .prop_map(|s| JobState::from_wire(&s))
-        .boxed()
+    read_wire(JOB_STATES, JobState::from_wire)
 }
 
 pub fn job_result() -> BoxedStrategy<JobResult> {
-    wire_value(RESULTS)
-        .prop_map(|s| JobResult::from_wire(&s))
-        .boxed()
+    read_wire(RESULTS, JobResult::from_wire)
 }
 
 /// JSON kept raw for an unknown material type (no floats: they need not
