@@ -12,7 +12,7 @@
 //! - **Unit tests** stay beside the code in `notify-rules/src`, and share the
 //!   in-crate `plugin::test_support` module: this kit depends on `notify-rules`,
 //!   so inside the crate its types would be another crate's. They take
-//!   temporary directories from `tempfile` directly.
+//!   temporary directories from `tempfile` (or `test_support::temp_file`).
 //! - Compile-fail and pass cases of `rules!` are in `tests/ui/` (trybuild).
 //!
 //! Both test packages take this kit as a dev-dependency; a test needing a
