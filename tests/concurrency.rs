@@ -6,19 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use notify_rules::history::FileHistory;
 use notify_rules::{rules, Delivery, NotifyError, Plugin};
+use notify_rules_test_kit::{body, temp_dir};
 
 const THREADS: u64 = 8;
 const PER_THREAD: u64 = 500;
 /// Every fifth notification of each thread is one all threads send.
 const SHARED_EVERY: u64 = 5;
-
-fn body(pipeline: &str, pc: u64, state: &str) -> String {
-    serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null, "group": "g",
-        "build-cause": [], "stage": {"name": "test", "counter": "1", "approval-type": "success",
-        "approved-by": "changes", "state": state, "result": state, "create-time": "2024-05-14T09:22:10.118+0000",
-        "last-transition-time": "2024-05-14T09:25:47.201+0000", "jobs": []}}})
-    .to_string()
-}
 
 /// The state of run `pc` of a thread's own pipeline: runs of three failures and
 /// three passes.
@@ -43,8 +36,7 @@ fn expected_transition(pc: u64) -> &'static str {
 
 #[test]
 fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
-    let dir = std::env::temp_dir().join(format!("notify-rules-concurrency-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir();
     let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let sink = counts.clone();
     let plugin = Plugin::builder(rules! {
@@ -55,7 +47,7 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
         *sink.lock().unwrap().entry(d.text().to_owned()).or_default() += 1;
         Ok(())
     })
-    .state_dir(&dir)
+    .state_dir(dir.path())
     .build()
     .unwrap();
 
@@ -67,10 +59,11 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
                 for i in 0..PER_THREAD {
                     let body = if i % SHARED_EVERY == SHARED_EVERY - 1 {
                         let pc = i / SHARED_EVERY + 1;
-                        body("shared", pc, if pc % 2 == 0 { "Passed" } else { "Failed" })
+                        let state = if pc % 2 == 0 { "Passed" } else { "Failed" };
+                        body("shared", pc, "test", 1, state)
                     } else {
                         own += 1;
-                        body(&format!("p{t}"), own, own_state(own))
+                        body(&format!("p{t}"), own, "test", 1, own_state(own))
                     };
                     let r = plugin.handle("stage-status", &body);
                     assert_eq!((r.code, r.body.as_str()), (200, r#"{"status":"success"}"#));
@@ -110,7 +103,7 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
     drop(plugin);
 
     // The file holds the same history: the newest runs of each pipeline, in order.
-    let history = FileHistory::open(dir.join("history.journal")).unwrap();
+    let history = FileHistory::open(dir.path().join("history.journal")).unwrap();
     for t in 0..THREADS {
         let runs = history.runs(&format!("p{t}"), "test");
         assert_eq!(runs.len(), 50, "the default limit keeps 50 runs");
@@ -120,5 +113,4 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
         assert_eq!(runs, expected);
     }
     assert_eq!(history.runs("shared", "test").len(), 50);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

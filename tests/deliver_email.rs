@@ -8,6 +8,7 @@ use std::time::Duration;
 use mailin_embedded::{response, AuthMechanism, Handler, Response, Server, SslConfig};
 use notify_rules::deliver::{Email, Security, Subject};
 use notify_rules::{rules, Plugin};
+use notify_rules_test_kit::{body, messages, temp_dir};
 
 #[derive(Debug, Clone, Default)]
 struct Mail {
@@ -88,14 +89,6 @@ fn smtp(inbox: Inbox, ssl: SslConfig, auth: bool) -> u16 {
     port
 }
 
-fn body(pipeline: &str, pc: u64, state: &str) -> String {
-    serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null, "group": "g",
-        "build-cause": [], "stage": {"name": "deploy", "counter": "1", "approval-type": "success",
-        "approved-by": "changes", "state": state, "result": state, "create-time": "2024-05-14T09:22:10.118+0000",
-        "last-transition-time": "2024-05-14T09:25:47.201+0000", "jobs": []}}})
-    .to_string()
-}
-
 /// Lines of the message with folded headers unfolded.
 fn header(data: &str, name: &str) -> Option<String> {
     let head = data.split("\r\n\r\n").next().unwrap_or("");
@@ -131,7 +124,7 @@ fn e_mails_reach_a_plain_loopback_server() {
     .build()
     .unwrap();
 
-    let r = plugin.handle("stage-status", &body("shop", 12, "Failed"));
+    let r = plugin.handle("stage-status", &body("shop", 12, "deploy", 1, "Failed"));
     assert_eq!(r.body, r#"{"status":"success"}"#);
     let mails = mails.lock().unwrap().clone();
     assert_eq!(mails.len(), 1, "{mails:?}");
@@ -199,14 +192,8 @@ fn a_refusing_server_is_a_failure_naming_the_target_and_never_shows_the_password
         })
         .build()
         .unwrap();
-    let r = plugin.handle("stage-status", &body("shop", 1, "Failed"));
-    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    let mut messages: Vec<String> = v["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap().to_owned())
-        .collect();
+    let r = plugin.handle("stage-status", &body("shop", 1, "deploy", 1, "Failed"));
+    let mut messages = messages(&r.body);
     messages.sort();
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(
@@ -229,9 +216,8 @@ fn starttls_and_a_login_reach_a_server_with_a_private_certificate() {
     // mailin-embedded's rustls asks for the process's default provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let dir = std::env::temp_dir().join(format!("notify-rules-smtp-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let dir = temp_dir();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
 
@@ -266,11 +252,10 @@ fn starttls_and_a_login_reach_a_server_with_a_private_certificate() {
     })
     .build()
     .unwrap();
-    let r = plugin.handle("stage-status", &body("shop", 3, "Passed"));
-    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    let messages = v["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 1, "{v}");
-    let m = messages[0].as_str().unwrap();
+    let r = plugin.handle("stage-status", &body("shop", 3, "deploy", 1, "Passed"));
+    let messages = messages(&r.body);
+    assert_eq!(messages.len(), 1, "{}", r.body);
+    let m = &messages[0];
     assert!(
         m.starts_with("target `bad`: SMTP server 127.0.0.1:") && m.contains("permanent"),
         "{m}"
@@ -290,5 +275,4 @@ fn starttls_and_a_login_reach_a_server_with_a_private_certificate() {
             ("gocd".to_owned(), "wrong-pa55".to_owned())
         ]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -6,24 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
-use notify_rules::{rules, Delivery, NotifyError, Plugin};
+use notify_rules::{rules, Delivery, Plugin};
+use notify_rules_test_kit::notifier::flaky;
+use notify_rules_test_kit::{closed_port, Loopback};
 
 const FAILED: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":"web","build-cause":[],
     "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
-
-/// Fails the first `failures` tries, then succeeds; counts the tries.
-fn flaky(
-    failures: usize,
-    tries: Arc<AtomicUsize>,
-) -> impl Fn(&Delivery) -> Result<(), NotifyError> {
-    move |_d: &Delivery| {
-        if tries.fetch_add(1, Ordering::SeqCst) < failures {
-            Err(NotifyError::retryable("down"))
-        } else {
-            Ok(())
-        }
-    }
-}
 
 #[test]
 fn a_retry_policy_without_end_retries_without_panicking() {
@@ -32,7 +20,7 @@ fn a_retry_policy_without_end_retries_without_panicking() {
         target ops;
         on state Failed => send(ops, "failed");
     })
-    .notifier("ops", flaky(1, tries.clone()))
+    .notifier("ops", flaky(1, &tries))
     .retry(RetryPolicy {
         attempts: 2,
         first_backoff: Duration::from_millis(1),
@@ -54,8 +42,8 @@ fn endless_backoffs_and_outbox_waits_do_not_panic() {
         on state Failed => send(ops, "failed");
         on state Failed => send(audit, "failed");
     })
-    .notifier("ops", flaky(usize::MAX, ops.clone()))
-    .notifier("audit", flaky(usize::MAX, audit.clone()))
+    .notifier("ops", flaky(usize::MAX, &ops))
+    .notifier("audit", flaky(usize::MAX, &audit))
     .retry(RetryPolicy {
         attempts: u32::MAX,
         first_backoff: Duration::MAX,
@@ -93,31 +81,24 @@ fn endless_backoffs_and_outbox_waits_do_not_panic() {
 
 #[test]
 fn a_webhook_without_time_limit_still_posts() {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1");
-    let port = server.server_addr().to_ip().expect("an IP address").port();
-    let receiver = std::thread::spawn(move || {
-        let req = server.recv().expect("one request");
+    let receiver = Loopback::start(|req| {
         let _ = req.respond(tiny_http::Response::empty(204));
     });
-    let hook = notify_rules::deliver::Webhook::new(&format!("http://127.0.0.1:{port}/hook"))
+    let hook = notify_rules::deliver::Webhook::new(&receiver.url("/hook"))
         .unwrap()
         .timeout(Duration::MAX);
     let status = serde_json::from_str(FAILED).unwrap();
     let d = Delivery::new("ops", "failed", Arc::new(status));
     use notify_rules::Notifier;
     hook.send(&d).expect("the receiver answers 204");
-    receiver.join().unwrap();
 }
 
 #[test]
 fn an_email_without_time_limit_fails_without_panicking() {
     // Bound but not listening: the connection is refused at once.
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    socket.bind(&addr.into()).unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    let closed = closed_port();
     let email = notify_rules::deliver::Email::builder("127.0.0.1")
-        .port(port)
+        .port(closed.port)
         .security(notify_rules::deliver::Security::Plain)
         .from("gocd@example.org")
         .to("ops@example.org")

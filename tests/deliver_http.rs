@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use notify_rules::deliver::{Slack, Webhook};
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
-use notify_rules::{rules, Plugin, PluginResponse};
+use notify_rules::{rules, Plugin};
+use notify_rules_test_kit::{body, closed_port, messages, payload, temp_dir, Loopback};
 use serde_json::Value;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -30,11 +30,9 @@ struct Got {
 }
 
 struct Receiver {
-    server: Arc<tiny_http::Server>,
-    port: u16,
+    server: Loopback,
     got: Arc<Mutex<Vec<Got>>>,
     mode: Arc<Mutex<Mode>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Receiver {
@@ -46,69 +44,58 @@ impl Receiver {
     }
 
     fn on(listener: TcpListener, mode: Mode) -> Receiver {
-        let server =
-            Arc::new(tiny_http::Server::from_listener(listener, None).expect("serve on 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let port = listener.local_addr().expect("an address").port();
         let got = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(mode));
-        let thread = {
-            let (server, got, mode) = (server.clone(), got.clone(), mode.clone());
-            std::thread::spawn(move || {
-                let mut held = Vec::new();
-                while let Ok(mut req) = server.recv() {
-                    let mut body = String::new();
-                    let _ = req.as_reader().read_to_string(&mut body);
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.field.as_str().as_str().to_ascii_lowercase(),
-                                h.value.as_str().to_owned(),
-                            )
-                        })
-                        .collect();
-                    let mode = *mode.lock().unwrap();
-                    let answered = match mode {
-                        Mode::Answer(code) => Some(code),
-                        Mode::Hold => None,
-                    };
-                    got.lock().unwrap().push(Got {
-                        method: req.method().as_str().to_owned(),
-                        path: req.url().to_owned(),
-                        headers,
-                        body,
-                        answered,
-                    });
-                    match mode {
-                        Mode::Answer(code) => {
-                            // An error page quoting a URL, as some proxies do:
-                            // it must not reach the plugin's messages as is.
-                            let text = if code == 200 {
-                                "ok".to_owned()
-                            } else {
-                                format!("failed, see http://127.0.0.1:{port}/hook/s3cr3t")
-                            };
-                            let _ = req.respond(
-                                tiny_http::Response::from_string(text).with_status_code(code),
-                            );
-                        }
-                        Mode::Hold => held.push(req),
+        let mut held = Vec::new();
+        let server = Loopback::on(listener, {
+            let (got, mode) = (got.clone(), mode.clone());
+            move |mut req| {
+                let mut body = String::new();
+                let _ = req.as_reader().read_to_string(&mut body);
+                let headers = req
+                    .headers()
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_ascii_lowercase(),
+                            h.value.as_str().to_owned(),
+                        )
+                    })
+                    .collect();
+                let mode = *mode.lock().unwrap();
+                let answered = match mode {
+                    Mode::Answer(code) => Some(code),
+                    Mode::Hold => None,
+                };
+                got.lock().unwrap().push(Got {
+                    method: req.method().as_str().to_owned(),
+                    path: req.url().to_owned(),
+                    headers,
+                    body,
+                    answered,
+                });
+                match mode {
+                    Mode::Answer(code) => {
+                        // An error page quoting a URL, as some proxies do:
+                        // it must not reach the plugin's messages as is.
+                        let text = if code == 200 {
+                            "ok".to_owned()
+                        } else {
+                            format!("failed, see http://127.0.0.1:{port}/hook/s3cr3t")
+                        };
+                        let _ = req
+                            .respond(tiny_http::Response::from_string(text).with_status_code(code));
                     }
+                    Mode::Hold => held.push(req),
                 }
-            })
-        };
-        Receiver {
-            server,
-            port,
-            got,
-            mode,
-            thread: Some(thread),
-        }
+            }
+        });
+        Receiver { server, got, mode }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        self.server.url(path)
     }
 
     fn set(&self, mode: Mode) {
@@ -126,68 +113,6 @@ impl Receiver {
             .filter(|g| g.answered == Some(200))
             .collect()
     }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// A port on which nothing listens (for now). It stays bound, so no other
-/// program takes it in the meantime, and a connection to it is refused at once.
-struct ClosedPort {
-    socket: socket2::Socket,
-    port: u16,
-}
-
-fn closed_port() -> ClosedPort {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    socket.bind(&addr.into()).unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    ClosedPort { socket, port }
-}
-
-impl ClosedPort {
-    /// The receiver comes up on the same port.
-    fn listen(self, mode: Mode) -> Receiver {
-        self.socket.listen(128).unwrap();
-        Receiver::on(self.socket.into(), mode)
-    }
-}
-
-fn payload(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/payloads/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> String {
-    let result = if matches!(state, "Passed" | "Failed" | "Cancelled") {
-        state
-    } else {
-        "Unknown"
-    };
-    serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null, "group": "g",
-        "build-cause": [], "stage": {"name": stage, "counter": sc.to_string(), "approval-type": "success",
-        "approved-by": "changes", "state": state, "result": result, "create-time": "2024-05-14T09:22:10.118+0000",
-        "last-transition-time": "2024-05-14T09:25:47.201+0000", "jobs": []}}})
-    .to_string()
-}
-
-fn messages(r: &PluginResponse) -> Vec<String> {
-    let v: Value = serde_json::from_str(&r.body).unwrap();
-    v["messages"]
-        .as_array()
-        .map(|m| m.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-        .unwrap_or_default()
 }
 
 fn quick_retry() -> RetryPolicy {
@@ -316,7 +241,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
         "{}",
         r.body
     );
-    let mut m = messages(&r);
+    let mut m = messages(&r.body);
     m.sort();
     assert_eq!(m.len(), 3, "{m:?}");
     assert!(
@@ -345,7 +270,8 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
     // Everyone is back.
     failing.set(Mode::Answer(200));
     slow.set(Mode::Answer(200));
-    let down = down_port.listen(Mode::Answer(200));
+    // The receiver comes up on the port that refused.
+    let down = Receiver::on(down_port.listen(), Mode::Answer(200));
     let report = plugin.flush_outbox();
     assert_eq!((report.delivered, report.pending), (3, 0), "{report}");
     assert!(
@@ -382,9 +308,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
 
 #[test]
 fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
-    let dir =
-        std::env::temp_dir().join(format!("notify-rules-deliver-http-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir();
     let closed = closed_port();
     let port = closed.port;
     let make = || {
@@ -392,20 +316,20 @@ fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
             .notifier("ops", Webhook::new(&format!("http://127.0.0.1:{port}/gocd")).unwrap().timeout(TIMEOUT))
             .retry(quick_retry())
             .outbox_policy(OutboxPolicy { first_retry_after: Duration::from_secs(3600), ..OutboxPolicy::default() })
-            .state_dir(&dir)
+            .state_dir(dir.path())
             .build()
             .unwrap()
     };
     let plugin = make();
     let r = plugin.handle("stage-status", &body("shop", 1, "deploy", 1, "Failed"));
-    assert_eq!(messages(&r).len(), 1, "{}", r.body);
+    assert_eq!(messages(&r.body).len(), 1, "{}", r.body);
     // Not due yet within this process: a request does not retry it.
     let r = plugin.handle("stage-status", &body("shop", 2, "deploy", 1, "Building"));
     assert_eq!(r.body, r#"{"status":"success"}"#);
     assert_eq!(plugin.outbox_len(), 1);
     drop(plugin);
 
-    let receiver = closed.listen(Mode::Answer(200));
+    let receiver = Receiver::on(closed.listen(), Mode::Answer(200));
     let plugin = make();
     assert_eq!(plugin.outbox_len(), 1, "the outbox survived the restart");
     // Its wait survived too: the next request delivers only its own.
@@ -438,5 +362,4 @@ fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
     assert_eq!(plugin.outbox_len(), 0);
     assert_eq!(plugin.flush_outbox().delivered, 0);
     assert_eq!(receiver.delivered().len(), 2);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

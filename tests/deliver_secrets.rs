@@ -2,64 +2,32 @@
 //! the path, the query, every header), as many do in their error answers: none
 //! of it may reach the notifier's error or the plugin's answer.
 
-use std::thread::JoinHandle;
-
 use notify_rules::deliver::{Slack, Webhook};
 use notify_rules::{rules, Delivery, Notifier, Plugin, RuleSet};
+use notify_rules_test_kit::Loopback;
 
 /// Answers 401 to every request with an error quoting the request, the way
 /// `invalid token <token> for path <last segment>` receivers do.
-struct Echo {
-    server: std::sync::Arc<tiny_http::Server>,
-    port: u16,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Echo {
-    fn start() -> Echo {
-        let server =
-            std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("an IP address").port();
-        let thread = {
-            let server = server.clone();
-            std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    let url = req.url().to_owned();
-                    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-                    let last = url.rsplit('/').next().unwrap_or_default();
-                    let mut token = String::new();
-                    let mut headers = String::new();
-                    for h in req.headers() {
-                        let value = h.value.as_str();
-                        if h.field.equiv("Authorization") {
-                            token = value.rsplit(' ').next().unwrap_or_default().to_owned();
-                        }
-                        headers.push_str(&format!(" {}={value}", h.field.as_str()));
-                    }
-                    let text = format!(
-                        r#"{{"error":"invalid token {token} for path {last}; path {path}; query {query}; value {}; headers{headers}"}}"#,
-                        query.rsplit('=').next().unwrap_or_default()
-                    );
-                    let _ =
-                        req.respond(tiny_http::Response::from_string(text).with_status_code(401));
-                }
-            })
-        };
-        Echo {
-            server,
-            port,
-            thread: Some(thread),
+fn echo() -> Loopback {
+    Loopback::start(|req| {
+        let url = req.url().to_owned();
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let last = url.rsplit('/').next().unwrap_or_default();
+        let mut token = String::new();
+        let mut headers = String::new();
+        for h in req.headers() {
+            let value = h.value.as_str();
+            if h.field.equiv("Authorization") {
+                token = value.rsplit(' ').next().unwrap_or_default().to_owned();
+            }
+            headers.push_str(&format!(" {}={value}", h.field.as_str()));
         }
-    }
-}
-
-impl Drop for Echo {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+        let text = format!(
+            r#"{{"error":"invalid token {token} for path {last}; path {path}; query {query}; value {}; headers{headers}"}}"#,
+            query.rsplit('=').next().unwrap_or_default()
+        );
+        let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(401));
+    })
 }
 
 fn delivery() -> Delivery {
@@ -80,7 +48,7 @@ fn assert_hidden(text: &str, secrets: &[&str]) {
 
 #[test]
 fn a_receiver_quoting_the_token_and_the_path_reveals_neither() {
-    let echo = Echo::start();
+    let echo = echo();
     let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3tpath", echo.port);
     let hook = Webhook::new(&url)
         .unwrap()
@@ -117,7 +85,7 @@ fn a_receiver_quoting_the_token_and_the_path_reveals_neither() {
 
 #[test]
 fn a_query_without_a_path_is_hidden() {
-    let echo = Echo::start();
+    let echo = echo();
     let hook = Webhook::new(&format!("http://127.0.0.1:{}?token=s3cr3tq", echo.port)).unwrap();
     let text = hook.send(&delivery()).unwrap_err().to_string();
     assert!(text.contains("invalid token"), "{text}");
@@ -126,7 +94,7 @@ fn a_query_without_a_path_is_hidden() {
 
 #[test]
 fn user_information_query_values_and_slack_paths_are_hidden() {
-    let echo = Echo::start();
+    let echo = echo();
     let hook = Webhook::new(&format!(
         "http://deploy:hunter2x@127.0.0.1:{}/x/y?ref=main&key=qv4lue",
         echo.port

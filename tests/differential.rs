@@ -3,42 +3,32 @@
 //! `RuleSet::parse` must make the same deliveries (target, text and rule) on
 //! every generated notification, with and without history and a server address.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use notify_rules::model::{
     BuildCause, GitConfig, Job, JobResult, JobState, Material, MercurialConfig, Modification,
-    Pipeline, PipelineConfig, Stage, StageResult, StageState, StageStatus,
+    PipelineConfig, StageResult, StageState, StageStatus,
 };
 use notify_rules::{rules_file, Delivery, RuleSet, Transition};
+use notify_rules_test_kit::gen::{date, opt_pick, pick, pick_str, PipelineParts, StageParts};
+use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 const SOURCE: &str = include_str!("rules/differential.rules");
 
-fn pick<T: Clone + std::fmt::Debug + 'static>(items: &'static [T]) -> impl Strategy<Value = T> {
-    proptest::sample::select(items)
-}
-
-fn opt_str(items: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
-    proptest::option::of(pick(items).prop_map(str::to_owned))
-}
-
-fn time() -> impl Strategy<Value = Option<DateTime<Utc>>> {
-    proptest::option::weighted(
-        0.9,
-        (1_700_000_000_000i64..1_700_100_000_000)
-            .prop_map(|ms| Utc.timestamp_millis_opt(ms).single()),
-    )
-    .prop_map(Option::flatten)
+/// Dates within about a day of each other, nine in ten of them set.
+fn time() -> BoxedStrategy<Option<DateTime<Utc>>> {
+    date(1_700_000_000_000..1_700_100_000_000, 0.9)
 }
 
 fn material() -> impl Strategy<Value = BuildCause> {
     let git = (
-        opt_str(&[
+        opt_pick(&[
             "https://git.example.org/a.git",
             "https://ci:t0k3n@git.example.org/b.git",
             "git@host:c.git",
         ]),
-        opt_str(&["main", "release-1.4", "feature/login", "MAIN"]),
+        opt_pick(&["main", "release-1.4", "feature/login", "MAIN"]),
     )
         .prop_map(|(url, branch)| {
             Material::Git(GitConfig {
@@ -47,7 +37,7 @@ fn material() -> impl Strategy<Value = BuildCause> {
                 ..GitConfig::default()
             })
         });
-    let hg = opt_str(&["https://hg.example.org/docs"]).prop_map(|url| {
+    let hg = opt_pick(&["https://hg.example.org/docs"]).prop_map(|url| {
         Material::Mercurial(MercurialConfig {
             url,
             ..Default::default()
@@ -61,7 +51,7 @@ fn material() -> impl Strategy<Value = BuildCause> {
     (
         prop_oneof![3 => git, 1 => hg, 1 => upstream],
         any::<bool>(),
-        opt_str(&["8f60b124", "build-app/117/package/1", "18841"]),
+        opt_pick(&["8f60b124", "build-app/117/package/1", "18841"]),
         time(),
     )
         .prop_map(|(material, changed, revision, modified_time)| BuildCause {
@@ -105,6 +95,7 @@ fn job() -> impl Strategy<Value = Job> {
         })
 }
 
+/// Notifications in the rules' own vocabulary, so that every rule can fire.
 fn status() -> impl Strategy<Value = StageStatus> {
     let state = prop_oneof![
         pick(&[
@@ -123,22 +114,8 @@ fn status() -> impl Strategy<Value = StageStatus> {
         StageResult::Cancelled,
         StageResult::Unknown,
     ]);
-    let names = (
-        pick(&[
-            "deploy-app",
-            "api-server",
-            "API-gateway",
-            "sandbox-12",
-            "quiet-docs",
-            "docs-site",
-            "svc",
-        ]),
-        1u64..500,
-        opt_str(&["1.4.318", "42", "1.0", "hotfix-7", "H1.2"]),
-        opt_str(&["release", "production", "PRODUCTION", "web", "prod-eu"]),
-    );
-    let stage = (
-        pick(&[
+    let stage = StageParts {
+        name: pick_str(&[
             "deploy",
             "test",
             "publish",
@@ -147,51 +124,34 @@ fn status() -> impl Strategy<Value = StageStatus> {
             "e2e",
             "build",
         ]),
-        1u64..4,
-        opt_str(&["changes", "timer", "maria", "anonymous", ""]),
-        opt_str(&["success", "manual"]),
-        state,
-        result,
-        time(),
-        time(),
-    );
-    (
-        names,
-        stage,
-        proptest::collection::vec(material(), 0..3),
-        proptest::collection::vec(job(), 0..4),
-    )
-        .prop_map(
-            |(
-                (name, counter, label, group),
-                (sname, scounter, approved_by, approval_type, state, result, create, last),
-                build_cause,
-                jobs,
-            )| {
-                StageStatus {
-                    pipeline: Pipeline {
-                        name: name.to_owned(),
-                        counter,
-                        label,
-                        group,
-                        build_cause,
-                        stage: Stage {
-                            name: sname.to_owned(),
-                            counter: scounter,
-                            approval_type,
-                            approved_by,
-                            previous_stage_name: None,
-                            previous_stage_counter: None,
-                            state,
-                            result,
-                            create_time: create,
-                            last_transition_time: last,
-                            jobs,
-                        },
-                    },
-                }
-            },
-        )
+        counter: (1u64..4).boxed(),
+        approval_type: opt_pick(&["success", "manual"]),
+        approved_by: opt_pick(&["changes", "timer", "maria", "anonymous", ""]),
+        previous_stage_name: Just(None).boxed(),
+        previous_stage_counter: Just(None).boxed(),
+        state: state.boxed(),
+        result: result.boxed(),
+        create_time: time(),
+        last_transition_time: time(),
+        jobs: vec(job(), 0..4).boxed(),
+    };
+    PipelineParts {
+        name: pick_str(&[
+            "deploy-app",
+            "api-server",
+            "API-gateway",
+            "sandbox-12",
+            "quiet-docs",
+            "docs-site",
+            "svc",
+        ]),
+        counter: (1u64..500).boxed(),
+        label: opt_pick(&["1.4.318", "42", "1.0", "hotfix-7", "H1.2"]),
+        group: opt_pick(&["release", "production", "PRODUCTION", "web", "prod-eu"]),
+        build_cause: vec(material(), 0..3).boxed(),
+        stage: stage.strategy(),
+    }
+    .stage_status()
 }
 
 fn context() -> impl Strategy<Value = (Option<Transition>, Option<&'static str>)> {

@@ -2,55 +2,14 @@
 //! the serialized form is GoCD's wire form. Individual payloads are then checked
 //! for what they were written to show.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use notify_rules::model::{
     AgentConfigState, AgentState, AgentStatus, BuildState, JobResult, JobState, Material,
     StageResult, StageState, StageStatus,
 };
-use notify_rules::protocol::{parse_notification, parse_stage_status, Notification, Received};
+use notify_rules::protocol::{parse_notification, parse_stage_status, Notification};
+use notify_rules_test_kit::{agent, payloads, read, stage};
 use serde_json::Value;
-
-fn payload_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/payloads")
-}
-
-fn payloads() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = fs::read_dir(payload_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn read(name: &str) -> Received {
-    let body = fs::read_to_string(payload_dir().join(name)).unwrap();
-    parse_notification(&body).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn stage(name: &str) -> StageStatus {
-    match read(name).notification {
-        Notification::Stage(s) => s,
-        other => panic!("{name}: not a stage body: {other:?}"),
-    }
-}
-
-fn agent(name: &str) -> AgentStatus {
-    match read(name).notification {
-        Notification::Agent(a) => a,
-        other => panic!("{name}: not an agent body: {other:?}"),
-    }
-}
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -1,24 +1,17 @@
 //! `Plugin::handle` for every request name, bad bodies, and building a plugin.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use notify_rules::deliver::Console;
-use notify_rules::{rules, Delivery, NotifyError, Plugin, RuleSet};
+use notify_rules::{rules, Plugin, RuleSet};
+use notify_rules_test_kit::notifier::{accept, counter};
+use notify_rules_test_kit::{payload, temp_dir};
 use serde_json::Value;
-
-fn payload(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/payloads/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn ok(_: &Delivery) -> Result<(), NotifyError> {
-    Ok(())
-}
 
 fn plugin() -> Plugin {
     Plugin::builder(rules! { target ops; on state Failed => send(ops); })
-        .notifier("ops", ok)
+        .notifier("ops", accept)
         .build()
         .unwrap()
 }
@@ -109,7 +102,7 @@ fn building_names_every_problem() {
 
     let rules = RuleSet::parse("target ops; on any => send(ops, \"{link}\");").unwrap();
     let p = Plugin::builder(rules)
-        .notifier("ops", ok)
+        .notifier("ops", accept)
         .server_url("https://gocd.example.com")
         .build();
     assert!(p.is_ok());
@@ -118,45 +111,28 @@ fn building_names_every_problem() {
 #[test]
 fn a_notifier_for_a_target_the_rules_do_not_declare_is_kept_unused() {
     // One set of notifiers can serve several rule sets.
-    let used = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = |n: &std::sync::Arc<std::sync::atomic::AtomicUsize>| {
-        let n = n.clone();
-        move |_: &notify_rules::Delivery| -> Result<(), notify_rules::NotifyError> {
-            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(())
-        }
-    };
-    let unused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (used, unused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let plugin = Plugin::builder(rules! { target ops; on any => send(ops); })
-        .notifier("ops", count(&used))
-        .notifier("releases", count(&unused))
+        .notifier("ops", counter(&used))
+        .notifier("releases", counter(&unused))
         .build()
         .unwrap();
-    let body = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/payloads/v4-deploy-failed.json"
-    ))
-    .unwrap();
-    let answer = plugin.handle("stage-status", &body);
+    let answer = plugin.handle("stage-status", &payload("v4-deploy-failed.json"));
     assert_eq!(
         (answer.code, answer.body.as_str()),
         (200, r#"{"status":"success"}"#)
     );
-    assert_eq!(used.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(unused.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(used.load(Ordering::SeqCst), 1);
+    assert_eq!(unused.load(Ordering::SeqCst), 0);
 }
 
 #[test]
 fn a_store_that_cannot_be_opened_is_a_build_error() {
-    let dir = std::env::temp_dir().join(format!(
-        "notify-rules-plugin-requests-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("history.journal");
+    let dir = temp_dir();
+    let path = dir.path().join("history.journal");
     std::fs::write(&path, "not a history file\n").unwrap();
     let e = Plugin::builder(rules! { target ops; on any => send(ops); })
-        .notifier("ops", ok)
+        .notifier("ops", accept)
         .history_file(&path)
         .build()
         .unwrap_err();
@@ -165,7 +141,6 @@ fn a_store_that_cannot_be_opened_is_a_build_error() {
             .contains("history.journal:1: not a notify-rules history file"),
         "{e}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

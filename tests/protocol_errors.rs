@@ -1,22 +1,13 @@
 //! Malformed bodies: each one is an error with an exact message that says what
 //! is wrong and where, and the 400 answer built from it.
 
-use std::fs;
-use std::path::Path;
-
 use notify_rules::model::{JobState, Material, StageState};
 use notify_rules::protocol::{
     parse_agent_status, parse_notification, parse_stage_status, ProtocolError, Reader,
     MAX_BODY_BYTES,
 };
 use notify_rules::PluginResponse;
-
-fn bad(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/payloads/bad")
-        .join(name);
-    fs::read_to_string(path).unwrap()
-}
+use notify_rules_test_kit::bad_payload;
 
 fn stage_err(body: &str) -> String {
     parse_stage_status(body).unwrap_err().to_string()
@@ -66,7 +57,7 @@ fn bad_payload_files() {
         ("empty.json", "invalid stage-status body (line 1, column 0): EOF while parsing a value"),
     ];
     for (file, expected) in cases {
-        let body = bad(file);
+        let body = bad_payload(file);
         assert_eq!(stage_err(&body), expected, "{file}");
         // The shape-detecting reader finds the same problem in a stage body.
         let via_notification = any_err(&body);
@@ -75,11 +66,11 @@ fn bad_payload_files() {
         }
     }
     assert_eq!(
-        any_err(&bad("empty.json")),
+        any_err(&bad_payload("empty.json")),
         "invalid notification body (line 1, column 0): EOF while parsing a value"
     );
     assert_eq!(
-        any_err(&bad("empty-array.json")),
+        any_err(&bad_payload("empty-array.json")),
         "invalid notification body (line 1, column 0): invalid type: sequence, expected a JSON object"
     );
 }
@@ -87,12 +78,12 @@ fn bad_payload_files() {
 #[test]
 fn bodies_of_no_known_shape() {
     assert_eq!(
-        any_err(&bad("neither-stage-nor-agent.json")),
+        any_err(&bad_payload("neither-stage-nor-agent.json")),
         "invalid notification body: expected a stage-status body (with `pipeline`), an agent-status body \
          (with `uuid` or `agent_state`) or a wrapper {\"type\":\"stage\" or \"agent\",\"data\":{...}}"
     );
     assert_eq!(
-        any_err(&bad("unknown-wrapper-type.json")),
+        any_err(&bad_payload("unknown-wrapper-type.json")),
         "invalid notification body at type (line 1, column 18): invalid value: string \"pipeline\", \
          expected \"stage\" or \"agent\""
     );
@@ -153,7 +144,7 @@ fn unreadable(body: &str) -> Vec<String> {
 
 #[test]
 fn fields_that_cannot_be_read_are_absent_and_named() {
-    let body = bad("bad-date.json");
+    let body = bad_payload("bad-date.json");
     let status = parse_stage_status(&body).unwrap();
     assert_eq!(status.pipeline.stage.jobs[1].complete_time, None);
     assert_eq!(status.pipeline.stage.jobs[1].state, JobState::Completed);
@@ -163,7 +154,7 @@ fn fields_that_cannot_be_read_are_absent_and_named() {
         ["pipeline.stage.jobs[1].complete-time: could not read \"yesterday\" as a date; taken as absent"]
     );
 
-    let body = bad("wrong-type-changed.json");
+    let body = bad_payload("wrong-type-changed.json");
     assert!(!parse_stage_status(&body).unwrap().pipeline.build_cause[0].changed);
     assert_eq!(
         unreadable(&body),
@@ -395,7 +386,8 @@ fn junk_and_size_limit() {
 
 #[test]
 fn bad_request_and_unknown_request_answers() {
-    let err: ProtocolError = parse_stage_status(&bad("missing-pipeline-name.json")).unwrap_err();
+    let err: ProtocolError =
+        parse_stage_status(&bad_payload("missing-pipeline-name.json")).unwrap_err();
     let answer = PluginResponse::bad_request(&err);
     assert_eq!(answer.code, 400);
     assert_eq!(

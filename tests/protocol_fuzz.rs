@@ -1,9 +1,6 @@
 //! Mutated payloads and random bytes given to every reader: each answer is a
 //! value or an error, never a panic, and whatever is accepted round-trips.
 
-use std::fs;
-use std::path::Path;
-
 use notify_rules::model::{AgentStatus, StageStatus};
 use notify_rules::protocol::{
     parse_agent_status, parse_notification, parse_stage_status, Notification,
@@ -13,15 +10,10 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 fn payloads() -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/payloads");
-    let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| (p.to_string_lossy().into_owned(), fs::read(&p).unwrap()))
-        .collect();
-    out.sort();
-    out.into_iter().map(|(_, b)| b).collect()
+    notify_rules_test_kit::payloads()
+        .into_iter()
+        .map(|(_, text)| text.into_bytes())
+        .collect()
 }
 
 #[derive(Debug, Clone)]

@@ -4,28 +4,20 @@
 //! any case, getsentry's agent wrappers, sparse bodies, escapes and key order,
 //! and a date that cannot be read in a notification that is still delivered.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::{DateTime, Duration, Utc};
 use notify_rules::model::{
     AgentConfigState, AgentState, BuildState, JobResult, JobState, Material, StageResult,
     StageState, StageStatus,
 };
 use notify_rules::protocol::{Notification, Read, Reader, Received, Tz};
-use notify_rules::{rules, Delivery, NotifyError, Plugin};
-
-fn body(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/payloads/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+use notify_rules::{rules, Plugin};
+use notify_rules_test_kit::notifier::{text_recorder, Log};
+use notify_rules_test_kit::payload;
 
 fn read_in(zone: Tz, name: &str) -> Read<Received> {
     Reader::new()
         .time_zone(zone)
-        .notification(&body(name))
+        .notification(&payload(name))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -230,7 +222,7 @@ fn getsentrys_agent_wrappers() {
     );
 
     // The same nested body inside the wrapper, and through the request name.
-    let inner = body("own-agent-nested-lowercase.json");
+    let inner = payload("own-agent-nested-lowercase.json");
     let wrapped = format!(r#"{{"type":"agent","data":{inner}}}"#);
     let read = Reader::new().notification(&wrapped).unwrap();
     assert!(read.value.wrapped);
@@ -337,17 +329,13 @@ fn keys_in_any_order_and_gsons_html_escapes() {
 }
 
 /// A plugin that tells `ops` of every failure, recording what it sends.
-fn recording_plugin(zone: Tz) -> (Plugin, Arc<Mutex<Vec<String>>>) {
-    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
-    let record = sent.clone();
+fn recording_plugin(zone: Tz) -> (Plugin, Log) {
+    let sent = Log::default();
     let plugin = Plugin::builder(rules! {
         target ops;
         on state Failed => send(ops, "{pipeline.name} {stage.name} failed at {stage.create_time}: {jobs.failed}");
     })
-    .notifier("ops", move |d: &Delivery| -> Result<(), NotifyError> {
-        record.lock().unwrap().push(d.text().to_owned());
-        Ok(())
-    })
+    .notifier("ops", text_recorder(&sent))
     .time_zone(zone)
     .build()
     .unwrap();
@@ -356,7 +344,7 @@ fn recording_plugin(zone: Tz) -> (Plugin, Arc<Mutex<Vec<String>>>) {
 
 #[test]
 fn a_failure_with_an_unreadable_date_is_still_delivered() {
-    let text = body("own-unreadable-date-failed.json");
+    let text = payload("own-unreadable-date-failed.json");
     let read = Reader::new().stage_status(&text).unwrap();
     let paths: Vec<_> = read.unreadable.iter().map(|f| f.path()).collect();
     assert_eq!(
@@ -383,7 +371,7 @@ fn a_failure_with_an_unreadable_date_is_still_delivered() {
 
 #[test]
 fn the_plugin_reads_gson_dates_in_its_time_zone() {
-    let text = body("own-wrapped-gson-jdk9-failed.json");
+    let text = payload("own-wrapped-gson-jdk9-failed.json");
     let Notification::Stage(status) = Reader::new()
         .notification(&text)
         .unwrap()
@@ -423,7 +411,7 @@ fn an_empty_agent_event_is_a_success_that_delivers_nothing() {
     for _ in 0..2 {
         let read = plugin
             .reader()
-            .notification(&body("own-wrapped-agent-empty.json"))
+            .notification(&payload("own-wrapped-agent-empty.json"))
             .unwrap();
         let answer = plugin.handle_notification(read.value.notification);
         assert_eq!(

@@ -5,19 +5,8 @@
 //! loaded at run time (`RuleSet::parse` of the same text).
 
 use notify_rules::model::StageStatus;
-use notify_rules::{protocol, rules, RuleSet};
-
-fn payload(name: &str) -> StageStatus {
-    let path = format!("{}/tests/payloads/{name}", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read_to_string(&path).unwrap();
-    match protocol::parse_notification(&body)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .notification
-    {
-        protocol::Notification::Stage(s) => s,
-        other => panic!("{name} is not a stage-status body: {other:?}"),
-    }
-}
+use notify_rules::{rules, RuleSet};
+use notify_rules_test_kit::stage;
 
 const PAYLOADS: [&str; 6] = [
     "v4-deploy-failed.json",
@@ -29,7 +18,7 @@ const PAYLOADS: [&str; 6] = [
 ];
 
 fn all() -> Vec<StageStatus> {
-    PAYLOADS.iter().map(|p| payload(p)).collect()
+    PAYLOADS.iter().map(|p| stage(p)).collect()
 }
 
 /// Both engines on the same text; panics if they disagree.
@@ -127,10 +116,10 @@ fn group_matches_and_a_null_group_matches_nothing() {
         on not group "*" => send(t, "no group: {pipeline.name} [{pipeline.group}]");
     };
     let mut statuses = vec![
-        payload("v4-deploy-failed.json"),
-        payload("v3-forwarded-cancelled.json"),
+        stage("v4-deploy-failed.json"),
+        stage("v3-forwarded-cancelled.json"),
     ];
-    let mut orphan = payload("stage-passed-docs.json");
+    let mut orphan = stage("stage-passed-docs.json");
     orphan.pipeline.group = None;
     statuses.push(orphan);
     assert_eq!(
@@ -217,7 +206,7 @@ fn an_unknown_state_matches_no_state_name_but_is_still_evaluated() {
         on not state Building | Failing | Passed | Failed | Cancelled | Unknown => send(t, "{stage.state}");
         on any => send(t, "any");
     };
-    let mut s = payload("v4-deploy-failed.json");
+    let mut s = stage("v4-deploy-failed.json");
     s.pipeline.stage.state = notify_rules::model::StageState::Other("Paused".into());
     s.pipeline.stage.result = notify_rules::model::StageResult::Other("Later".into());
     assert_eq!(run(&sets, &[s]), pairs(&[("t", "Paused"), ("t", "any")]));
@@ -284,9 +273,9 @@ fn rules_fire_in_order_and_stop_ends_evaluation() {
         on any => send(a, "after stop");
     };
     let statuses = [
-        payload("v4-deploy-failed.json"),
-        payload("v3-forwarded-cancelled.json"),
-        payload("wrapped-stage-passed.json"),
+        stage("v4-deploy-failed.json"),
+        stage("v3-forwarded-cancelled.json"),
+        stage("wrapped-stage-passed.json"),
     ];
     assert_eq!(
         run(&sets, &statuses),
@@ -312,8 +301,8 @@ fn stop_alone_silences() {
         on any => send(t, "{pipeline.name}");
     };
     let statuses = [
-        payload("v4-deploy-failed.json"),
-        payload("v4-test-scheduled.json"),
+        stage("v4-deploy-failed.json"),
+        stage("v4-test-scheduled.json"),
     ];
     assert_eq!(run(&sets, &statuses), pairs(&[("t", "api-server")]));
 }
@@ -409,9 +398,9 @@ fn every_placeholder_renders() {
         run(
             &sets,
             &[
-                payload("v4-deploy-failed.json"),
-                payload("v4-test-scheduled.json"),
-                payload("wrapped-stage-passed.json")
+                stage("v4-deploy-failed.json"),
+                stage("v4-test-scheduled.json"),
+                stage("wrapped-stage-passed.json")
             ]
         ),
         expected
@@ -424,11 +413,11 @@ fn material_urls_never_show_credentials() {
         target t;
         on any => send(t, "{material.url}");
     };
-    let mut s = payload("stage-passed-docs.json");
+    let mut s = stage("stage-passed-docs.json");
     if let notify_rules::model::Material::Git(g) = &mut s.pipeline.build_cause[0].material {
         g.url = Some("https://deploy:s3cr3t-t0ken@git.example.org/app.git".into());
     }
-    let out = run(&sets, &[s, payload("stage-passed-docs.json")]);
+    let out = run(&sets, &[s, stage("stage-passed-docs.json")]);
     assert_eq!(
         out,
         pairs(&[
@@ -448,7 +437,7 @@ fn the_default_message_names_pipeline_stage_and_state() {
         on any => send(t);
     };
     assert_eq!(
-        run(&sets, &[payload("v4-deploy-failed.json")]),
+        run(&sets, &[stage("v4-deploy-failed.json")]),
         pairs(&[("t", "deploy-app #42: stage deploy #1 Failed")])
     );
 }
@@ -459,7 +448,7 @@ fn links_need_the_server_address() {
         target t;
         on any => send(t, "{link}");
     };
-    let s = payload("v4-deploy-failed.json");
+    let s = stage("v4-deploy-failed.json");
     for rules in [&compiled, &loaded] {
         assert_eq!(rules.evaluate(&s)[0].text(), "");
         let d = rules.evaluate_with(&s, None, Some("https://ci.example.org/"));
@@ -479,7 +468,7 @@ fn transitions_match_when_history_supplies_them() {
         on fixed => send(t, "{transition}");
         on still_failing => send(t, "{transition}");
     };
-    let s = payload("v4-deploy-failed.json");
+    let s = stage("v4-deploy-failed.json");
     for rules in [&compiled, &loaded] {
         for (t, text) in [
             (Transition::Broken, "broken"),

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use notify_rules::model::{JobResult, JobState, StageResult, StageState, StageStatus};
 use notify_rules::protocol::{Reader, Tz};
+use notify_rules_test_kit::gen::{JOB_STATES, RESULTS, STAGE_STATES};
 use proptest::prelude::*;
 
 const MONTHS: [&str; 12] = [
@@ -95,26 +96,6 @@ fn any_case(known: &'static [&'static str]) -> impl Strategy<Value = (String, &'
             (cased, word)
         })
 }
-
-const STAGE_STATES: &[&str] = &[
-    "Building",
-    "Failing",
-    "Passed",
-    "Failed",
-    "Cancelled",
-    "Unknown",
-];
-const RESULTS: &[&str] = &["Passed", "Failed", "Cancelled", "Unknown"];
-const JOB_STATES: &[&str] = &[
-    "Scheduled",
-    "Assigned",
-    "Preparing",
-    "Building",
-    "Completing",
-    "Completed",
-    "Discontinued",
-    "Rescheduled",
-];
 
 fn body(created: &str, state: &str, result: &str, job_state: &str, job_result: &str) -> String {
     let stage = serde_json::json!({

@@ -2,13 +2,14 @@
 //! a real HTTP client, every sample payload raw and wrapped, signatures in both
 //! header styles, and every kind of bad request.
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify_rules::server::{Running, Secret, Server, ServerOptions};
 use notify_rules::{Delivery, NotifyError, Plugin, RuleSet};
+use notify_rules_test_kit::notifier::{failing, recorder, sorted, Log};
+use notify_rules_test_kit::payload;
 use serde_json::Value;
 
 const RULES: &str = r#"
@@ -19,8 +20,6 @@ on pipeline "fail-me" => send(broken);
 "#;
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
-
-type Log = Arc<Mutex<Vec<String>>>;
 
 struct Harness {
     running: Running,
@@ -36,22 +35,11 @@ fn options() -> ServerOptions {
 }
 
 fn start(options: ServerOptions) -> Harness {
-    let log: Log = Arc::default();
-    let rec = |log: &Log| {
-        let log = log.clone();
-        move |d: &Delivery| -> Result<(), NotifyError> {
-            log.lock()
-                .unwrap()
-                .push(format!("{}: {}", d.target(), d.text()));
-            Ok(())
-        }
-    };
+    let log = Log::default();
     let plugin = Plugin::builder(RuleSet::parse(RULES).unwrap())
-        .notifier("ops", rec(&log))
-        .notifier("audit", rec(&log))
-        .notifier("broken", |_: &Delivery| -> Result<(), NotifyError> {
-            Err(NotifyError::permanent("receiver down"))
-        })
+        .notifier("ops", recorder(&log))
+        .notifier("audit", recorder(&log))
+        .notifier("broken", failing(NotifyError::permanent("receiver down")))
         .build()
         .unwrap();
     let running = Server::spawn(Arc::new(plugin), options).unwrap();
@@ -87,20 +75,15 @@ impl Harness {
     }
 
     fn deliveries(&self) -> Vec<String> {
-        let mut log = self.log.lock().unwrap().clone();
-        log.sort();
-        log
+        sorted(&self.log)
     }
 }
 
 /// Every sample body, with its name and its kind (`stage` or `agent`).
 fn payloads() -> Vec<(String, String, &'static str)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/payloads");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let body = std::fs::read_to_string(&path).unwrap();
+    let out: Vec<_> = notify_rules_test_kit::payloads()
+        .into_iter()
+        .map(|(name, body)| {
             let v: Value = serde_json::from_str(&body).unwrap();
             let inner = v.get("data").unwrap_or(&v);
             let kind = if inner.get("pipeline").is_some() {
@@ -108,14 +91,9 @@ fn payloads() -> Vec<(String, String, &'static str)> {
             } else {
                 "agent"
             };
-            out.push((
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                body,
-                kind,
-            ));
-        }
-    }
-    out.sort();
+            (name, body, kind)
+        })
+        .collect();
     assert!(out.len() >= 7, "the sample payloads are missing: {out:?}");
     out
 }
@@ -181,7 +159,7 @@ fn every_payload_raw_and_wrapped_on_every_path_it_fits() {
 #[test]
 fn deliveries_are_the_rules_and_a_repeat_makes_none() {
     let h = start(options());
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let body = payload("v4-deploy-failed.json");
     assert_eq!(h.post("/", &body, &[]), (200, SUCCESS.to_owned()));
     assert_eq!(
         h.deliveries(),
@@ -201,7 +179,7 @@ fn deliveries_are_the_rules_and_a_repeat_makes_none() {
 #[test]
 fn a_failed_delivery_answers_502_with_the_plugin_body() {
     let h = start(options());
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let body = payload("v4-deploy-failed.json");
     let body = body.replacen("\"deploy-app\"", "\"fail-me\"", 1);
     let (code, answer) = h.post("/", &body, &[]);
     assert_eq!(code, 502, "{answer}");
@@ -251,13 +229,13 @@ fn signed() -> (Harness, Secret) {
 #[test]
 fn signatures_in_both_header_styles_are_accepted() {
     let (h, secret) = signed();
-    let body = std::fs::read_to_string("tests/payloads/v4-test-scheduled.json").unwrap();
+    let body = payload("v4-test-scheduled.json");
     let sig = secret.sign(body.as_bytes());
     assert_eq!(
         h.post("/", &body, &[("x-gocd-signature", &sig)]),
         (200, SUCCESS.to_owned())
     );
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let body = payload("v4-deploy-failed.json");
     let hub = format!("sha256={}", secret.sign(body.as_bytes()));
     assert_eq!(
         h.post("/stage-status", &body, &[("X-Hub-Signature", &hub)]),
@@ -279,7 +257,7 @@ fn signatures_in_both_header_styles_are_accepted() {
 #[test]
 fn unsigned_and_wrongly_signed_requests_get_401_and_deliver_nothing() {
     let (h, secret) = signed();
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let body = payload("v4-deploy-failed.json");
     let other = secret.sign(b"another body");
     let wrong_key = Secret::new("not-the-secret").sign(body.as_bytes());
     // (case, headers, the start of the message)
@@ -382,13 +360,13 @@ fn malformed_bodies_get_400_saying_what_and_where() {
         "pipeline.counter",
     );
     expect_400("/", b"\xff\xfe{}", "not UTF-8");
-    let agent = std::fs::read_to_string("tests/payloads/agent-lost-contact.json").unwrap();
+    let agent = payload("agent-lost-contact.json");
     expect_400(
         "/stage-status",
         agent.as_bytes(),
         "/stage-status takes stage-status bodies, and this body is agent-status",
     );
-    let stage = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
+    let stage = payload("v4-deploy-failed.json");
     expect_400(
         "/agent-status",
         stage.as_bytes(),
@@ -420,17 +398,10 @@ fn unknown_paths_get_404_and_other_methods_405() {
 
 /// Posts the failed-deploy sample to a server built by the test itself.
 fn post_deploy_failed(running: &Running) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let body = std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap();
-    let mut resp = agent
-        .post(format!("http://{}/", running.local_addr()))
-        .send(&body)
-        .unwrap();
-    let code = resp.status().as_u16();
-    (code, resp.body_mut().read_to_string().unwrap())
+    notify_rules_test_kit::post(
+        &format!("http://{}/", running.local_addr()),
+        payload("v4-deploy-failed.json"),
+    )
 }
 
 #[test]

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use notify_rules::server::{Running, Secret, Server, ServerOptions};
 use notify_rules::{Delivery, NotifyError, Plugin, RuleSet};
+use notify_rules_test_kit::notifier::accept;
+use notify_rules_test_kit::payload;
 
 fn options() -> ServerOptions {
     ServerOptions {
@@ -21,7 +23,7 @@ fn options() -> ServerOptions {
 fn start(options: ServerOptions) -> Running {
     let rules = RuleSet::parse("target ops; on any => send(ops);").unwrap();
     let plugin = Plugin::builder(rules)
-        .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> { Ok(()) })
+        .notifier("ops", accept)
         .build()
         .unwrap();
     Server::spawn(Arc::new(plugin), options).unwrap()
@@ -46,20 +48,11 @@ fn answer(stream: &mut TcpStream) -> String {
 }
 
 fn body() -> String {
-    std::fs::read_to_string("tests/payloads/v4-deploy-failed.json").unwrap()
+    payload("v4-deploy-failed.json")
 }
 
 fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
-        .post(format!("http://{addr}{path}"))
-        .send(body)
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap())
+    notify_rules_test_kit::post(&format!("http://{addr}{path}"), body)
 }
 
 #[test]

@@ -2,10 +2,9 @@
 //! for runs that pass, fail, are re-run, cancelled, arrive late or twice, and
 //! across a restart with the durable store.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-use notify_rules::{rules, Delivery, NotifyError, Plugin, PluginBuilder, RuleSet};
+use notify_rules::{rules, Plugin, PluginBuilder, RuleSet};
+use notify_rules_test_kit::notifier::{take, text_recorder, Log};
+use notify_rules_test_kit::{payload, temp_dir, StageBody};
 
 fn transition_rules() -> RuleSet {
     rules! {
@@ -18,7 +17,7 @@ fn transition_rules() -> RuleSet {
 
 struct Harness {
     plugin: Plugin,
-    log: Arc<Mutex<Vec<String>>>,
+    log: Log,
 }
 
 impl Harness {
@@ -31,15 +30,8 @@ impl Harness {
         rules: RuleSet,
         configure: impl FnOnce(PluginBuilder) -> PluginBuilder,
     ) -> Harness {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        let builder = Plugin::builder(rules).notifier(
-            "log",
-            move |d: &Delivery| -> Result<(), NotifyError> {
-                sink.lock().unwrap().push(d.text().to_owned());
-                Ok(())
-            },
-        );
+        let log = Log::default();
+        let builder = Plugin::builder(rules).notifier("log", text_recorder(&log));
         Harness {
             plugin: configure(builder).build().unwrap(),
             log,
@@ -48,32 +40,18 @@ impl Harness {
 
     /// Sends one notification; returns what it delivered.
     fn run(&self, pipeline: &str, pc: u64, sc: u64, state: &str) -> Vec<String> {
-        let result = if matches!(state, "Passed" | "Failed" | "Cancelled") {
-            state
-        } else {
-            "Unknown"
-        };
-        let body = serde_json::json!({"pipeline": {"name": pipeline, "counter": pc.to_string(), "label": null,
-            "group": "g", "build-cause": [], "stage": {"name": "test", "counter": sc.to_string(),
-            "approval-type": "success", "approved-by": "changes", "state": state, "result": result,
-            "create-time": "2024-05-14T09:22:10.118+0000", "last-transition-time": "", "jobs": []}}});
+        let body = StageBody::new(pipeline, pc)
+            .stage("test", sc)
+            .state(state)
+            .last_transition_time("");
         let r = self.plugin.handle("stage-status", &body.to_string());
         assert_eq!((r.code, r.body.as_str()), (200, r#"{"status":"success"}"#));
-        std::mem::take(&mut *self.log.lock().unwrap())
+        take(&self.log)
     }
 }
 
 fn memory() -> Harness {
     Harness::new(|b| b)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "notify-rules-transitions-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 #[test]
@@ -145,13 +123,13 @@ fn the_same_run_in_another_state_is_another_notification() {
 
 #[test]
 fn the_durable_store_keeps_history_across_a_restart() {
-    let dir = temp_dir("restart");
-    let h = Harness::new(|b| b.state_dir(&dir));
+    let dir = temp_dir();
+    let h = Harness::new(|b| b.state_dir(dir.path()));
     assert_eq!(h.run("api", 1, 1, "Passed"), [""; 0]);
     assert_eq!(h.run("api", 2, 1, "Failed"), ["broken 2/1"]);
     drop(h);
 
-    let h = Harness::new(|b| b.state_dir(&dir));
+    let h = Harness::new(|b| b.state_dir(dir.path()));
     // The forwarder retries a notification from before the restart: a repeat.
     assert_eq!(h.run("api", 2, 1, "Failed"), [""; 0]);
     assert_eq!(h.run("api", 3, 1, "Failed"), ["still failing 3/1"]);
@@ -162,19 +140,13 @@ fn the_durable_store_keeps_history_across_a_restart() {
     let h = memory();
     assert_eq!(h.run("api", 3, 1, "Failed"), ["broken 3/1"]);
 
-    let h = Harness::new(|b| b.history_file(dir.join("history.journal")));
+    let h = Harness::new(|b| b.history_file(dir.path().join("history.journal")));
     assert_eq!(h.run("api", 5, 1, "Failed"), ["broken 5/1"]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn evaluate_without_history_never_matches_transitions() {
-    let body = std::fs::read_to_string(format!(
-        "{}/tests/payloads/v4-deploy-failed.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let status = serde_json::from_str(&body).unwrap();
+    let status = serde_json::from_str(&payload("v4-deploy-failed.json")).unwrap();
     let rules = rules! { target log; on broken => send(log); on any => send(log, "any"); };
     let texts: Vec<String> = rules
         .evaluate(&status)

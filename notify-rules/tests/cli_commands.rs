@@ -1,8 +1,10 @@
 //! `notify-rules check`, `explain` and `run`, run as the built program, with
 //! their exact output on small cases.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use notify_rules_test_kit::temp_dir_with;
+use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
 
@@ -17,23 +19,13 @@ on any => send(ops, "never");
 const FAILED: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":null,"label":null,"build-cause":[],
   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
 
-/// A fresh directory holding the given files; commands run inside it so the
-/// output names them by their short paths.
-fn dir(test: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notify-rules-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    dir
-}
-
-/// Runs the program; exit code, standard output, standard error.
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+/// Runs the program in `dir` (a fresh directory holding the test's files, so
+/// the output names them by their short paths); exit code, standard output,
+/// standard error.
+fn run(dir: &TempDir, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
-        .current_dir(dir)
+        .current_dir(dir.path())
         .output()
         .unwrap();
     (
@@ -45,13 +37,10 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn check_clean_files() {
-    let d = dir(
-        "check-clean",
-        &[
-            ("a.rules", RULES),
-            ("b.rules", "target x;\non any => send(x);\n"),
-        ],
-    );
+    let d = temp_dir_with(&[
+        ("a.rules", RULES),
+        ("b.rules", "target x;\non any => send(x);\n"),
+    ]);
     let (code, out, err) = run(&d, &["check", "a.rules", "b.rules"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
@@ -62,7 +51,7 @@ fn check_clean_files() {
 #[test]
 fn check_reports_every_error_with_line_column_and_caret() {
     let bad = "target ops;\non stage \"deploy\" state Faild => send(ops);\non state Passed resultt Passed => send(ops);\n";
-    let d = dir("check-errors", &[("bad.rules", bad), ("good.rules", RULES)]);
+    let d = temp_dir_with(&[("bad.rules", bad), ("good.rules", RULES)]);
     let (code, out, err) = run(&d, &["check", "bad.rules", "good.rules", "missing.rules"]);
     assert_eq!(code, 1);
     assert_eq!(err, "");
@@ -84,7 +73,7 @@ fn check_reports_every_error_with_line_column_and_caret() {
 
 #[test]
 fn check_needs_a_file() {
-    let d = dir("check-none", &[]);
+    let d = temp_dir_with(&[]);
     let (code, _, err) = run(&d, &["check"]);
     assert_eq!(code, 2);
     assert!(err.contains("<FILES>..."), "{err}");
@@ -93,14 +82,11 @@ fn check_needs_a_file() {
 #[test]
 fn explain_says_why_each_rule_did_or_did_not_match() {
     let wrapped = format!(r#"{{"type":"stage","data":{FAILED}}}"#);
-    let d = dir(
-        "explain",
-        &[
-            ("team.rules", RULES),
-            ("failed.json", FAILED),
-            ("wrapped.json", &wrapped),
-        ],
-    );
+    let d = temp_dir_with(&[
+        ("team.rules", RULES),
+        ("failed.json", FAILED),
+        ("wrapped.json", &wrapped),
+    ]);
     let expected = "rule 1 (line 2): no match: `stage \"test\"` saw stage.name = \"deploy\"\n\
                     rule 2 (line 3): no match: `broken` saw no transition (no history)\n\
                     rule 3 (line 4): matched\n\
@@ -123,14 +109,11 @@ fn explain_with_no_deliveries_and_with_an_agent_body() {
     let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
     let agent = r#"{"uuid":"a-1","host_name":"h","agent_config_state":"Enabled","agent_state":"Idle","build_state":"Idle"}"#;
     let rules = "target ops;\non state Failed => send(ops);\n";
-    let d = dir(
-        "explain-none",
-        &[
-            ("r.rules", rules),
-            ("passed.json", &passed),
-            ("agent.json", agent),
-        ],
-    );
+    let d = temp_dir_with(&[
+        ("r.rules", rules),
+        ("passed.json", &passed),
+        ("agent.json", agent),
+    ]);
     let (code, out, _) = run(&d, &["explain", "r.rules", "passed.json"]);
     assert_eq!(
         (code, out.as_str()),
@@ -148,14 +131,11 @@ fn explain_with_no_deliveries_and_with_an_agent_body() {
 
 #[test]
 fn explain_and_run_refuse_bad_inputs() {
-    let d = dir(
-        "bad-inputs",
-        &[
-            ("r.rules", RULES),
-            ("bad.rules", "target ops;\non state Faild => send(ops);\n"),
-            ("bad.json", "{\"pipeline\":"),
-        ],
-    );
+    let d = temp_dir_with(&[
+        ("r.rules", RULES),
+        ("bad.rules", "target ops;\non state Faild => send(ops);\n"),
+        ("bad.json", "{\"pipeline\":"),
+    ]);
     let (code, out, err) = run(&d, &["explain", "r.rules", "bad.json"]);
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.starts_with("bad.json: invalid "), "{err}");
@@ -172,7 +152,7 @@ fn explain_and_run_refuse_bad_inputs() {
 
 #[test]
 fn run_delivers_through_the_console_with_history() {
-    let d = dir("run", &[("team.rules", RULES), ("failed.json", FAILED)]);
+    let d = temp_dir_with(&[("team.rules", RULES), ("failed.json", FAILED)]);
     let (code, out, err) = run(&d, &["run", "team.rules", "failed.json"]);
     // A plugin keeps history: a first failure is `broken`, unlike in `explain`.
     assert_eq!(
@@ -189,7 +169,7 @@ on state Failed => send(ops, "1 ops"), send(audit, "2 audit");
 on any => send(releases, "3 releases");
 on any => send(audit, "4 audit"), send(ops, "5 ops");
 "#;
-    let d = dir("run-order", &[("r.rules", rules), ("failed.json", FAILED)]);
+    let d = temp_dir_with(&[("r.rules", rules), ("failed.json", FAILED)]);
     for _ in 0..5 {
         let (code, out, err) = run(&d, &["run", "r.rules", "failed.json"]);
         assert_eq!(
@@ -207,14 +187,11 @@ on any => send(audit, "4 audit"), send(ops, "5 ops");
 fn run_with_no_deliveries_and_link() {
     let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
     let rules = "target ops;\non state Passed => send(ops, \"{pipeline.name}: {link}\");\n";
-    let d = dir(
-        "run-link",
-        &[
-            ("r.rules", rules),
-            ("passed.json", &passed),
-            ("failed.json", FAILED),
-        ],
-    );
+    let d = temp_dir_with(&[
+        ("r.rules", rules),
+        ("passed.json", &passed),
+        ("failed.json", FAILED),
+    ]);
     let (code, out, _) = run(
         &d,
         &[
@@ -256,7 +233,7 @@ fn run_and_explain_read_gson_dates_in_the_time_zone_given() {
       "create-time":"Jan 15, 2025, 9:00:00 AM","last-transition-time":"test-last-transition-time",
       "jobs":[{"name":"web","state":"Completed","result":"Failed"}]}}},"type":"stage"}"#;
     let rules = "target ops;\non state Failed => send(ops, \"{pipeline.name} {stage.create_time} {jobs.failed}\");\n";
-    let d = dir("time-zone", &[("r.rules", rules), ("gson.json", GSON)]);
+    let d = temp_dir_with(&[("r.rules", rules), ("gson.json", GSON)]);
     let unreadable = "warning: gson.json: pipeline.stage.last-transition-time: could not read \
         \"test-last-transition-time\" as a date; taken as absent\n";
     // The wrapper's data, so the path is its own.

@@ -2,24 +2,13 @@
 //! file or a missing environment variable, saying exactly what and where; and
 //! it serves, then stops cleanly on SIGTERM.
 
-mod common;
+use std::path::Path;
+use std::process::Command;
 
-use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use notify_rules_test_kit::serve::{Serving, Stopped};
+use notify_rules_test_kit::{payload, temp_dir_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
-
-fn dir(test: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("notify-rules-serve-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    dir
-}
 
 fn serve(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
@@ -32,13 +21,47 @@ fn serve(dir: &Path, args: &[&str]) -> Command {
 
 const CONSOLE: &str = "[targets.ops]\nkind = \"console\"\n";
 
+/// Serves `r.rules` with `c.toml` from `dir` on a free port, logging at info;
+/// posts each `(path, body)`, each answered success; stops the server with
+/// SIGTERM, which it must end on cleanly.
+fn serve_posts_and_stop(dir: &Path, posts: &[(&str, String)]) -> Stopped {
+    let mut cmd = serve(
+        dir,
+        &[
+            "--rules",
+            "r.rules",
+            "--config",
+            "c.toml",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    cmd.env("RUST_LOG", "info");
+    let server = Serving::start(cmd);
+    for (path, body) in posts {
+        assert_eq!(
+            server.post(path, body),
+            (200, r#"{"status":"success"}"#.to_owned()),
+            "{path} {body}"
+        );
+    }
+    let stopped = server.stop();
+    assert!(
+        stopped.status.success(),
+        "{:?}: {}",
+        stopped.status,
+        stopped.log
+    );
+    stopped
+}
+
 #[test]
 fn a_rule_file_with_errors_stops_the_start_with_every_line_and_column() {
     let rules =
         "target ops;\non stage \"deploy\" state Faild => send(ops);\non any => sendd(ops);\n";
-    let d = dir("bad-rules", &[("team.rules", rules), ("c.toml", CONSOLE)]);
+    let d = temp_dir_with(&[("team.rules", rules), ("c.toml", CONSOLE)]);
     let out = serve(
-        &d,
+        d.path(),
         &[
             "--rules",
             "team.rules",
@@ -72,14 +95,11 @@ fn a_rule_file_with_errors_stops_the_start_with_every_line_and_column() {
 #[test]
 fn a_missing_environment_variable_stops_the_start_naming_it_and_its_target() {
     let config = "[server]\nsecret_env = \"NR_TEST_UNSET_SECRET\"\n\n[targets.ops]\nkind = \"slack\"\nurl_env = \"NR_TEST_UNSET_SLACK_URL\"\n";
-    let d = dir(
-        "missing-env",
-        &[
-            ("r.rules", "target ops;\non any => send(ops);\n"),
-            ("c.toml", config),
-        ],
-    );
-    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+    let d = temp_dir_with(&[
+        ("r.rules", "target ops;\non any => send(ops);\n"),
+        ("c.toml", config),
+    ]);
+    let out = serve(d.path(), &["--rules", "r.rules", "--config", "c.toml"])
         .env_remove("NR_TEST_UNSET_SECRET")
         .env_remove("NR_TEST_UNSET_SLACK_URL")
         .output()
@@ -95,14 +115,11 @@ fn a_missing_environment_variable_stops_the_start_naming_it_and_its_target() {
 
 #[test]
 fn a_bad_config_and_bad_rules_are_both_reported() {
-    let d = dir(
-        "both-bad",
-        &[
-            ("r.rules", "target ops;\non state Faild => send(ops);\n"),
-            ("c.toml", "[targets.ops]\nkind = \"consol\"\n"),
-        ],
-    );
-    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+    let d = temp_dir_with(&[
+        ("r.rules", "target ops;\non state Faild => send(ops);\n"),
+        ("c.toml", "[targets.ops]\nkind = \"consol\"\n"),
+    ]);
+    let out = serve(d.path(), &["--rules", "r.rules", "--config", "c.toml"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -121,56 +138,12 @@ fn a_bad_config_and_bad_rules_are_both_reported() {
 #[test]
 fn serves_then_stops_on_sigterm() {
     let rules = "target ops;\non state Failed => send(ops, \"{pipeline.name} failed\");\n";
-    let d = dir("serves", &[("r.rules", rules), ("c.toml", CONSOLE)]);
-    let mut child = serve(
-        &d,
-        &[
-            "--rules",
-            "r.rules",
-            "--config",
-            "c.toml",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    )
-    .env("RUST_LOG", "info")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let (addr, mut log) = common::wait_for_listening(&mut stderr);
+    let d = temp_dir_with(&[("r.rules", rules), ("c.toml", CONSOLE)]);
     let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
       "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
-        .post(format!("http://{addr}/stage-status"))
-        .send(body)
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    assert_eq!(
-        resp.body_mut().read_to_string().unwrap(),
-        r#"{"status":"success"}"#
-    );
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    stderr.read_to_string(&mut log).unwrap();
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    assert!(status.success(), "{status:?}: {log}");
+    let Stopped {
+        stdout: out, log, ..
+    } = serve_posts_and_stop(d.path(), &[("/stage-status", body.to_owned())]);
     assert_eq!(out, "[ops] shop failed\n");
     assert!(log.contains("SIGTERM: shutting down"), "{log}");
     assert!(log.contains("stopped"), "{log}");
@@ -183,14 +156,11 @@ fn serves_then_stops_on_sigterm() {
 #[test]
 fn an_unknown_time_zone_stops_the_start_with_the_zone_meant() {
     let config = format!("[gocd]\ntime_zone = \"Europe/Berln\"\n\n{CONSOLE}");
-    let d = dir(
-        "bad-zone",
-        &[
-            ("r.rules", "target ops;\non any => send(ops);\n"),
-            ("c.toml", &config),
-        ],
-    );
-    let out = serve(&d, &["--rules", "r.rules", "--config", "c.toml"])
+    let d = temp_dir_with(&[
+        ("r.rules", "target ops;\non any => send(ops);\n"),
+        ("c.toml", &config),
+    ]);
+    let out = serve(d.path(), &["--rules", "r.rules", "--config", "c.toml"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -209,66 +179,18 @@ fn serves_what_real_forwarders_send() {
     let rules = "target ops;\n\
         on state Failed => send(ops, \"{pipeline.name} failed, created {stage.create_time}: {jobs.failed}\");\n";
     let config = format!("[gocd]\ntime_zone = \"Europe/Berlin\"\n\n{CONSOLE}");
-    let d = dir("forwarders", &[("r.rules", rules), ("c.toml", &config)]);
-    let mut child = serve(
-        &d,
-        &[
-            "--rules",
-            "r.rules",
-            "--config",
-            "c.toml",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    )
-    .env("RUST_LOG", "info")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let (addr, mut log) = common::wait_for_listening(&mut stderr);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let payloads = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/payloads");
-    for (path, payload) in [
+    let d = temp_dir_with(&[("r.rules", rules), ("c.toml", &config)]);
+    let posts = [
         ("/", "own-wrapped-gson-jdk9-failed.json"),
         ("/stage-status", "own-unreadable-date-failed.json"),
         ("/", "own-wrapped-agent-empty.json"),
         ("/agent-status", "own-wrapped-agent-empty.json"),
         ("/agent-status", "own-agent-nested-lowercase.json"),
-    ] {
-        let body = std::fs::read_to_string(payloads.join(payload)).unwrap();
-        let mut resp = agent
-            .post(format!("http://{addr}{path}"))
-            .send(&body)
-            .unwrap();
-        assert_eq!(
-            (
-                resp.status().as_u16(),
-                resp.body_mut().read_to_string().unwrap()
-            ),
-            (200, r#"{"status":"success"}"#.to_owned()),
-            "{payload}"
-        );
-    }
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(child.wait().unwrap().success());
-    stderr.read_to_string(&mut log).unwrap();
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    ]
+    .map(|(path, name)| (path, payload(name)));
+    let Stopped {
+        stdout: out, log, ..
+    } = serve_posts_and_stop(d.path(), &posts);
     assert_eq!(
         out,
         "[ops] billing-api failed, created 2025-03-30T00:59:30.000Z: ledger-replay\n\

@@ -4,23 +4,20 @@
 
 use std::process::Command;
 
+use notify_rules_test_kit::temp_dir_with;
+
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
 
 #[test]
 fn a_server_url_with_credentials_is_refused_without_being_repeated() {
-    let dir = std::env::temp_dir().join(format!("notify-rules-secrets-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("r.rules"),
-        "target ops;\non any => send(ops, \"{link}\");\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("p.json"),
-        r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+    let dir = temp_dir_with(&[
+        ("r.rules", "target ops;\non any => send(ops, \"{link}\");\n"),
+        (
+            "p.json",
+            r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
           "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#,
-    )
-    .unwrap();
+        ),
+    ]);
     for command in ["explain", "run"] {
         for (url, says) in [
             ("https://ci:s3cret@gocd.example.com", "user or password"),
@@ -29,7 +26,7 @@ fn a_server_url_with_credentials_is_refused_without_being_repeated() {
         ] {
             let out = Command::new(BIN)
                 .args([command, "--server-url", url, "r.rules", "p.json"])
-                .current_dir(&dir)
+                .current_dir(dir.path())
                 .output()
                 .unwrap();
             let (stdout, stderr) = (
@@ -49,5 +46,4 @@ fn a_server_url_with_credentials_is_refused_without_being_repeated() {
             assert!(!stderr.contains("s3cret"), "{command} {url}: {stderr}");
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -182,23 +182,22 @@ fn rule_files_must_be_relative_and_exist() {
 
 #[test]
 fn rule_file_errors_point_into_the_file_and_track_it() {
-    let dir = std::env::temp_dir().join(format!("notify-rules-expand-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        dir.join("bad.rules"),
+        dir.path().join("bad.rules"),
         "target ops;\non state Faild => send(ops);\n",
     )
     .unwrap();
     std::fs::write(
-        dir.join("good.rules"),
+        dir.path().join("good.rules"),
         "target ops;\non state Failed => send(ops);\n",
     )
     .unwrap();
     // Cargo sets this for the macro's caller; the test plays the caller.
-    std::env::set_var("CARGO_MANIFEST_DIR", &dir);
+    std::env::set_var("CARGO_MANIFEST_DIR", dir.path());
     let bad = text(&rules_file(quote!("bad.rules")));
     let good = rules_file(quote!("good.rules"));
-    std::fs::remove_dir_all(&dir).ok();
+    drop(dir);
 
     assert!(bad.contains("bad.rules:2:10"), "{bad}");
     assert!(bad.contains("include_bytes"), "{bad}");

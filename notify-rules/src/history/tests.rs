@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::StageState::{self, *};
+use crate::plugin::test_support::temp_file;
 use crate::rules::Transition::*;
 
 fn run(pc: u64, sc: u64, state: StageState) -> StageRun<'static> {
@@ -152,18 +153,9 @@ fn a_snapshot_rebuilds_the_same_state() {
     }
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "notify-rules-history-{name}-{}.journal",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&p);
-    p
-}
-
 #[test]
 fn the_file_store_survives_a_restart() {
-    let path = temp("restart");
+    let (_dir, path) = temp_file("restart");
     let h = FileHistory::open(&path).unwrap();
     assert_eq!(h.record(&run(1, 1, Passed)).seen, new(None));
     assert_eq!(h.record(&run(2, 1, Failed)).seen, new(Some(Broken)));
@@ -177,12 +169,11 @@ fn the_file_store_survives_a_restart() {
     drop(h);
     let h = FileHistory::open(&path).unwrap();
     assert_eq!(h.record(&run(4, 1, Failed)).seen, new(Some(Broken)));
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
 fn the_file_store_compacts_and_keeps_its_limits() {
-    let path = temp("compact");
+    let (_dir, path) = temp_file("compact");
     let limits = HistoryLimits {
         runs_per_stage: 2,
         handled: 3,
@@ -202,12 +193,11 @@ fn the_file_store_compacts_and_keeps_its_limits() {
         h.record(&run(3001, 1, Failed)).seen,
         new(Some(StillFailing))
     );
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
 fn a_damaged_file_is_an_error_naming_the_line() {
-    let path = temp("damaged");
+    let (_dir, path) = temp_file("damaged");
     std::fs::write(&path, "{\"notify-rules\":\"history\",\"version\":1}\n{\"rec\":[\"a\",1,\"b\",1,\"Passed\"]}\n{\"rec\":oops}\n{\"rec\":[\"a\",2,\"b\",1,\"Passed\"]}\n").unwrap();
     let err = FileHistory::open(&path).unwrap_err();
     let e = err.to_string();
@@ -220,12 +210,11 @@ fn a_damaged_file_is_an_error_naming_the_line() {
     std::fs::write(&path, "{\"notify-rules\":\"outbox\",\"version\":1}\n").unwrap();
     let e = FileHistory::open(&path).unwrap_err().to_string();
     assert!(e.contains("not a notify-rules history file"), "{e}");
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
 fn a_file_open_elsewhere_is_refused_naming_it() {
-    let path = temp("twice");
+    let (_dir, path) = temp_file("twice");
     let first = FileHistory::open(&path).unwrap();
     assert_eq!(first.record(&run(1, 1, Failed)).seen, new(Some(Broken)));
     let e = FileHistory::open(&path).unwrap_err().to_string();
@@ -238,8 +227,6 @@ fn a_file_open_elsewhere_is_refused_naming_it() {
     let again = FileHistory::open(&path).unwrap();
     assert_eq!(again.runs("api", "test"), [(1, 1, false), (2, 1, true)]);
     drop(again);
-    std::fs::remove_file(&path).unwrap();
-    let _ = std::fs::remove_file(crate::journal::lock_path(&path));
 }
 
 #[test]

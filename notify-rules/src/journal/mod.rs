@@ -376,20 +376,15 @@ pub(crate) fn wants_compaction(appended: usize, live: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "notify-rules-journal-{name}-{}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        d
+    /// A new directory, removed when dropped (also when a test panics).
+    fn dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     #[test]
     fn appends_survive_reopening_and_rewrites_replace() {
-        let d = dir("reopen");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let (mut j, lines) = Journal::open::<u32>(&path, "test").unwrap();
         assert!(lines.is_empty());
         j.rewrite::<u32>([]).unwrap();
@@ -404,13 +399,12 @@ mod tests {
         drop(j);
         let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
         assert_eq!(lines, [7, 8]);
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]
     fn a_torn_last_line_is_dropped_and_a_bad_line_is_an_error() {
-        let d = dir("torn");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let header = r#"{"notify-rules":"test","version":1}"#;
         fs::write(&path, format!("{header}\n1\n2\n{{\"x")).unwrap();
         let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
@@ -428,13 +422,12 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains(":1: not a notify-rules other file"), "{e}");
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]
     fn a_failed_append_leaves_no_fragment_in_the_way() {
-        let d = dir("partial");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let (mut j, _) = Journal::open::<String>(&path, "test").unwrap();
         j.rewrite::<String>([]).unwrap();
         j.append(&"one".to_owned()).unwrap();
@@ -444,28 +437,26 @@ mod tests {
         drop(j);
         let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
         assert_eq!(lines, ["one", "three"]);
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]
     fn a_fragment_that_could_not_be_cut_off_is_skipped() {
-        let d = dir("fragment");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let header = r#"{"notify-rules":"test","version":1}"#;
         // What an append leaves when the cut fails too: the fragment, then the
         // next entry on a line of its own.
         fs::write(&path, format!("{header}\n\"one\"\n\"tw\n\"three\"\n")).unwrap();
         let (_, lines) = Journal::open::<String>(&path, "test").unwrap();
         assert_eq!(lines, ["one", "three"]);
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[cfg(unix)]
     #[test]
     fn files_are_made_private() {
         use std::os::unix::fs::PermissionsExt;
-        let d = dir("private");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         let (mut j, _) = Journal::open::<u32>(&path, "test").unwrap();
         assert_eq!(mode(&path), 0o600, "a new journal");
@@ -480,13 +471,12 @@ mod tests {
         drop(j);
         let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
         assert_eq!(lines, [1, 2]);
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]
     fn a_second_opener_is_refused_until_the_first_closes() {
-        let d = dir("locked");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         let (mut first, _) = Journal::open::<u32>(&path, "test").unwrap();
         first.rewrite::<u32>([]).unwrap();
         first.append(&1u32).unwrap();
@@ -504,13 +494,12 @@ mod tests {
         drop(first);
         let (_, lines) = Journal::open::<u32>(&path, "test").unwrap();
         assert_eq!(lines, [1, 2]);
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]
     fn a_lock_file_left_by_a_crash_does_not_block() {
-        let d = dir("stale");
-        let path = d.join("j");
+        let d = dir();
+        let path = d.path().join("j");
         // What a process that died leaves: the file, with its pid, unlocked.
         fs::write(lock_path(&path), "999999999\n").unwrap();
         let (mut j, _) = Journal::open::<u32>(&path, "test").unwrap();
@@ -519,7 +508,6 @@ mod tests {
             fs::read_to_string(lock_path(&path)).unwrap().trim(),
             std::process::id().to_string()
         );
-        fs::remove_dir_all(d).unwrap();
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::plugin::test_support::status;
+use crate::plugin::test_support::{status, temp_file};
 use crate::rules::Transition;
 use std::sync::Arc;
 
@@ -24,15 +24,6 @@ fn park(o: &Outbox, d: &Delivery) -> Vec<GaveUp> {
         o.failed(id, &"down".into());
     }
     gave_up
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "notify-rules-outbox-{name}-{}.journal",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&p);
-    p
 }
 
 fn quick() -> OutboxPolicy {
@@ -97,7 +88,7 @@ fn permanent_failures_and_overflow_give_up() {
 
 #[test]
 fn the_file_keeps_entries_across_a_restart() {
-    let path = temp("restart");
+    let (_dir, path) = temp_file("restart");
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     let kept = delivery("ops", 4, Some(Transition::Broken));
     park(&o, &kept);
@@ -123,12 +114,11 @@ fn the_file_keeps_entries_across_a_restart() {
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.len(), 0);
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
 fn a_fresh_delivery_is_kept_once_and_a_cut_short_try_is_due_after_a_restart() {
-    let path = temp("ahead");
+    let (_dir, path) = temp_file("ahead");
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     let d = delivery("ops", 1, None);
     let Begun { id, io, .. } = o.begin(&d);
@@ -142,12 +132,11 @@ fn a_fresh_delivery_is_kept_once_and_a_cut_short_try_is_due_after_a_restart() {
     let c = o.claim(false, usize::MAX).claimed;
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].delivery.idempotency_key(), d.idempotency_key());
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
 fn the_wait_and_the_order_survive_a_restart() {
-    let path = temp("wait");
+    let (_dir, path) = temp_file("wait");
     let policy = OutboxPolicy {
         first_retry_after: Duration::from_secs(3600),
         ..OutboxPolicy::default()
@@ -167,7 +156,6 @@ fn the_wait_and_the_order_survive_a_restart() {
         "backoff forgotten"
     );
     assert_eq!(o.keys(), [a.idempotency_key(), b.idempotency_key()]);
-    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
@@ -195,7 +183,7 @@ fn claims_are_bounded_per_target_oldest_first() {
 
 #[test]
 fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
-    let path = temp("credentials");
+    let (_dir, path) = temp_file("credentials");
     let mut s = status("shop", 3, "deploy", 1, "Failed");
     s.pipeline.build_cause = vec![serde_json::from_str(
         r#"{"material":{"type":"git","git-configuration":
@@ -228,12 +216,11 @@ fn the_file_keeps_no_material_credentials_and_restores_the_same_delivery() {
     assert_eq!(back.transition(), d.transition());
     assert_eq!(back.status().pipeline.name, "shop");
     drop(o);
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
 fn waits_past_what_an_instant_holds_do_not_panic() {
-    let path = temp("endless");
+    let (_dir, path) = temp_file("endless");
     let endless = OutboxPolicy {
         first_retry_after: Duration::MAX,
         max_retry_after: Duration::MAX,
@@ -254,12 +241,11 @@ fn waits_past_what_an_instant_holds_do_not_panic() {
         "due after a restart"
     );
     drop(o);
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
 fn a_file_saying_next_try_at_the_end_of_time_opens() {
-    let path = temp("far-next");
+    let (_dir, path) = temp_file("far-next");
     let o = Outbox::open(&path, quick()).unwrap();
     park(&o, &delivery("ops", 0, None));
     drop(o);
@@ -276,5 +262,4 @@ fn a_file_saying_next_try_at_the_end_of_time_opens() {
     assert!(o.claim(false, usize::MAX).claimed.is_empty(), "due at once");
     assert_eq!(o.claim(true, usize::MAX).claimed.len(), 1);
     drop(o);
-    let _ = std::fs::remove_file(&path);
 }

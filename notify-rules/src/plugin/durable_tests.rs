@@ -1,7 +1,6 @@
 //! Write-ahead delivery, no double sends across a restart, and a bounded
 //! backlog inside a request.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,16 +10,6 @@ use super::test_support::{body, rules, switchable, Log};
 use super::*;
 use crate::deliver::NotifyError;
 use crate::rules::Delivery;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "notify-rules-durable-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn one_try() -> RetryPolicy {
     RetryPolicy {
@@ -39,9 +28,9 @@ fn count(log: &Log, prefix: &str) -> usize {
 
 #[test]
 fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
-    let dir = temp_dir("ahead");
-    let outbox = dir.join("outbox.journal");
-    let crash_copy = dir.join("crash.journal");
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox.journal");
+    let crash_copy = dir.path().join("crash.journal");
     let seen_ahead = Arc::new(AtomicBool::new(false));
     let ops = {
         let (outbox, crash_copy, seen) = (outbox.clone(), crash_copy.clone(), seen_ahead.clone());
@@ -60,7 +49,7 @@ fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
         .notifier("audit", |_: &Delivery| -> Result<(), NotifyError> {
             Ok(())
         })
-        .state_dir(&dir)
+        .state_dir(dir.path())
         .build()
         .unwrap();
     let r = p.handle("stage-status", &body("api", 1, "test", 1, "Passed"));
@@ -81,13 +70,12 @@ fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
     assert_eq!(p.outbox_len(), 1);
     assert_eq!(p.flush_outbox().delivered, 1);
     assert_eq!(*log.lock().unwrap(), ["ops: api Passed "]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_repeat_after_a_restart_is_not_sent_twice_with_the_saved_entry() {
-    let dir = temp_dir("twice");
-    let outbox = dir.join("outbox.journal");
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox.journal");
     let (log, down) = (Log::default(), Arc::new(AtomicBool::new(true)));
     let make = || {
         // Memory history: after a restart the forwarder's retry is new again.
@@ -112,7 +100,6 @@ fn a_repeat_after_a_restart_is_not_sent_twice_with_the_saved_entry() {
     assert_eq!(r.body, r#"{"status":"success"}"#);
     assert_eq!(count(&log, "ops"), 1, "{:?}", log.lock().unwrap());
     assert_eq!(p.outbox_len(), 0);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

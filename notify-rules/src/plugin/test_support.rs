@@ -1,5 +1,9 @@
-//! Notifications and rule sets for unit tests, built without the rule compiler.
+//! Notifications, notifiers, rule sets (built without the rule compiler) and
+//! state files for the crate's unit tests: the one place they share. (The
+//! integration tests have the test kit, `tests/kit`; it depends on this crate,
+//! so its types are not the ones unit tests see.)
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -66,6 +70,15 @@ pub(crate) fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -
 
 pub(crate) fn status(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> StageStatus {
     serde_json::from_str(&body(pipeline, pc, stage, sc, state)).expect("test body parses")
+}
+
+/// A path for a state file `<name>.journal` in a new temporary directory. The
+/// directory goes, with the file, its lock and any rewrite left half done,
+/// when the `TempDir` drops: also when the test panics.
+pub(crate) fn temp_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(format!("{name}.journal"));
+    (dir, path)
 }
 
 static META: Meta = Meta {

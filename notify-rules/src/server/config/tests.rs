@@ -231,9 +231,8 @@ fn durations() {
 
 #[test]
 fn relative_store_paths_are_taken_from_the_config_directory() {
-    let dir = std::env::temp_dir().join(format!("notify-rules-config-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("notify-rules.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify-rules.toml");
     std::fs::write(
         &path,
         "[history]\nstore = \"file\"\npath = \"history.journal\"\n",
@@ -243,10 +242,9 @@ fn relative_store_paths_are_taken_from_the_config_directory() {
     config
         .setup_with_env(RuleSet::parse("").unwrap(), env)
         .unwrap();
-    assert!(dir.join("history.journal").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(dir.path().join("history.journal").exists());
 
-    let err = Config::load(dir.join("missing.toml")).unwrap_err();
+    let err = Config::load(dir.path().join("missing.toml")).unwrap_err();
     assert!(
         err.to_string()
             .contains("missing.toml: cannot read the file"),

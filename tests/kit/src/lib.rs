@@ -1,0 +1,60 @@
+//! What the workspace's tests share, in one place.
+//!
+//! # Where tests go
+//!
+//! - **Integration tests of the library** go in the root `tests/` directory
+//!   (the never-published root package `notify-rules-workspace` owns them), one
+//!   file per subject: `deliver_*.rs`, `server_*.rs`, `protocol_*.rs`,
+//!   `model_*.rs`, `rules_*.rs` and so on.
+//! - **Tests of the built program** (`notify-rules check`, `serve`, …) go in
+//!   `notify-rules/tests/`: only the package that owns a binary is given its
+//!   path (`CARGO_BIN_EXE_notify-rules`).
+//! - **Unit tests** stay beside the code in `notify-rules/src`, and share the
+//!   in-crate `plugin::test_support` module: this kit depends on `notify-rules`,
+//!   so inside the crate its types would be another crate's. They take
+//!   temporary directories from `tempfile` (or `test_support::temp_file`).
+//! - Compile-fail and pass cases of `rules!` are in `tests/ui/` (trybuild).
+//!
+//! Both test packages take this kit as a dev-dependency; a test needing a
+//! helper two files already write adds it here instead of a third copy.
+//!
+//! # What the kit offers
+//!
+//! - [`body`] and [`StageBody`]: stage-status bodies in GoCD's wire form.
+//! - [`payload`], [`payloads`], [`stage`], [`agent`], …: the sample bodies in
+//!   `tests/payloads/`, from either package.
+//! - [`notifier`]: notifiers that record, count, fail, or fail until told not to.
+//! - [`temp_dir`], [`temp_dir_with`]: temporary directories that are removed
+//!   when dropped, so also when the test panics.
+//! - [`gen`]: proptest strategies for the model, from arbitrary values to the
+//!   small vocabularies that make rules fire.
+//! - [`post`], [`messages`]: talking to servers and reading the plugin's
+//!   answers; [`Loopback`], a receiver on 127.0.0.1 that runs a handler for
+//!   each request; [`ClosedPort`], a port that refuses connections.
+//! - [`serve::Serving`]: the `notify-rules serve` program, started, posted to
+//!   and stopped with SIGTERM.
+//!
+//! # Payloads
+//!
+//! `tests/payloads/*.json` are bodies a stage-status or agent-status request
+//! can carry, raw or in a forwarder's `{"type", "data"}` wrapper; every one of
+//! them must parse (`tests/model_payloads.rs` checks). `tests/payloads/bad/`
+//! holds bodies that must not. Files named `own-*.json` are bodies written for
+//! this project, each for what its name says; the few without the prefix are
+//! the samples the workspace started with. A new body is written for the
+//! project and named `own-<what it shows>.json`, never copied from
+//! `../shared/public-bodies` or any other collection. `tests/README.md` says
+//! the same for readers who do not open the kit.
+
+mod body;
+pub mod gen;
+mod http;
+pub mod notifier;
+mod payload;
+pub mod serve;
+mod temp;
+
+pub use body::{body, StageBody};
+pub use http::{closed_port, messages, post, ClosedPort, Loopback};
+pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
+pub use temp::{temp_dir, temp_dir_with};

@@ -1,0 +1,99 @@
+//! The `notify-rules serve` program under test: started, posted to, and
+//! stopped with SIGTERM. Only `notify-rules/tests/` knows where the program
+//! is (`CARGO_BIN_EXE_notify-rules`), so the caller builds the command.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+
+/// A running server: its address and what it has logged so far.
+pub struct Serving {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    /// The log read so far (standard error).
+    pub log: String,
+    /// Where it listens, as `host:port`.
+    pub addr: String,
+}
+
+/// A server that has stopped.
+pub struct Stopped {
+    pub status: ExitStatus,
+    /// Its whole log (standard error).
+    pub log: String,
+    /// Its standard output.
+    pub stdout: String,
+}
+
+impl Serving {
+    /// Spawns `serve` (with its standard output and error piped) and waits
+    /// until it says where it listens. Fails the test if it ends first.
+    pub fn start(mut serve: Command) -> Serving {
+        let mut child = serve
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program starts");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let (addr, log) = wait_for_listening(&mut stderr);
+        Serving {
+            child,
+            stderr,
+            log,
+            addr,
+        }
+    }
+
+    /// POSTs `body` to `path` (`/stage-status`, …): status and answer.
+    pub fn post(&self, path: &str, body: impl AsRef<[u8]>) -> (u16, String) {
+        crate::post(&format!("http://{}{path}", self.addr), body)
+    }
+
+    /// Sends SIGTERM and waits for the program to end.
+    pub fn stop(mut self) -> Stopped {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        self.stderr.read_to_string(&mut self.log).unwrap();
+        let mut stdout = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .unwrap();
+        Stopped {
+            status,
+            log: std::mem::take(&mut self.log),
+            stdout,
+        }
+    }
+}
+
+impl Drop for Serving {
+    /// A test that fails before `stop` leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the server's log until it says where it listens; returns that address
+/// and the log read so far. Fails the test if the server ends first.
+pub fn wait_for_listening(stderr: &mut impl BufRead) -> (String, String) {
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert_ne!(
+            stderr.read_line(&mut line).unwrap(),
+            0,
+            "the server ended before listening: {log}"
+        );
+        log.push_str(&line);
+        if let Some(at) = line.find("addr=") {
+            return (line[at + 5..].trim().to_owned(), log);
+        }
+    }
+}
