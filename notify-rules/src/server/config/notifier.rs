@@ -1,8 +1,8 @@
 //! Making the notifier a `[targets.NAME]` table asks for.
 
 #[cfg(feature = "email")]
-use super::SecurityName;
-use super::{Kind, Target};
+use super::schema::SecurityName;
+use super::schema::{Kind, Target};
 use crate::{Delivery, Notifier, NotifyError};
 
 /// The notifier of one target, whichever kind it is.

@@ -3,6 +3,7 @@ use std::time::Duration;
 use super::checks::{hide_strings, is_env_name, line_column};
 use super::schema::parse_duration;
 use super::*;
+use crate::RuleSet;
 
 const RULES: &str = "target ops, audit, hook, mail; on state Failed => send(ops), send(audit), send(hook), send(mail);";
 
