@@ -201,8 +201,10 @@ impl PluginBuilder {
         let server_url = match &self.server_url {
             Some(url) => match check_server_url(url) {
                 Ok(url) => Some(url),
-                Err(e) => {
-                    problems.push(e);
+                Err(problem) => {
+                    problems.push(format!(
+                        "the server address {problem}: it is shown in messages"
+                    ));
                     None
                 }
             },
@@ -297,53 +299,54 @@ impl PluginBuilder {
 /// );
 /// ```
 pub fn server_url_problem(url: &str) -> Option<&'static str> {
-    let trimmed = url.trim();
-    let rest = match trimmed.split_once("://") {
-        Some(("http" | "https", rest)) => rest,
-        _ => return Some("must start with http:// or https://"),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let port_ok = |port: &str| port.is_empty() || port.parse::<u16>().is_ok_and(|p| p > 0);
-    let host_ok = match authority.strip_prefix('[') {
-        // An IPv6 address: `[::1]` or `[::1]:8153`.
-        Some(v6) => v6.split_once(']').is_some_and(|(addr, after)| {
-            addr.parse::<std::net::Ipv6Addr>().is_ok()
-                && (after.is_empty() || after.strip_prefix(':').is_some_and(port_ok))
-        }),
-        None => {
-            let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-                && (!authority.contains(':') || (!port.is_empty() && port_ok(port)))
-        }
-    };
-    if authority.contains('@') {
-        Some("must not hold a user or password (`user:pass@`)")
-    } else if authority.is_empty() {
-        Some("has no host")
-    } else if !host_ok {
-        Some("must have a host name or address, and a port from 1 to 65535 if any")
-    } else if rest.chars().any(char::is_whitespace) {
-        Some("must not contain spaces")
-    } else if rest.contains('?') {
-        Some("must not have a query string (`?...`)")
-    } else if rest.contains('#') {
-        Some("must not have a fragment (`#...`)")
+    check_server_url(url).err()
+}
+
+const NOT_HTTP: &str = "must start with http:// or https://";
+const NO_HOST: &str = "has no host";
+const BAD_HOST: &str = "must have a host name or address, and a port from 1 to 65535 if any";
+
+/// The server address, as the `url` crate writes it and without a trailing
+/// `/`, or why it cannot be used (a phrase that never quotes it).
+fn check_server_url(url: &str) -> Result<String, &'static str> {
+    use url::ParseError;
+
+    let text = url.trim();
+    let parsed = url::Url::parse(text).map_err(|e| match e {
+        ParseError::EmptyHost => NO_HOST,
+        ParseError::InvalidPort
+        | ParseError::InvalidIpv4Address
+        | ParseError::InvalidIpv6Address
+        | ParseError::InvalidDomainCharacter
+        | ParseError::IdnaError => BAD_HOST,
+        _ => NOT_HTTP,
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        Err(NOT_HTTP)
+    } else if !parsed.username().is_empty() || parsed.password().is_some() {
+        Err("must not hold a user or password (`user:pass@`)")
+    } else if parsed.host_str().is_none_or(str::is_empty) {
+        Err(NO_HOST)
+    } else if parsed.port() == Some(0) || empty_port(text) {
+        Err(BAD_HOST)
+    } else if text.contains(char::is_whitespace) {
+        // The url crate would percent-encode them, or drop tabs and newlines.
+        Err("must not contain spaces")
+    } else if parsed.query().is_some() {
+        Err("must not have a query string (`?...`)")
+    } else if parsed.fragment().is_some() {
+        Err("must not have a fragment (`#...`)")
     } else {
-        None
+        Ok(parsed.as_str().trim_end_matches('/').to_owned())
     }
 }
 
-/// The server address without a trailing `/`, or why it cannot be used.
-fn check_server_url(url: &str) -> Result<String, String> {
-    match server_url_problem(url) {
-        None => Ok(url.trim().trim_end_matches('/').to_owned()),
-        Some(problem) => Err(format!(
-            "the server address {problem}: it is shown in messages"
-        )),
-    }
+/// `https://host:`, a colon with no port after it: the url crate takes it for
+/// the default port, but it is more likely a port left out.
+fn empty_port(text: &str) -> bool {
+    text.split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+        .is_some_and(|authority| authority.ends_with(':'))
 }
 
 impl fmt::Debug for PluginBuilder {
@@ -364,7 +367,7 @@ impl fmt::Debug for PluginBuilder {
                 &self
                     .server_url
                     .as_ref()
-                    .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".into())),
+                    .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".to_owned())),
             )
             .field("history", &history)
             .field("outbox", &self.outbox_path)
@@ -376,6 +379,20 @@ impl fmt::Debug for PluginBuilder {
 #[cfg(test)]
 mod tests {
     use super::check_server_url;
+
+    #[test]
+    fn addresses_are_kept_as_the_url_crate_writes_them() {
+        for (given, kept) in [
+            (
+                "  https://GoCD.Example.com/go/  ",
+                "https://gocd.example.com/go",
+            ),
+            ("https://gocd.example.com:443", "https://gocd.example.com"),
+            ("http://[::1]:8153", "http://[::1]:8153"),
+        ] {
+            assert_eq!(check_server_url(given).unwrap(), kept, "{given}");
+        }
+    }
 
     #[test]
     fn server_addresses_are_checked_without_being_repeated() {
