@@ -60,6 +60,7 @@
 //! starts.
 
 mod checks;
+mod de;
 mod error;
 mod notifier;
 mod schema;
@@ -77,7 +78,6 @@ use std::path::{Path, PathBuf};
 pub use error::ConfigError;
 pub use setup::Setup;
 
-use checks::toml_problem;
 use schema::File;
 
 /// A configuration file, read and checked for shape; the environment is read
@@ -121,8 +121,16 @@ impl Config {
     pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let file: File =
-            toml::from_str(text).map_err(|e| ConfigError::one(&shown, toml_problem(&e, text)))?;
+        let file: File = de::from_str(text).map_err(|e| {
+            let problem = match e.span {
+                Some(span) => {
+                    let (line, column) = notify_rules_syntax::line_col(text, span.start);
+                    format!("line {line}, column {column}: {}", e.message)
+                }
+                None => e.message,
+            };
+            ConfigError::one(&shown, problem)
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let config = Config {
             file,
