@@ -54,7 +54,8 @@
 //! ```
 //!
 //! Durations are written `500ms`, `30s`, `2m`, `1h` or `1d`, or as a whole
-//! number of seconds.
+//! number of seconds (other forms of the `humantime` crate, such as `1h 30m`,
+//! are read too).
 //! [`Config::setup`] reads the environment variables and reports every one
 //! that is missing, naming the variable and the target, before anything
 //! starts.

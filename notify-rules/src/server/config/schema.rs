@@ -188,7 +188,8 @@ impl<'de> Deserialize<'de> for Listen {
     }
 }
 
-/// A duration: `500ms`, `30s`, `2m`, `1h`, `1d`, or a number of seconds.
+/// A duration: `500ms`, `30s`, `2m`, `1h`, `1d` (see [`parse_duration`]), or
+/// a whole number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Time(pub(super) Duration);
 
@@ -238,17 +239,9 @@ impl serde::de::Visitor<'_> for TimeVisitor {
     }
 }
 
+/// A duration written as text: `humantime`'s forms, which include every one
+/// the file documents (`500ms`, `30s`, `2m`, `1h`, `1d`) and more (`2 min`,
+/// `1h 30m`, `1.5s`, `1w`); spaces around it are allowed.
 pub(super) fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit.trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
-        "h" => n.checked_mul(3600).map(Duration::from_secs),
-        "d" => n.checked_mul(86_400).map(Duration::from_secs),
-        _ => None,
-    }
+    humantime::parse_duration(text.trim()).ok()
 }

@@ -218,9 +218,18 @@ fn durations() {
     assert_eq!(parse_duration("2 min"), Some(Duration::from_secs(120)));
     assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
     assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
-    for bad in ["", "s", "10", "1w", "-1s", "1.5s", "99999999999999999999s"] {
+    for bad in ["", "s", "10", "-1s", "1,5s", "99999999999999999999s"] {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
+    // humantime's other forms read, and a week is beyond every setting's range.
+    assert_eq!(parse_duration("1h 30m"), Some(Duration::from_secs(5400)));
+    assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+    assert_eq!(parse_duration("1w"), Some(Duration::from_secs(7 * 86_400)));
+    let err = Config::parse("[outbox]\nflush_interval = \"1w\"\n", "c.toml").unwrap_err();
+    assert_eq!(
+        err.problems(),
+        ["[outbox] flush_interval must be from 0 to 1d (it is 7d)"]
+    );
     let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
     let config = Config::parse(text, "c.toml").unwrap();
     let setup = config
