@@ -76,7 +76,7 @@ mod tests;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigProblem};
 pub use setup::Setup;
 
 use schema::File;
@@ -112,8 +112,10 @@ impl Config {
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::one(&shown, format!("cannot read the file: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let reason = e.to_string();
+            ConfigError::one(&shown, ConfigProblem::Read { reason })
+        })?;
         Config::parse(&text, path)
     }
 
@@ -123,14 +125,17 @@ impl Config {
         let path = path.as_ref();
         let shown = path.display().to_string();
         let file: File = de::from_str(text).map_err(|e| {
-            let problem = match e.span {
-                Some(span) => {
-                    let (line, column) = notify_rules_syntax::line_col(text, span.start);
-                    format!("line {line}, column {column}: {}", e.message)
-                }
-                None => e.message,
-            };
-            ConfigError::one(&shown, problem)
+            let line_column = e
+                .span
+                .map(|span| notify_rules_syntax::line_col(text, span.start));
+            let message = e.message;
+            ConfigError::one(
+                &shown,
+                ConfigProblem::File {
+                    line_column,
+                    message,
+                },
+            )
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let config = Config {
@@ -142,10 +147,7 @@ impl Config {
         if problems.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigError {
-                path: config.path,
-                problems,
-            })
+            Err(ConfigError::new(&config.path, problems))
         }
     }
 

@@ -4,7 +4,7 @@
 use super::super::{Secret, ServerOptions};
 use super::notifier;
 use super::schema::StoreKind;
-use super::{Config, ConfigError};
+use super::{Config, ConfigError, ConfigProblem};
 use crate::plugin::RetryPolicy;
 use crate::{Plugin, PluginBuilder, RuleSet};
 
@@ -37,22 +37,24 @@ impl Config {
         let mut problems = Vec::new();
         // Every lookup records its own problem, so all missing variables are
         // named at once.
-        let lookup =
-            |problems: &mut Vec<String>, owner: &str, setting: &str, name: &str| match env(name) {
-                Some(v) if !v.is_empty() => Some(v),
-                Some(_) => {
-                    problems.push(format!(
-                        "{owner}: environment variable {name} ({setting}) is empty"
-                    ));
-                    None
-                }
-                None => {
-                    problems.push(format!(
-                        "{owner}: environment variable {name} ({setting}) is not set"
-                    ));
-                    None
-                }
-            };
+        let lookup = |problems: &mut Vec<ConfigProblem>, owner: &str, setting: &str, name: &str| {
+            let value = env(name);
+            let (owner, name, setting) = (owner.to_owned(), name.to_owned(), setting.to_owned());
+            match value {
+                Some(v) if !v.is_empty() => return Some(v),
+                Some(_) => problems.push(ConfigProblem::VariableEmpty {
+                    owner,
+                    name,
+                    setting,
+                }),
+                None => problems.push(ConfigProblem::VariableNotSet {
+                    owner,
+                    name,
+                    setting,
+                }),
+            }
+            None
+        };
 
         let mut options = ServerOptions::default();
         if let Some(listen) = self.listen() {
@@ -77,46 +79,36 @@ impl Config {
         let mut builder = Plugin::builder(rules.clone());
         for target in rules.targets() {
             if !self.file.targets.contains_key(target) {
-                problems.push(format!("target `{target}` is declared by the rules but has no [targets.{target}] table"));
+                problems.push(ConfigProblem::NoTable(target.clone()));
             }
         }
         for (name, target) in &self.file.targets {
             if !rules.targets().contains(name) {
-                problems.push(format!(
-                    "[targets.{name}]: the rules declare no target `{name}` (they declare {})",
-                    if rules.targets().is_empty() {
-                        "none".to_owned()
-                    } else {
-                        rules.targets().join(", ")
-                    }
-                ));
+                problems.push(ConfigProblem::Undeclared {
+                    target: name.clone(),
+                    declared: rules.targets().to_vec(),
+                });
                 continue;
             }
             let owner = format!("target `{name}`");
             let mut missing = Vec::new();
-            let built = notifier::build(target, &mut |setting, var| {
+            let built = notifier::build(name, target, &mut |setting, var| {
                 lookup(&mut missing, &owner, setting, var)
             });
             problems.append(&mut missing);
             match built {
                 Ok(Some(n)) => builder = builder.notifier(name, n),
                 Ok(None) => {}
-                Err(refused) => problems.extend(refused.iter().map(|p| format!("{owner}: {p}"))),
+                Err(mut refused) => problems.append(&mut refused),
             }
         }
         builder = self.stores(builder);
         if !problems.is_empty() {
-            return Err(ConfigError {
-                path: self.path.clone(),
-                problems,
-            });
+            return Err(ConfigError::new(&self.path, problems));
         }
         match builder.build() {
             Ok(plugin) => Ok(Setup { plugin, options }),
-            Err(e) => Err(ConfigError {
-                path: self.path.clone(),
-                problems: e.problems().to_vec(),
-            }),
+            Err(e) => Err(ConfigError::build(&self.path, &e)),
         }
     }
 

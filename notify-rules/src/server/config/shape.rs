@@ -6,33 +6,32 @@ use std::time::Duration;
 
 use super::checks::is_env_name;
 use super::schema::{Kind, StoreKind, Time};
-use super::Config;
+use super::{Config, ConfigProblem};
 
 impl Config {
     /// Problems visible without the environment.
-    pub(super) fn shape_problems(&self) -> Vec<String> {
+    pub(super) fn shape_problems(&self) -> Vec<ConfigProblem> {
         let mut problems = Vec::new();
         for (name, target) in &self.file.targets {
+            let kind = target.kind.as_str();
             let allowed = target.kind.settings();
             for setting in target.set() {
                 if !allowed.contains(&setting) {
-                    problems.push(format!(
-                        "target `{name}`: `{setting}` is not a setting of kind {}; it takes {}",
-                        target.kind.as_str(),
-                        if allowed.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            allowed.join(", ")
-                        }
-                    ));
+                    problems.push(ConfigProblem::NotASetting {
+                        target: name.clone(),
+                        setting,
+                        kind,
+                        allowed,
+                    });
                 }
             }
-            let need = |problems: &mut Vec<String>, setting: &str, present: bool| {
+            let need = |problems: &mut Vec<ConfigProblem>, setting, present: bool| {
                 if !present {
-                    problems.push(format!(
-                        "target `{name}`: kind {} needs `{setting}`",
-                        target.kind.as_str()
-                    ));
+                    problems.push(ConfigProblem::Needs {
+                        target: name.clone(),
+                        kind,
+                        setting,
+                    });
                 }
             };
             match target.kind {
@@ -45,18 +44,16 @@ impl Config {
                     need(&mut problems, "from", target.from.is_some());
                     need(&mut problems, "to", !target.to.is_empty());
                     if target.user.is_some() != target.password_env.is_some() {
-                        problems.push(format!(
-                            "target `{name}`: `user` and `password_env` go together"
-                        ));
+                        problems.push(ConfigProblem::UserWithoutPassword {
+                            target: name.clone(),
+                        });
                     }
                 }
             }
         }
         for (owner, setting, name) in self.env_names() {
             if !is_env_name(name) {
-                problems.push(format!(
-                    "{owner}: `{setting}` must be the name of an environment variable (letters, digits and `_`), not the secret itself"
-                ));
+                problems.push(ConfigProblem::NotAVariableName { owner, setting });
             }
         }
         if let Some(problem) = self
@@ -66,18 +63,16 @@ impl Config {
             .as_deref()
             .and_then(crate::plugin::server_url_problem)
         {
-            problems.push(format!(
-                "[gocd] server_url {problem}; give the server's address only, such as https://gocd.example.com"
-            ));
+            problems.push(ConfigProblem::ServerUrl(problem));
         }
         if let Some(Err(problem)) = self.time_zone() {
-            problems.push(format!("[gocd] time_zone {problem}"));
+            problems.push(ConfigProblem::TimeZone(problem));
         }
         if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
-            problems.push("[history] store = \"file\" needs `path`".to_owned());
+            problems.push(ConfigProblem::HistoryNeedsPath);
         }
         if self.file.history.store == StoreKind::Memory && self.file.history.path.is_some() {
-            problems.push("[history] `path` is only for store = \"file\"".to_owned());
+            problems.push(ConfigProblem::HistoryPathWithoutFile);
         }
         self.range_problems(&mut problems);
         problems
@@ -85,7 +80,7 @@ impl Config {
 
     /// Numbers out of the range the server works with: a zero timeout would
     /// fail every request, a huge one overflows the clock when added to it.
-    fn range_problems(&self, problems: &mut Vec<String>) {
+    fn range_problems(&self, problems: &mut Vec<ConfigProblem>) {
         const MS: Duration = Duration::from_millis(1);
         const SECOND: Duration = Duration::from_secs(1);
         const HOUR: Duration = Duration::from_secs(3600);
@@ -93,12 +88,12 @@ impl Config {
         let mut time = |setting: &str, value: Option<Time>, min: Duration, max: Duration| {
             if let Some(Time(t)) = value {
                 if t < min || t > max {
-                    problems.push(format!(
-                        "{setting} must be from {} to {} (it is {})",
-                        show_time(min),
-                        show_time(max),
-                        show_time(t)
-                    ));
+                    problems.push(ConfigProblem::OutOfRange {
+                        setting: setting.to_owned(),
+                        min: show_time(min),
+                        max: show_time(max),
+                        value: show_time(t),
+                    });
                 }
             }
         };
@@ -141,7 +136,12 @@ impl Config {
         }
         let mut count = |setting: &str, value: Option<usize>, min: usize, max: usize| {
             if let Some(n) = value.filter(|n| !(min..=max).contains(n)) {
-                problems.push(format!("{setting} must be from {min} to {max} (it is {n})"));
+                problems.push(ConfigProblem::OutOfRange {
+                    setting: setting.to_owned(),
+                    min: min.to_string(),
+                    max: max.to_string(),
+                    value: n.to_string(),
+                });
             }
         };
         count(

@@ -437,3 +437,27 @@ fn the_server_url_is_an_address_only() {
     )
     .unwrap();
 }
+
+#[test]
+fn problems_are_typed_and_say_the_same_as_their_messages() {
+    let err = Config::parse(
+        "[history]\nstore = \"file\"\n[retry]\nattempts = 0\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.path(), "c.toml");
+    assert_eq!(
+        err.list(),
+        [
+            ConfigProblem::HistoryNeedsPath,
+            ConfigProblem::OutOfRange {
+                setting: "[retry] attempts".into(),
+                min: "1".into(),
+                max: "100".into(),
+                value: "0".into(),
+            },
+        ]
+    );
+    let messages: Vec<String> = err.list().iter().map(ToString::to_string).collect();
+    assert_eq!(err.problems(), messages);
+}
