@@ -120,6 +120,25 @@ impl Eval<'_> {
     }
 }
 
+/// Renders a template outside any rule (the e-mail subject): no server
+/// address, so `{link}` is empty.
+#[cfg(feature = "email")]
+pub(crate) fn render_alone(
+    template: &Template,
+    status: &crate::model::StageStatus,
+    transition: Option<super::Transition>,
+) -> String {
+    let text_len = template
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => t.len(),
+            Piece::Field(_) => 0,
+        })
+        .sum();
+    Eval::new(status, transition, None).render(template, text_len)
+}
+
 fn push_u64(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
 }

@@ -56,6 +56,8 @@
 //! Durations are written `500ms`, `30s`, `2m`, `1h` or `1d`, or as a whole
 //! number of seconds (other forms of the `humantime` crate, such as `1h 30m`,
 //! are read too).
+//! An e-mail `subject` with a `{` is a message template of the rule language,
+//! with `{target}` besides; it is checked when the file is read.
 //! [`Config::setup`] reads the environment variables and reports every one
 //! that is missing, naming the variable and the target, before anything
 //! starts.

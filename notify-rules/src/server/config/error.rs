@@ -1,6 +1,8 @@
 //! Why a configuration cannot be used: a list of typed problems, none of which
 //! holds a secret's value.
 
+use notify_rules_syntax::TemplateError;
+
 use crate::plugin::BuildError;
 
 /// Why a configuration cannot be used: every problem found, each naming the
@@ -113,6 +115,15 @@ pub enum ConfigProblem {
     UserWithoutPassword {
         /// The target.
         target: String,
+    },
+    /// An e-mail subject that is not a template of the rule language.
+    #[error("target `{target}`: subject: {error}")]
+    Subject {
+        /// The target.
+        target: String,
+        /// What the template parser found.
+        #[source]
+        error: TemplateError,
     },
     /// A `*_env` setting that cannot name an environment variable, most
     /// likely the secret itself.

@@ -213,7 +213,8 @@ fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refus
         b = b.to(to);
     }
     if let Some(subject) = &target.subject {
-        b = b.subject(if subject.contains('{') {
+        // The same test as the one that checked it when the file was read.
+        b = b.subject(if target.subject_template().is_some() {
             Subject::Template(subject.clone())
         } else {
             Subject::Fixed(subject.clone())

@@ -141,6 +141,18 @@ pub(super) struct Target {
 }
 
 impl Target {
+    /// The e-mail subject as a template, when it is one (it has a `{`; a
+    /// subject without one is used as it is).
+    pub(super) fn subject_template(
+        &self,
+    ) -> Option<Result<crate::deliver::SubjectTemplate, notify_rules_syntax::TemplateError>> {
+        self.subject
+            .as_deref()
+            .filter(|s| s.contains('{'))
+            .map(crate::deliver::SubjectTemplate::parse)
+    }
+
+    /// The settings given besides `kind`.
     pub(super) fn set(&self) -> Vec<&'static str> {
         let mut set = Vec::new();
         let mut note = |name, present: bool| {

@@ -48,6 +48,12 @@ impl Config {
                             target: name.clone(),
                         });
                     }
+                    if let Some(Err(error)) = target.subject_template() {
+                        problems.push(ConfigProblem::Subject {
+                            target: name.clone(),
+                            error,
+                        });
+                    }
                 }
             }
         }

@@ -461,3 +461,32 @@ fn problems_are_typed_and_say_the_same_as_their_messages() {
     let messages: Vec<String> = err.list().iter().map(ToString::to_string).collect();
     assert_eq!(err.problems(), messages);
 }
+
+#[test]
+fn the_subject_is_a_rule_template_checked_when_the_file_is_read() {
+    let mail = "[targets.mail]\nkind = \"email\"\nhost = \"h\"\nfrom = \"f@example.com\"\nto = [\"t@example.com\"]\n";
+    let err = Config::parse(
+        &format!("{mail}subject = \"[{{stage.state}}] {{pipline.name}}\"\n"),
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.toml: target `mail`: subject: unknown placeholder `{pipline.name}`\n  = help: did you mean `{pipeline.name}`?"
+    );
+    let ConfigProblem::Subject { target, error } = &err.list()[0] else {
+        panic!("{err:?}");
+    };
+    assert_eq!((target.as_str(), error.offset, error.end), ("mail", 16, 30));
+    let source = std::error::Error::source(&err.list()[0]).unwrap();
+    assert_eq!(source.to_string(), error.to_string());
+
+    // Every placeholder of the rules is there, and `{target}`.
+    Config::parse(
+        &format!("{mail}subject = \"{{target}}: {{stage.result}} {{jobs.failed}}\"\n"),
+        "c.toml",
+    )
+    .unwrap();
+    // A subject without `{` is used as it is.
+    Config::parse(&format!("{mail}subject = \"GoCD }}\"\n"), "c.toml").unwrap();
+}
