@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+
 use super::secrets::{header_secrets, percent_decoded, url_secrets, MIN_SECRET};
 use super::{scrub, show_duration, ConfigError, NotifyError};
 
@@ -214,17 +216,12 @@ fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// A header value carries visible ASCII only; anything else (a non-ASCII target
-/// name) is percent-encoded so the key stays unique and the request valid.
+/// name, a space, a control) is percent-encoded, and so is `%`, so the key stays
+/// unique and the request valid.
+const HEADER_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
+
 fn header_safe(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if (0x21..0x7f).contains(&b) && b != b'%' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(key, HEADER_UNSAFE).to_string()
 }
 
 #[cfg(test)]
@@ -321,5 +318,6 @@ mod tests {
             "shop/3/deploy/1/Failed/r0a0/ops"
         );
         assert_eq!(header_safe("a b%é"), "a%20b%25%C3%A9");
+        assert_eq!(header_safe("\t\x7f~!"), "%09%7F~!");
     }
 }

@@ -41,6 +41,8 @@ mod http;
 mod secrets;
 #[cfg(feature = "slack")]
 mod slack;
+#[cfg(any(feature = "email", feature = "server"))]
+mod subject;
 #[cfg(feature = "webhook")]
 mod webhook;
 
@@ -52,6 +54,9 @@ pub use email::{Email, EmailBuilder, Security, Subject};
 pub use slack::Slack;
 #[cfg(feature = "webhook")]
 pub use webhook::Webhook;
+
+#[cfg(any(feature = "email", feature = "server"))]
+pub(crate) use subject::SubjectTemplate;
 
 /// Sends deliveries somewhere. Each target of a rule set is bound to one notifier
 /// when the [`Plugin`](crate::Plugin) is built.

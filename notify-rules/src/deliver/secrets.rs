@@ -1,6 +1,10 @@
 //! The fragments of a webhook's URL and headers that a receiver may quote back
 //! in an error answer, each of which must be hidden from messages.
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
 /// Fragments shorter than this are not hidden: they would cut ordinary words
 /// out of messages, and say little about a secret.
 pub(crate) const MIN_SECRET: usize = 4;
@@ -83,75 +87,40 @@ pub(crate) fn header_secrets(value: &str) -> Vec<String> {
     out
 }
 
-/// `%XX` escapes decoded, when there are any and they make UTF-8.
+/// `%XX` escapes decoded (and `+` as a space, as forms write it), when there
+/// are any and they make UTF-8.
 pub(crate) fn percent_decoded(text: &str) -> Option<String> {
-    if !text.contains('%') && !text.contains('+') {
+    if !text.contains(['%', '+']) {
         return None;
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok().filter(|s| s != text)
+    let spaced = text.replace('+', " ");
+    let decoded = percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()?;
+    Some(decoded.into_owned()).filter(|s| s != text)
 }
 
-/// Standard base64 (padding optional) decoded to UTF-8 text.
+/// Decoding takes what people and libraries write: padding or none, and
+/// stray bits at the end.
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+
+/// Base64 (the standard alphabet, or the URL-safe one; padding optional)
+/// decoded to UTF-8 text.
 fn base64_decoded(text: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for c in text.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+    let bytes = STANDARD
+        .decode(text)
+        .or_else(|_| URL_SAFE.decode(text))
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
+/// Standard base64 with padding, as a `Basic` Authorization header has it.
 fn base64_encoded(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -178,5 +147,13 @@ mod tests {
             );
         }
         assert_eq!(base64_encoded(b"deploy:hunter2"), "ZGVwbG95Omh1bnRlcjI=");
+        // Unpadded, URL-safe, and with stray bits at the end.
+        assert_eq!(
+            base64_decoded("ZGVwbG95Omh1bnRlcjI").as_deref(),
+            Some("deploy:hunter2")
+        );
+        assert_eq!(base64_decoded("Pz8-Pw").as_deref(), Some("??>?"));
+        assert_eq!(base64_decoded("YR").as_deref(), Some("a"));
+        assert_eq!(percent_decoded("a%2Bb+c"), Some("a+b c".to_owned()));
     }
 }

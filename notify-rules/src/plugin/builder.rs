@@ -48,34 +48,88 @@ pub struct PluginBuilder {
 }
 
 /// Why a [`Plugin`] could not be built: every problem found, one per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", show_all(.problems))]
 pub struct BuildError {
-    problems: Vec<String>,
+    problems: Vec<BuildProblem>,
 }
 
 impl BuildError {
     /// Each problem, in the order found.
-    pub fn problems(&self) -> &[String] {
+    pub fn list(&self) -> &[BuildProblem] {
         &self.problems
+    }
+
+    /// Each problem's message, in the order found.
+    pub fn problems(&self) -> Vec<String> {
+        self.problems.iter().map(ToString::to_string).collect()
     }
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.problems.as_slice() {
-            [one] => write!(f, "the plugin cannot be built: {one}"),
-            all => {
-                write!(f, "the plugin cannot be built ({} problems):", all.len())?;
-                for p in all {
-                    write!(f, "\n  - {p}")?;
-                }
-                Ok(())
+fn show_all(problems: &[BuildProblem]) -> String {
+    match problems {
+        [one] => format!("the plugin cannot be built: {one}"),
+        all => {
+            let mut text = format!("the plugin cannot be built ({} problems):", all.len());
+            for p in all {
+                text.push_str(&format!("\n  - {p}"));
             }
+            text
         }
     }
 }
 
-impl std::error::Error for BuildError {}
+/// One reason a [`Plugin`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// A target the rules declare has no notifier; `bound` names the targets
+    /// that have one though the rules do not declare them (the likely typos).
+    #[error(
+        "target `{target}` has no notifier: bind one with `.notifier(\"{target}\", ...)`{}",
+        bound_elsewhere(.bound)
+    )]
+    NoNotifier {
+        /// The target without a notifier.
+        target: String,
+        /// Targets with a notifier that no `target` line declares.
+        bound: Vec<String>,
+    },
+    /// The rules use `{link}` and no server address was given.
+    #[error(
+        "the rules use `{{link}}`, which needs the GoCD server's address: call `.server_url(\"https://gocd.example.com\")`"
+    )]
+    NoServerUrl,
+    /// The server address cannot be used; the phrase is
+    /// [`server_url_problem`]'s, and the address is never quoted.
+    #[error("the server address {0}: it is shown in messages")]
+    ServerUrl(&'static str),
+    /// A store's directory could not be created.
+    #[error("cannot create the directory {}: {reason}", .dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The system's reason.
+        reason: String,
+    },
+    /// The history file could not be opened.
+    #[error("{0}")]
+    History(String),
+    /// The outbox file could not be opened.
+    #[error("{0}")]
+    Outbox(String),
+}
+
+fn bound_elsewhere(bound: &[String]) -> String {
+    if bound.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = bound.iter().map(|t| format!("`{t}`")).collect();
+    format!(
+        " (notifiers are bound to {}, which no `target` line declares)",
+        names.join(", ")
+    )
+}
 
 impl PluginBuilder {
     pub(super) fn new(rules: RuleSet) -> Self {
@@ -178,40 +232,31 @@ impl PluginBuilder {
         // A notifier for a target these rules do not declare is allowed (one set
         // of notifiers can serve several rule sets), but when a declared target
         // lacks one, such names are the likely typos, so they are shown.
-        let undeclared: Vec<String> = self
+        let bound: Vec<String> = self
             .notifiers
             .iter()
             .filter(|(t, _)| !declared.contains(t))
-            .map(|(t, _)| format!("`{t}`"))
+            .map(|(t, _)| t.clone())
             .collect();
         for target in declared {
             if !self.notifiers.iter().any(|(t, _)| t == target) {
-                let mut problem = format!(
-                    "target `{target}` has no notifier: bind one with `.notifier(\"{target}\", ...)`"
-                );
-                if !undeclared.is_empty() {
-                    problem.push_str(&format!(
-                        " (notifiers are bound to {}, which no `target` line declares)",
-                        undeclared.join(", ")
-                    ));
-                }
-                problems.push(problem);
+                problems.push(BuildProblem::NoNotifier {
+                    target: target.clone(),
+                    bound: bound.clone(),
+                });
             }
         }
         let server_url = match &self.server_url {
             Some(url) => match check_server_url(url) {
                 Ok(url) => Some(url),
-                Err(e) => {
-                    problems.push(e);
+                Err(problem) => {
+                    problems.push(BuildProblem::ServerUrl(problem));
                     None
                 }
             },
             None => {
                 if self.rules.uses_link() {
-                    problems.push(
-                        "the rules use `{link}`, which needs the GoCD server's address: call `.server_url(\"https://gocd.example.com\")`"
-                            .to_owned(),
-                    );
+                    problems.push(BuildProblem::NoServerUrl);
                 }
                 None
             }
@@ -229,10 +274,10 @@ impl PluginBuilder {
         {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 if let Err(e) = std::fs::create_dir_all(dir) {
-                    problems.push(format!(
-                        "cannot create the directory {}: {e}",
-                        dir.display()
-                    ));
+                    problems.push(BuildProblem::CreateDir {
+                        dir: dir.to_owned(),
+                        reason: e.to_string(),
+                    });
                 }
             }
         }
@@ -242,7 +287,7 @@ impl PluginBuilder {
             HistoryChoice::File(path) => match FileHistory::open(&path) {
                 Ok(h) => Some(Box::new(h)),
                 Err(e) => {
-                    problems.push(e.to_string());
+                    problems.push(BuildProblem::History(e.to_string()));
                     None
                 }
             },
@@ -252,7 +297,7 @@ impl PluginBuilder {
             Some(path) => match Outbox::open(path, self.outbox_policy) {
                 Ok(o) => Some(o),
                 Err(e) => {
-                    problems.push(e.to_string());
+                    problems.push(BuildProblem::Outbox(e.to_string()));
                     None
                 }
             },
@@ -297,53 +342,54 @@ impl PluginBuilder {
 /// );
 /// ```
 pub fn server_url_problem(url: &str) -> Option<&'static str> {
-    let trimmed = url.trim();
-    let rest = match trimmed.split_once("://") {
-        Some(("http" | "https", rest)) => rest,
-        _ => return Some("must start with http:// or https://"),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let port_ok = |port: &str| port.is_empty() || port.parse::<u16>().is_ok_and(|p| p > 0);
-    let host_ok = match authority.strip_prefix('[') {
-        // An IPv6 address: `[::1]` or `[::1]:8153`.
-        Some(v6) => v6.split_once(']').is_some_and(|(addr, after)| {
-            addr.parse::<std::net::Ipv6Addr>().is_ok()
-                && (after.is_empty() || after.strip_prefix(':').is_some_and(port_ok))
-        }),
-        None => {
-            let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-                && (!authority.contains(':') || (!port.is_empty() && port_ok(port)))
-        }
-    };
-    if authority.contains('@') {
-        Some("must not hold a user or password (`user:pass@`)")
-    } else if authority.is_empty() {
-        Some("has no host")
-    } else if !host_ok {
-        Some("must have a host name or address, and a port from 1 to 65535 if any")
-    } else if rest.chars().any(char::is_whitespace) {
-        Some("must not contain spaces")
-    } else if rest.contains('?') {
-        Some("must not have a query string (`?...`)")
-    } else if rest.contains('#') {
-        Some("must not have a fragment (`#...`)")
+    check_server_url(url).err()
+}
+
+const NOT_HTTP: &str = "must start with http:// or https://";
+const NO_HOST: &str = "has no host";
+const BAD_HOST: &str = "must have a host name or address, and a port from 1 to 65535 if any";
+
+/// The server address, as the `url` crate writes it and without a trailing
+/// `/`, or why it cannot be used (a phrase that never quotes it).
+fn check_server_url(url: &str) -> Result<String, &'static str> {
+    use url::ParseError;
+
+    let text = url.trim();
+    let parsed = url::Url::parse(text).map_err(|e| match e {
+        ParseError::EmptyHost => NO_HOST,
+        ParseError::InvalidPort
+        | ParseError::InvalidIpv4Address
+        | ParseError::InvalidIpv6Address
+        | ParseError::InvalidDomainCharacter
+        | ParseError::IdnaError => BAD_HOST,
+        _ => NOT_HTTP,
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        Err(NOT_HTTP)
+    } else if !parsed.username().is_empty() || parsed.password().is_some() {
+        Err("must not hold a user or password (`user:pass@`)")
+    } else if parsed.host_str().is_none_or(str::is_empty) {
+        Err(NO_HOST)
+    } else if parsed.port() == Some(0) || empty_port(text) {
+        Err(BAD_HOST)
+    } else if text.contains(char::is_whitespace) {
+        // The url crate would percent-encode them, or drop tabs and newlines.
+        Err("must not contain spaces")
+    } else if parsed.query().is_some() {
+        Err("must not have a query string (`?...`)")
+    } else if parsed.fragment().is_some() {
+        Err("must not have a fragment (`#...`)")
     } else {
-        None
+        Ok(parsed.as_str().trim_end_matches('/').to_owned())
     }
 }
 
-/// The server address without a trailing `/`, or why it cannot be used.
-fn check_server_url(url: &str) -> Result<String, String> {
-    match server_url_problem(url) {
-        None => Ok(url.trim().trim_end_matches('/').to_owned()),
-        Some(problem) => Err(format!(
-            "the server address {problem}: it is shown in messages"
-        )),
-    }
+/// `https://host:`, a colon with no port after it: the url crate takes it for
+/// the default port, but it is more likely a port left out.
+fn empty_port(text: &str) -> bool {
+    text.split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
+        .is_some_and(|authority| authority.ends_with(':'))
 }
 
 impl fmt::Debug for PluginBuilder {
@@ -364,7 +410,7 @@ impl fmt::Debug for PluginBuilder {
                 &self
                     .server_url
                     .as_ref()
-                    .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".into())),
+                    .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".to_owned())),
             )
             .field("history", &history)
             .field("outbox", &self.outbox_path)
@@ -375,7 +421,56 @@ impl fmt::Debug for PluginBuilder {
 
 #[cfg(test)]
 mod tests {
-    use super::check_server_url;
+    use super::{check_server_url, BuildProblem};
+    use crate::{Plugin, RuleSet};
+
+    #[test]
+    fn problems_are_typed_and_say_the_same_as_their_messages() {
+        let rules = RuleSet::parse("target ops; on any => send(ops, \"{link}\");").unwrap();
+        let e = Plugin::builder(rules.clone())
+            .notifier("opz", |_: &crate::Delivery| Ok(()))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.list(),
+            [
+                BuildProblem::NoNotifier {
+                    target: "ops".into(),
+                    bound: vec!["opz".into()],
+                },
+                BuildProblem::NoServerUrl,
+            ]
+        );
+        let messages: Vec<String> = e.list().iter().map(ToString::to_string).collect();
+        assert_eq!(e.problems(), messages);
+        assert_eq!(
+            messages[0],
+            "target `ops` has no notifier: bind one with `.notifier(\"ops\", ...)` (notifiers are bound to `opz`, which no `target` line declares)"
+        );
+        let e = Plugin::builder(rules)
+            .notifier("ops", |_: &crate::Delivery| Ok(()))
+            .server_url("https://ci:s3cret@gocd.example.com")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the plugin cannot be built: the server address must not hold a user or password (`user:pass@`): it is shown in messages"
+        );
+    }
+
+    #[test]
+    fn addresses_are_kept_as_the_url_crate_writes_them() {
+        for (given, kept) in [
+            (
+                "  https://GoCD.Example.com/go/  ",
+                "https://gocd.example.com/go",
+            ),
+            ("https://gocd.example.com:443", "https://gocd.example.com"),
+            ("http://[::1]:8153", "http://[::1]:8153"),
+        ] {
+            assert_eq!(check_server_url(given).unwrap(), kept, "{given}");
+        }
+    }
 
     #[test]
     fn server_addresses_are_checked_without_being_repeated() {

@@ -43,7 +43,7 @@ use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
 
 pub use crate::outbox::OutboxPolicy;
-pub use builder::{server_url_problem, BuildError, PluginBuilder};
+pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
 pub use problem::{Answer, Problem};
 
 /// How a failed delivery is retried while GoCD waits for the answer.

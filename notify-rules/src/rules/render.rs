@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use notify_rules_syntax::ast::{Field, Piece, Template};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::Eval;
 use crate::model::Job;
@@ -119,6 +120,25 @@ impl Eval<'_> {
     }
 }
 
+/// Renders a template outside any rule (the e-mail subject): no server
+/// address, so `{link}` is empty.
+#[cfg(feature = "email")]
+pub(crate) fn render_alone(
+    template: &Template,
+    status: &crate::model::StageStatus,
+    transition: Option<super::Transition>,
+) -> String {
+    let text_len = template
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => t.len(),
+            Piece::Field(_) => 0,
+        })
+        .sum();
+    Eval::new(status, transition, None).render(template, text_len)
+}
+
 fn push_u64(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
 }
@@ -139,22 +159,20 @@ fn push_link(out: &mut String, server: &str, status: &crate::model::StageStatus)
     push_u64(out, p.stage.counter);
 }
 
-/// A name as one path segment. GoCD names are letters, digits, `-`, `_` and
-/// `.`; anything else (a body that breaks that rule) is percent-encoded, so it
-/// cannot add segments, a query or a fragment to the link.
+/// What is percent-encoded in a link's path segment. GoCD names are letters,
+/// digits, `-`, `_` and `.`; anything else (a body that breaks that rule) is
+/// encoded, so it cannot add segments, a query or a fragment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
+
+/// A name as one path segment; `.` and `..` have their dots encoded too, so
+/// that they do not climb the path.
 fn push_segment(out: &mut String, name: &str) {
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric()
-            || (matches!(b, b'-' | b'_' | b'.') && name != "." && name != "..")
-        {
-            out.push(char::from(b));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
+    let encoded = if name == "." || name == ".." {
+        NON_ALPHANUMERIC
+    } else {
+        SEGMENT
+    };
+    out.extend(utf8_percent_encode(name, encoded));
 }
 
 fn push_time(out: &mut String, t: Option<&DateTime<Utc>>) {

@@ -9,7 +9,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::{scrub, show_duration, ConfigError, Notifier, NotifyError};
+use super::{scrub, show_duration, ConfigError, Notifier, NotifyError, SubjectTemplate};
 use crate::rules::Delivery;
 
 /// How the connection to the SMTP server is protected.
@@ -34,21 +34,13 @@ pub enum Subject {
     FirstLine,
     /// The same text for every e-mail.
     Fixed(String),
-    /// A text in which `{target}`, `{pipeline.name}`, `{pipeline.counter}`,
-    /// `{stage.name}`, `{stage.counter}`, `{stage.state}` and `{transition}` are
-    /// replaced.
+    /// A message template of the rule language, such as `[{stage.state}]
+    /// {pipeline.name}`: the same placeholders (`{pipeline.name}`,
+    /// `{stage.state}`, `{transition}`, ...; all but `{link}`), `{{` and `}}`
+    /// for braces, and the same errors when [`EmailBuilder::build`] checks
+    /// it. `{target}`, the delivery's target, is a subject's own.
     Template(String),
 }
-
-const SUBJECT_PLACEHOLDERS: [&str; 7] = [
-    "target",
-    "pipeline.name",
-    "pipeline.counter",
-    "stage.name",
-    "stage.counter",
-    "stage.state",
-    "transition",
-];
 
 /// Sends each delivery as a plain-text e-mail over SMTP.
 ///
@@ -82,6 +74,8 @@ pub struct Email {
     from: Mailbox,
     to: Vec<Mailbox>,
     subject: Subject,
+    /// The subject, parsed, when it is a template.
+    template: Option<SubjectTemplate>,
     timeout: Duration,
 }
 
@@ -124,7 +118,10 @@ impl Email {
                 }
             }
             Subject::Fixed(text) => text.clone(),
-            Subject::Template(template) => render_subject(template, delivery),
+            Subject::Template(text) => match &self.template {
+                Some(template) => template.render(delivery),
+                None => text.clone(),
+            },
         }
     }
 
@@ -141,73 +138,6 @@ impl Email {
             .body(delivery.text().to_owned())
             .map_err(|e| NotifyError::permanent(format!("could not build the e-mail: {e}")))
     }
-}
-
-/// Replaces the subject placeholders; `{{` and `}}` are braces.
-fn render_subject(template: &str, delivery: &Delivery) -> String {
-    let p = &delivery.status().pipeline;
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
-            rest = &tail[2..];
-            continue;
-        }
-        let Some(end) = tail.find('}').filter(|_| tail.starts_with('{')) else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
-            continue;
-        };
-        let value = match &tail[1..end] {
-            "target" => delivery.target().to_owned(),
-            "pipeline.name" => p.name.clone(),
-            "pipeline.counter" => p.counter.to_string(),
-            "stage.name" => p.stage.name.clone(),
-            "stage.counter" => p.stage.counter.to_string(),
-            "stage.state" => p.stage.state.to_string(),
-            "transition" => delivery
-                .transition()
-                .map(|t| t.as_str())
-                .unwrap_or("")
-                .to_owned(),
-            _ => tail[..=end].to_owned(),
-        };
-        out.push_str(&value);
-        rest = &tail[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Checks a subject template when the notifier is built, so that a typo is a
-/// configuration error and not a strange subject on every e-mail.
-fn check_subject_template(template: &str) -> Result<(), String> {
-    let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            rest = &tail[2..];
-            continue;
-        }
-        if tail.starts_with('}') {
-            return Err("a `}` that closes nothing (write `}}` for a brace)".into());
-        }
-        let Some(end) = tail.find('}') else {
-            return Err("a `{` that is never closed (write `{{` for a brace)".into());
-        };
-        let name = &tail[1..end];
-        if !SUBJECT_PLACEHOLDERS.contains(&name) {
-            return Err(format!(
-                "unknown placeholder `{{{name}}}` in the subject; known: {}",
-                SUBJECT_PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
-            ));
-        }
-        rest = &tail[end + 1..];
-    }
-    Ok(())
 }
 
 /// A Message-ID from the idempotency key: characters outside a safe set become
@@ -319,11 +249,16 @@ impl EmailBuilder {
                 }
             }
         }
-        if let Subject::Template(t) = &self.subject {
-            if let Err(e) = check_subject_template(t) {
-                problems.push(e);
-            }
-        }
+        let template = match &self.subject {
+            Subject::Template(t) => match SubjectTemplate::parse(t) {
+                Ok(template) => Some(template),
+                Err(e) => {
+                    problems.push(format!("the subject: {e}"));
+                    None
+                }
+            },
+            _ => None,
+        };
         let tls = match self.tls_parameters() {
             Ok(tls) => Some(tls),
             Err(e) => {
@@ -360,6 +295,7 @@ impl EmailBuilder {
             from,
             to,
             subject: self.subject,
+            template,
             timeout: self.timeout,
         })
     }

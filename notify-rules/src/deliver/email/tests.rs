@@ -37,17 +37,40 @@ fn subjects_render() {
     assert_eq!(email(Subject::Fixed("GoCD".into())).subject_for(&d), "GoCD");
     let t = email(Subject::Template("{{{target}}} {pipeline.name}#{pipeline.counter} {stage.name}/{stage.counter} {stage.state}{transition}".into()));
     assert_eq!(t.subject_for(&d), "{ops} shop#3 deploy/2 Failed");
+    // Every placeholder of the rule templates, with the same renderer.
+    let t = email(Subject::Template(
+        "[{pipeline.group}] {pipeline.label} {stage.result} in {stage.duration}".into(),
+    ));
+    assert_eq!(t.subject_for(&d), "[g] 3 Failed in 3m 37s");
 }
 
 #[test]
-fn subject_templates_are_checked() {
-    assert!(check_subject_template("{pipeline.name} {{x}}").is_ok());
-    assert!(check_subject_template("{pipeline.name")
-        .unwrap_err()
-        .contains("never closed"));
-    assert!(check_subject_template("a } b")
-        .unwrap_err()
-        .contains("closes nothing"));
+fn subject_templates_are_checked_as_rule_templates() {
+    let build = |subject: &str| {
+        Email::builder("localhost")
+            .security(Security::Plain)
+            .from("gocd@example.com")
+            .to("ops@example.com")
+            .subject(Subject::Template(subject.into()))
+            .build()
+    };
+    assert!(build("{pipeline.name} {{x}}").is_ok());
+    let unclosed = build("{pipeline.name").unwrap_err().to_string();
+    assert!(
+        unclosed.contains("the subject: unclosed `{` in the message template"),
+        "{unclosed}"
+    );
+    let unmatched = build("a } b").unwrap_err().to_string();
+    assert!(
+        unmatched.contains("the subject: unmatched `}` in the message template"),
+        "{unmatched}"
+    );
+    let typo = build("{stage.stat}").unwrap_err().to_string();
+    assert!(
+        typo.contains("unknown placeholder `{stage.stat}`")
+            && typo.contains("did you mean `{stage.state}`?"),
+        "{typo}"
+    );
 }
 
 #[test]

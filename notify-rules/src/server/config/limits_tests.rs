@@ -2,6 +2,7 @@
 //! every problem without quoting what could be a secret.
 
 use super::*;
+use crate::RuleSet;
 
 fn problems(text: &str) -> Vec<String> {
     match Config::parse(text, "c.toml") {

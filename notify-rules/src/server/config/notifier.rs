@@ -1,8 +1,9 @@
 //! Making the notifier a `[targets.NAME]` table asks for.
 
 #[cfg(feature = "email")]
-use super::SecurityName;
-use super::{Kind, Target};
+use super::schema::SecurityName;
+use super::schema::{Kind, Target};
+use super::ConfigProblem;
 use crate::{Delivery, Notifier, NotifyError};
 
 /// The notifier of one target, whichever kind it is.
@@ -46,33 +47,54 @@ impl Notifier for Configured {
 /// is missing or empty.
 pub(super) type Var<'a> = dyn FnMut(&str, &str) -> Option<String> + 'a;
 
-/// The notifier for a target. `Ok(None)` when a variable was missing (already
-/// recorded); `Err` with every setting the notifier refuses.
-pub(super) fn build(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
-    match target.kind {
+/// The notifier for the target `name`. `Ok(None)` when a variable was missing
+/// (already recorded); `Err` with every setting the notifier refuses.
+pub(super) fn build(
+    name: &str,
+    target: &Target,
+    var: &mut Var<'_>,
+) -> Result<Option<Configured>, Vec<ConfigProblem>> {
+    let built = match target.kind {
         Kind::Console => console().map_err(|e| vec![e]),
         Kind::Webhook => webhook(target, var),
         Kind::Slack => slack(target, var).map_err(|e| vec![e]),
         Kind::Email => email(target, var).map_err(|e| vec![e]),
-    }
+    };
+    built.map_err(|refused| {
+        refused
+            .into_iter()
+            .map(|refusal| match refusal {
+                Refusal::Settings(error) => ConfigProblem::Notifier {
+                    target: name.to_owned(),
+                    error,
+                },
+                Refusal::MissingFeature(kind) => ConfigProblem::MissingFeature {
+                    target: name.to_owned(),
+                    kind: kind.as_str(),
+                },
+            })
+            .collect()
+    })
 }
 
-#[allow(dead_code)] // used only when a notifier feature is off
-fn missing_feature(kind: Kind) -> String {
-    format!(
-        "kind {0} needs notify-rules built with its `{0}` feature",
-        kind.as_str()
-    )
+/// Why a notifier was not made.
+enum Refusal {
+    /// It refused its settings.
+    #[allow(dead_code)] // unused when every notifier feature is off
+    Settings(crate::deliver::ConfigError),
+    /// This build leaves its kind out.
+    #[allow(dead_code)] // unused when every notifier feature is on
+    MissingFeature(Kind),
 }
 
 #[cfg(feature = "console")]
-fn console() -> Result<Option<Configured>, String> {
+fn console() -> Result<Option<Configured>, Refusal> {
     Ok(Some(Configured::Console(crate::deliver::Console::stdout())))
 }
 
 #[cfg(not(feature = "console"))]
-fn console() -> Result<Option<Configured>, String> {
-    Err(missing_feature(Kind::Console))
+fn console() -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(Kind::Console))
 }
 
 /// The URL from `url_env`, checked present by the shape checks.
@@ -85,7 +107,7 @@ fn url(target: &Target, var: &mut Var<'_>) -> Option<String> {
 }
 
 #[cfg(feature = "webhook")]
-fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
+fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec<Refusal>> {
     use crate::deliver::Webhook;
     /// Stands in for the URL when a header is checked on its own.
     const PLACEHOLDER: &str = "http://127.0.0.1/";
@@ -108,7 +130,7 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec
     let hook = match url.as_deref().map(Webhook::new) {
         Some(Ok(hook)) => Some(hook),
         Some(Err(e)) => {
-            problems.push(e.to_string());
+            problems.push(Refusal::Settings(e));
             None
         }
         None => None,
@@ -117,7 +139,7 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec
     // does not hide the problems after it: one start reports them all.
     for (header, value) in &headers {
         if let Err(e) = Webhook::new(PLACEHOLDER).and_then(|h| h.header(header, value)) {
-            problems.push(e.to_string());
+            problems.push(Refusal::Settings(e));
         }
     }
     if !problems.is_empty() {
@@ -129,7 +151,7 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec
     for (header, value) in headers {
         hook = hook
             .header(header, &value)
-            .map_err(|e| vec![e.to_string()])?;
+            .map_err(|e| vec![Refusal::Settings(e)])?;
     }
     if let Some(t) = target.timeout {
         hook = hook.timeout(t.0);
@@ -138,16 +160,16 @@ fn webhook(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Vec
 }
 
 #[cfg(not(feature = "webhook"))]
-fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Vec<String>> {
-    Err(vec![missing_feature(Kind::Webhook)])
+fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Vec<Refusal>> {
+    Err(vec![Refusal::MissingFeature(Kind::Webhook)])
 }
 
 #[cfg(feature = "slack")]
-fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
     let Some(url) = url(target, var) else {
         return Ok(None);
     };
-    let mut slack = crate::deliver::Slack::new(&url).map_err(|e| e.to_string())?;
+    let mut slack = crate::deliver::Slack::new(&url).map_err(Refusal::Settings)?;
     if let Some(t) = target.timeout {
         slack = slack.timeout(t.0);
     }
@@ -155,12 +177,12 @@ fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Strin
 }
 
 #[cfg(not(feature = "slack"))]
-fn slack(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
-    Err(missing_feature(Kind::Slack))
+fn slack(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(Kind::Slack))
 }
 
 #[cfg(feature = "email")]
-fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, String> {
+fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
     use crate::deliver::{Email, Security, Subject};
 
     let password = match &target.password_env {
@@ -191,7 +213,8 @@ fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Strin
         b = b.to(to);
     }
     if let Some(subject) = &target.subject {
-        b = b.subject(if subject.contains('{') {
+        // The same test as the one that checked it when the file was read.
+        b = b.subject(if target.subject_template().is_some() {
             Subject::Template(subject.clone())
         } else {
             Subject::Fixed(subject.clone())
@@ -202,10 +225,10 @@ fn email(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Strin
     }
     b.build()
         .map(|e| Some(Configured::Email(Box::new(e))))
-        .map_err(|e| e.to_string())
+        .map_err(Refusal::Settings)
 }
 
 #[cfg(not(feature = "email"))]
-fn email(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, String> {
-    Err(missing_feature(Kind::Email))
+fn email(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(Kind::Email))
 }

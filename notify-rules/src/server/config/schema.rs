@@ -141,6 +141,18 @@ pub(super) struct Target {
 }
 
 impl Target {
+    /// The e-mail subject as a template, when it is one (it has a `{`; a
+    /// subject without one is used as it is).
+    pub(super) fn subject_template(
+        &self,
+    ) -> Option<Result<crate::deliver::SubjectTemplate, notify_rules_syntax::TemplateError>> {
+        self.subject
+            .as_deref()
+            .filter(|s| s.contains('{'))
+            .map(crate::deliver::SubjectTemplate::parse)
+    }
+
+    /// The settings given besides `kind`.
     pub(super) fn set(&self) -> Vec<&'static str> {
         let mut set = Vec::new();
         let mut note = |name, present: bool| {
@@ -188,7 +200,8 @@ impl<'de> Deserialize<'de> for Listen {
     }
 }
 
-/// A duration: `500ms`, `30s`, `2m`, `1h`, `1d`, or a number of seconds.
+/// A duration: `500ms`, `30s`, `2m`, `1h`, `1d` (see [`parse_duration`]), or
+/// a whole number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Time(pub(super) Duration);
 
@@ -238,17 +251,9 @@ impl serde::de::Visitor<'_> for TimeVisitor {
     }
 }
 
+/// A duration written as text: `humantime`'s forms, which include every one
+/// the file documents (`500ms`, `30s`, `2m`, `1h`, `1d`) and more (`2 min`,
+/// `1h 30m`, `1.5s`, `1w`); spaces around it are allowed.
 pub(super) fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit.trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
-        "h" => n.checked_mul(3600).map(Duration::from_secs),
-        "d" => n.checked_mul(86_400).map(Duration::from_secs),
-        _ => None,
-    }
+    humantime::parse_duration(text.trim()).ok()
 }

@@ -1,8 +1,9 @@
 use std::time::Duration;
 
-use super::checks::{hide_strings, is_env_name, line_column};
+use super::checks::is_env_name;
 use super::schema::parse_duration;
 use super::*;
+use crate::RuleSet;
 
 const RULES: &str = "target ops, audit, hook, mail; on state Failed => send(ops), send(audit), send(hook), send(mail);";
 
@@ -217,9 +218,18 @@ fn durations() {
     assert_eq!(parse_duration("2 min"), Some(Duration::from_secs(120)));
     assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
     assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
-    for bad in ["", "s", "10", "1w", "-1s", "1.5s", "99999999999999999999s"] {
+    for bad in ["", "s", "10", "-1s", "1,5s", "99999999999999999999s"] {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
+    // humantime's other forms read, and a week is beyond every setting's range.
+    assert_eq!(parse_duration("1h 30m"), Some(Duration::from_secs(5400)));
+    assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+    assert_eq!(parse_duration("1w"), Some(Duration::from_secs(7 * 86_400)));
+    let err = Config::parse("[outbox]\nflush_interval = \"1w\"\n", "c.toml").unwrap_err();
+    assert_eq!(
+        err.problems(),
+        ["[outbox] flush_interval must be from 0 to 1d (it is 7d)"]
+    );
     let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
     let config = Config::parse(text, "c.toml").unwrap();
     let setup = config
@@ -308,24 +318,59 @@ fn a_secret_written_in_the_file_is_named_but_never_repeated() {
 }
 
 #[test]
-fn line_and_column_count_characters() {
-    assert_eq!(line_column("", 0), (1, 1));
-    assert_eq!(line_column("ab\ncd", 4), (2, 2));
-    assert_eq!(line_column("é = 1\nx", 3), (1, 3));
-    assert_eq!(line_column("é = 1\nx", 7), (2, 1));
+fn places_are_lines_and_columns_in_characters() {
+    // The syntax crate's `line_col`, which the rule files' errors use too.
+    use notify_rules_syntax::line_col;
+    assert_eq!(line_col("", 0), (1, 1));
+    assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    assert_eq!(line_col("é = 1\nx", 3), (1, 3));
+    assert_eq!(line_col("é = 1\nx", 7), (2, 1));
     // Inside a character, or past the end: never a panic.
-    assert_eq!(line_column("é", 1), (1, 1));
-    assert_eq!(line_column("ab", 99), (1, 3));
+    assert_eq!(line_col("é", 1), (1, 1));
+    assert_eq!(line_col("ab", 99), (1, 3));
+
+    let err =
+        Config::parse("# é\nretry = { \"ü\" = 1, attempts = \"x\" }\n", "c.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.toml: line 2, column 31: invalid type: a string, expected u32"
+    );
 }
 
 #[test]
-fn quoted_strings_are_hidden_with_escapes() {
+fn strings_in_the_wrong_place_are_never_quoted() {
+    for (text, expected) in [
+        (
+            r#"headers = "a\"b\\""#,
+            "invalid type: a string, expected a map",
+        ),
+        (
+            r#"to = "ops@example.com""#,
+            "invalid type: a string, expected a sequence",
+        ),
+        (r#"port = "s3cr3t""#, "invalid type: a string, expected u16"),
+        (
+            r#"security = "s3cr3t-tls""#,
+            "unknown variant: the value (not shown, as it may be a secret), expected one of `starttls`, `tls`, `plain`",
+        ),
+        (r#"to = ["a", 'x'"#, ""),
+    ] {
+        let text = format!("[targets.mail]\nkind = \"email\"\n{text}\n");
+        let err = Config::parse(&text, "c.toml").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("c.toml: line 3, column "), "{shown}");
+        assert!(shown.ends_with(expected), "{shown}");
+        for secret in ["a\\\"b", "ops@", "s3cr3t", "'x'"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+    // Numbers are shown: they say which is out of range.
+    let err =
+        Config::parse("[targets.mail]\nkind = \"email\"\nport = 70000\n", "c.toml").unwrap_err();
     assert_eq!(
-        hide_strings(r#"invalid type: string "a\"b\\", expected a map"#),
-        "invalid type: a string, expected a map"
+        err.to_string(),
+        "c.toml: line 3, column 8: invalid value: integer `70000`, expected u16"
     );
-    assert_eq!(hide_strings(r#"x string "never closed"#), "x a string");
-    assert_eq!(hide_strings("no strings"), "no strings");
 }
 
 #[test]
@@ -389,4 +434,57 @@ fn the_server_url_is_an_address_only() {
         "c.toml",
     )
     .unwrap();
+}
+
+#[test]
+fn problems_are_typed_and_say_the_same_as_their_messages() {
+    let err = Config::parse(
+        "[history]\nstore = \"file\"\n[retry]\nattempts = 0\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.path(), "c.toml");
+    assert_eq!(
+        err.list(),
+        [
+            ConfigProblem::HistoryNeedsPath,
+            ConfigProblem::OutOfRange {
+                setting: "[retry] attempts".into(),
+                min: "1".into(),
+                max: "100".into(),
+                value: "0".into(),
+            },
+        ]
+    );
+    let messages: Vec<String> = err.list().iter().map(ToString::to_string).collect();
+    assert_eq!(err.problems(), messages);
+}
+
+#[test]
+fn the_subject_is_a_rule_template_checked_when_the_file_is_read() {
+    let mail = "[targets.mail]\nkind = \"email\"\nhost = \"h\"\nfrom = \"f@example.com\"\nto = [\"t@example.com\"]\n";
+    let err = Config::parse(
+        &format!("{mail}subject = \"[{{stage.state}}] {{pipline.name}}\"\n"),
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.toml: target `mail`: subject: unknown placeholder `{pipline.name}`\n  = help: did you mean `{pipeline.name}`?"
+    );
+    let ConfigProblem::Subject { target, error } = &err.list()[0] else {
+        panic!("{err:?}");
+    };
+    assert_eq!((target.as_str(), error.offset, error.end), ("mail", 16, 30));
+    let source = std::error::Error::source(&err.list()[0]).unwrap();
+    assert_eq!(source.to_string(), error.to_string());
+
+    // Every placeholder of the rules is there, and `{target}`.
+    Config::parse(
+        &format!("{mail}subject = \"{{target}}: {{stage.result}} {{jobs.failed}}\"\n"),
+        "c.toml",
+    )
+    .unwrap();
+    // A subject without `{` is used as it is.
+    Config::parse(&format!("{mail}subject = \"GoCD }}\"\n"), "c.toml").unwrap();
 }

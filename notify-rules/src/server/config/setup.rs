@@ -1,0 +1,146 @@
+//! Binding the rules to the configured notifiers, secrets read from the
+//! environment.
+
+use super::super::{Secret, ServerOptions};
+use super::notifier;
+use super::schema::StoreKind;
+use super::{Config, ConfigError, ConfigProblem};
+use crate::plugin::RetryPolicy;
+use crate::{Plugin, PluginBuilder, RuleSet};
+
+/// What [`Config::setup`] makes: the plugin and the server's options.
+#[derive(Debug)]
+pub struct Setup {
+    /// The plugin, its targets bound to the configured notifiers.
+    pub plugin: Plugin,
+    /// Where and how to listen.
+    pub options: ServerOptions,
+}
+
+impl Config {
+    /// Builds the plugin for `rules` and the server's options, reading the
+    /// secrets from the environment variables the file names. Every problem is
+    /// reported at once: a missing variable (naming it and its target), a
+    /// target the rules declare with no `[targets.NAME]` table or one the rules
+    /// do not declare, a notifier that refuses its settings, a store that
+    /// cannot be opened.
+    pub fn setup(&self, rules: RuleSet) -> Result<Setup, ConfigError> {
+        self.setup_with_env(rules, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::setup`] with another source of environment variables.
+    pub fn setup_with_env(
+        &self,
+        rules: RuleSet,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Setup, ConfigError> {
+        let mut problems = Vec::new();
+        // Every lookup records its own problem, so all missing variables are
+        // named at once.
+        let lookup = |problems: &mut Vec<ConfigProblem>, owner: &str, setting: &str, name: &str| {
+            let value = env(name);
+            let (owner, name, setting) = (owner.to_owned(), name.to_owned(), setting.to_owned());
+            match value {
+                Some(v) if !v.is_empty() => return Some(v),
+                Some(_) => problems.push(ConfigProblem::VariableEmpty {
+                    owner,
+                    name,
+                    setting,
+                }),
+                None => problems.push(ConfigProblem::VariableNotSet {
+                    owner,
+                    name,
+                    setting,
+                }),
+            }
+            None
+        };
+
+        let mut options = ServerOptions::default();
+        if let Some(listen) = self.listen() {
+            options.listen = listen;
+        }
+        if let Some(name) = &self.file.server.secret_env {
+            options.secret = lookup(&mut problems, "[server]", "secret_env", name).map(Secret::new);
+        }
+        if let Some(max) = self.file.server.max_body_bytes {
+            options.max_body_bytes = max;
+        }
+        if let Some(t) = self.file.server.request_timeout {
+            options.request_timeout = t.0;
+        }
+        if let Some(n) = self.file.server.max_connections {
+            options.max_connections = n;
+        }
+        if let Some(t) = self.file.outbox.flush_interval {
+            options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
+        }
+
+        let mut builder = Plugin::builder(rules.clone());
+        for target in rules.targets() {
+            if !self.file.targets.contains_key(target) {
+                problems.push(ConfigProblem::NoTable(target.clone()));
+            }
+        }
+        for (name, target) in &self.file.targets {
+            if !rules.targets().contains(name) {
+                problems.push(ConfigProblem::Undeclared {
+                    target: name.clone(),
+                    declared: rules.targets().to_vec(),
+                });
+                continue;
+            }
+            let owner = format!("target `{name}`");
+            let mut missing = Vec::new();
+            let built = notifier::build(name, target, &mut |setting, var| {
+                lookup(&mut missing, &owner, setting, var)
+            });
+            problems.append(&mut missing);
+            match built {
+                Ok(Some(n)) => builder = builder.notifier(name, n),
+                Ok(None) => {}
+                Err(mut refused) => problems.append(&mut refused),
+            }
+        }
+        builder = self.stores(builder);
+        if !problems.is_empty() {
+            return Err(ConfigError::new(&self.path, problems));
+        }
+        match builder.build() {
+            Ok(plugin) => Ok(Setup { plugin, options }),
+            Err(e) => Err(ConfigError::build(&self.path, &e)),
+        }
+    }
+
+    fn stores(&self, mut builder: PluginBuilder) -> PluginBuilder {
+        if let Some(url) = &self.file.gocd.server_url {
+            builder = builder.server_url(url);
+        }
+        if let Some(Ok(zone)) = self.time_zone() {
+            builder = builder.time_zone(zone);
+        }
+        if let (StoreKind::File, Some(path)) = (self.file.history.store, &self.file.history.path) {
+            builder = builder.history_file(self.base.join(path));
+        }
+        if let Some(path) = &self.file.outbox.path {
+            builder = builder.outbox_file(self.base.join(path));
+        }
+        if let Some(retry) = &self.file.retry {
+            let mut policy = RetryPolicy::default();
+            if let Some(a) = retry.attempts {
+                policy.attempts = a;
+            }
+            if let Some(t) = retry.first_backoff {
+                policy.first_backoff = t.0;
+            }
+            if let Some(t) = retry.max_backoff {
+                policy.max_backoff = t.0;
+            }
+            if let Some(t) = retry.max_total {
+                policy.max_total = t.0;
+            }
+            builder = builder.retry(policy);
+        }
+        builder
+    }
+}
