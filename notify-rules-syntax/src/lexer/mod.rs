@@ -2,12 +2,14 @@
 //! loading). Token input from `rules!` becomes the same tokens in
 //! [`crate::tokens`].
 
+mod strings;
+#[cfg(test)]
+mod tests;
+
 use proc_macro2::TokenStream;
 
 use crate::ast::Loc;
 use crate::error::Error;
-
-mod strings;
 
 /// A token with its place.
 #[derive(Debug, Clone)]
@@ -318,6 +320,3 @@ impl Lexer<'_> {
         self.push(Tok::Bad, start);
     }
 }
-
-#[cfg(test)]
-mod tests;

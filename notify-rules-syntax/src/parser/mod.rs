@@ -3,6 +3,8 @@
 
 mod action;
 mod clause;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 
@@ -68,7 +70,8 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
 /// Words that start a rule item; recovery stops in front of them.
 const ITEM_WORDS: [&str; 2] = ["on", "target"];
 
-/// The clause words, without `if`, which is not a name of a clause in a rule file.
+/// Whether `word` starts a clause. `if` does, in a rule file too: there it is
+/// refused as a guard, not taken for a pattern or a name.
 fn is_clause_word(word: &str) -> bool {
     ClauseKind::WORDS.contains(&word)
 }
@@ -427,6 +430,3 @@ fn is_identifier(s: &str) -> bool {
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
-
-#[cfg(test)]
-mod tests;
