@@ -2,6 +2,8 @@
 
 use proc_macro2::{Span, TokenStream};
 
+use crate::span::SpanRef;
+
 /// Where something was written.
 ///
 /// Text input (rule files, [`crate::parse_str`]) knows byte offsets, from which
@@ -13,7 +15,7 @@ pub struct Loc {
     /// Byte offset just past the last character, for text input.
     pub end: usize,
     /// The compiler's span, for token input.
-    pub span: Option<Span>,
+    span: Option<SpanRef>,
 }
 
 impl Loc {
@@ -31,13 +33,19 @@ impl Loc {
         Loc {
             start: 0,
             end: 0,
-            span: Some(span),
+            span: Some(SpanRef::new(span)),
         }
+    }
+
+    /// The compiler's span of a place in token input, on the thread that read
+    /// the tokens (a `Loc` can be sent to other threads; a [`Span`] cannot).
+    pub fn token_span(&self) -> Option<Span> {
+        self.span.and_then(SpanRef::get)
     }
 
     /// The span to report an error at (`Span::call_site()` for text input).
     pub fn span_or_call_site(&self) -> Span {
-        self.span.unwrap_or_else(Span::call_site)
+        self.token_span().unwrap_or_else(Span::call_site)
     }
 }
 

@@ -435,6 +435,15 @@ mod tests {
     }
 
     #[test]
+    fn errors_can_be_sent_between_threads() {
+        fn check<T: Send + Sync + 'static>(_: &T) {}
+        let errors = crate::parse_str("on state Faild => stop;").unwrap_err();
+        check(&errors);
+        let shown = std::thread::spawn(move || errors.to_string());
+        assert!(shown.join().unwrap().contains("did you mean `Failed`?"));
+    }
+
+    #[test]
     fn display_without_source_lists_messages() {
         let mut errors = Errors::from(vec![Error::new("a", Loc::text(0, 0))]);
         errors.push(Error::new("b", Loc::text(0, 0)).with_help("c"));

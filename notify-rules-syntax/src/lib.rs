@@ -22,6 +22,7 @@ mod error;
 pub mod expand;
 mod lexer;
 mod parser;
+mod span;
 mod suggest;
 mod template;
 #[cfg(feature = "codegen")]
@@ -43,5 +44,6 @@ pub fn parse_str(src: &str) -> Result<ast::Rules, Errors> {
 /// Parses and checks the tokens of a `rules! { ... }` invocation.
 #[cfg(feature = "codegen")]
 pub fn parse_tokens(input: proc_macro2::TokenStream) -> Result<ast::Rules, Errors> {
+    span::start_table();
     parser::parse(tokens::convert(input), parser::Input::Tokens, None)
 }

@@ -160,7 +160,7 @@ impl Parser<'_> {
                 let from = self.after_prev();
                 self.skip_guard();
                 // What the lexer made of the Rust expression is no news.
-                if let (None, Some(t)) = (from.span, self.peek().or(self.toks.last())) {
+                if let (Input::Text, Some(t)) = (self.input, self.peek().or(self.toks.last())) {
                     let to = if self.peek().is_some() {
                         t.loc.start
                     } else {

@@ -131,7 +131,7 @@ impl<'t> Parser<'t> {
     /// The place just after the previous token, where something is missing.
     fn after_prev(&self) -> Loc {
         match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
-            Some(t) if t.loc.span.is_none() => Loc::text(t.loc.end, t.loc.end),
+            Some(t) if self.input == Input::Text => Loc::text(t.loc.end, t.loc.end),
             Some(t) => t.loc,
             None => self.end,
         }
