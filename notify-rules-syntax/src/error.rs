@@ -90,6 +90,12 @@ impl Errors {
         self
     }
 
+    /// The text the errors are in, when it was remembered
+    /// ([`Errors::with_source`]).
+    pub fn text(&self) -> Option<&str> {
+        self.src.as_deref()
+    }
+
     /// Adds an error at the end.
     pub fn push(&mut self, error: Error) {
         self.list.push(error);

@@ -3,99 +3,15 @@
 //! It reads the same syntax tree the macros compile and calls the same matchers
 //! and renderer, so loaded and compiled rules make the same deliveries.
 
-use std::fmt;
 use std::sync::Arc;
 
 use notify_rules_syntax::ast::{self, Condition, PatternKind, ResultName, StateName, Template};
-use notify_rules_syntax::{Errors, Lines, Loc};
+use notify_rules_syntax::{Errors, Lines};
 use regex::Regex;
 
 use super::matching::{any_branch, any_job, build_regex, eq_ci, glob};
-use super::{Engine, Eval, RuleSet, Transition};
+use super::{Engine, Eval, RuleSet, RuleSetError, Transition};
 use crate::model::{JobResult, StageResult, StageState};
-
-/// Why [`RuleSet::parse`] refused a rule text: every error, each with its line
-/// and column.
-#[derive(Clone)]
-pub struct RuleSetError {
-    source: String,
-    errors: Vec<(usize, usize, String, Option<String>)>,
-}
-
-impl RuleSetError {
-    fn new(source: &str, errors: Errors) -> Self {
-        RuleSetError {
-            source: source.to_owned(),
-            errors: errors
-                .iter()
-                .map(|e| (e.loc.start, e.loc.end, e.message.clone(), e.help.clone()))
-                .collect(),
-        }
-    }
-
-    fn rebuild(&self) -> Errors {
-        Errors::from(
-            self.errors
-                .iter()
-                .map(|(start, end, message, help)| notify_rules_syntax::Error {
-                    message: message.clone(),
-                    help: help.clone(),
-                    loc: Loc::text(*start, *end),
-                })
-                .collect::<Vec<_>>(),
-        )
-    }
-
-    /// How many errors there are.
-    pub fn len(&self) -> usize {
-        self.errors.len()
-    }
-
-    /// Always false: an error lists at least one problem.
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// Each error as (line, column, message, help), lines and columns from 1.
-    pub fn errors(&self) -> Vec<(usize, usize, &str, Option<&str>)> {
-        let lines = Lines::new(&self.source);
-        self.errors
-            .iter()
-            .map(|(start, _, m, h)| {
-                let (line, col) = lines.line_col(*start);
-                (line, col, m.as_str(), h.as_deref())
-            })
-            .collect()
-    }
-
-    /// The errors as a checker prints them: `path:line:col: message`, the line,
-    /// a caret under the place, and the help.
-    pub fn render_check(&self, path: &str) -> String {
-        self.rebuild().render_check(path, &self.source)
-    }
-}
-
-impl fmt::Display for RuleSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&DisplayErrors(self.rebuild(), &self.source), f)
-    }
-}
-
-struct DisplayErrors<'a>(Errors, &'a str);
-
-impl fmt::Display for DisplayErrors<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.render_plain(self.1))
-    }
-}
-
-impl fmt::Debug for RuleSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl std::error::Error for RuleSetError {}
 
 pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
     let rules = notify_rules_syntax::parse_str(source).map_err(|e| RuleSetError::new(source, e))?;
