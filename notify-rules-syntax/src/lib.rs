@@ -20,6 +20,7 @@ mod check;
 mod error;
 #[cfg(feature = "codegen")]
 pub mod expand;
+mod lang;
 mod lexer;
 mod parser;
 mod span;

@@ -3,10 +3,10 @@
 
 mod action;
 mod clause;
+mod names;
+mod patterns;
 #[cfg(test)]
 mod tests;
-
-use std::collections::HashSet;
 
 use proc_macro2::Span;
 
@@ -42,7 +42,6 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
         end: end.unwrap_or_else(|| Loc::span(Span::call_site())),
         rules: Rules::default(),
         quiet: Vec::new(),
-        good_regexes: HashSet::new(),
     };
     p.items();
     let Parser {
@@ -73,7 +72,7 @@ const ITEM_WORDS: [&str; 2] = ["on", "target"];
 /// Whether `word` starts a clause. `if` does, in a rule file too: there it is
 /// refused as a guard, not taken for a pattern or a name.
 fn is_clause_word(word: &str) -> bool {
-    ClauseKind::WORDS.contains(&word)
+    ClauseKind::from_word(word).is_some()
 }
 
 struct Parser<'t> {
@@ -87,8 +86,6 @@ struct Parser<'t> {
     /// Byte ranges of text whose lexer errors are dropped: `if` guards, which
     /// are reported once as a whole.
     quiet: Vec<(usize, usize)>,
-    /// Regular expressions (with their case setting) that compiled.
-    good_regexes: HashSet<(String, bool)>,
 }
 
 impl<'t> Parser<'t> {
