@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use notify_rules_syntax::ast::{self, Condition, PatternKind, ResultName, StateName, Template};
+use notify_rules_syntax::ast::{self, Condition, Name, PatternKind, Template};
 use notify_rules_syntax::{Errors, Lines};
 use regex::Regex;
 
@@ -101,33 +101,10 @@ fn opt(ms: &[Matcher], value: Option<&str>) -> bool {
     value.is_some_and(|v| any(ms, v))
 }
 
-pub(crate) fn stage_state(s: StateName) -> StageState {
-    match s {
-        StateName::Building => StageState::Building,
-        StateName::Failing => StageState::Failing,
-        StateName::Passed => StageState::Passed,
-        StateName::Failed => StageState::Failed,
-        StateName::Cancelled => StageState::Cancelled,
-        StateName::Unknown => StageState::Unknown,
-    }
-}
-
-pub(crate) fn stage_result(r: ResultName) -> StageResult {
-    match r {
-        ResultName::Passed => StageResult::Passed,
-        ResultName::Failed => StageResult::Failed,
-        ResultName::Cancelled => StageResult::Cancelled,
-        ResultName::Unknown => StageResult::Unknown,
-    }
-}
-
-pub(crate) fn job_result(r: ResultName) -> JobResult {
-    match r {
-        ResultName::Passed => JobResult::Passed,
-        ResultName::Failed => JobResult::Failed,
-        ResultName::Cancelled => JobResult::Cancelled,
-        ResultName::Unknown => JobResult::Unknown,
-    }
+/// The model's values that a clause's names name: the language's names are
+/// the model's wire names, so the model's own table reads them.
+fn values<N: Name, T>(names: &[N], from_wire: fn(&str) -> T) -> Vec<T> {
+    names.iter().map(|n| from_wire(n.as_str())).collect()
 }
 
 impl Program {
@@ -163,21 +140,19 @@ impl Program {
             let mut clauses = Vec::with_capacity(rule.clauses.len());
             let mut clause_text = Vec::with_capacity(rule.clauses.len());
             for clause in &rule.clauses {
+                let ci = clause.condition.kind().ignores_case();
                 let cond = match &clause.condition {
-                    Condition::Pipeline(p) => Cond::Pipeline(matchers(p, true)),
-                    Condition::Group(p) => Cond::Group(matchers(p, true)),
-                    Condition::Stage(p) => Cond::Stage(matchers(p, true)),
-                    Condition::Label(p) => Cond::Label(matchers(p, false)),
-                    Condition::Branch(p) => Cond::Branch(matchers(p, false)),
-                    Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, false)),
-                    Condition::State(s) => Cond::State(s.iter().map(|s| stage_state(*s)).collect()),
-                    Condition::Result(r) => {
-                        Cond::Result(r.iter().map(|r| stage_result(*r)).collect())
+                    Condition::Pipeline(p) => Cond::Pipeline(matchers(p, ci)),
+                    Condition::Group(p) => Cond::Group(matchers(p, ci)),
+                    Condition::Stage(p) => Cond::Stage(matchers(p, ci)),
+                    Condition::Label(p) => Cond::Label(matchers(p, ci)),
+                    Condition::Branch(p) => Cond::Branch(matchers(p, ci)),
+                    Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, ci)),
+                    Condition::State(s) => Cond::State(values(s, StageState::from_wire)),
+                    Condition::Result(r) => Cond::Result(values(r, StageResult::from_wire)),
+                    Condition::Job(p, r) => {
+                        Cond::Job(matchers(p, ci), values(r, JobResult::from_wire))
                     }
-                    Condition::Job(p, r) => Cond::Job(
-                        matchers(p, true),
-                        r.iter().map(|r| job_result(*r)).collect(),
-                    ),
                     Condition::Broken => Cond::Transition(Transition::Broken),
                     Condition::Fixed => Cond::Transition(Transition::Fixed),
                     Condition::StillFailing => Cond::Transition(Transition::StillFailing),
@@ -186,7 +161,7 @@ impl Program {
                     Condition::Guard(_) => continue,
                 };
                 clauses.push((clause.negated, cond));
-                clause_text.push(super::explain::describe(clause));
+                clause_text.push(clause.to_string());
             }
             let actions = rule
                 .actions
