@@ -119,21 +119,17 @@ impl Parser<'_> {
             return Got::Failed;
         };
         let Tok::Str(s) = &t.kind else {
-            self.expected(
+            return self.broken_regex(
                 "a string literal inside `regex(...)`",
-                Some("write `regex(\"...\")`".into()),
+                "write `regex(\"...\")`",
             );
-            self.skip_to_close();
-            return Got::Failed;
         };
         self.pos += 1;
         if !matches!(self.peek_kind(), Some(Tok::Close)) {
-            self.expected(
+            return self.broken_regex(
                 "`)` after the regular expression",
-                Some("`regex` takes one string".into()),
+                "`regex` takes one string",
             );
-            self.skip_to_close();
-            return Got::Failed;
         }
         self.pos += 1;
         Got::Yes(Pattern {
@@ -141,5 +137,12 @@ impl Parser<'_> {
             text: s.value.clone(),
             loc: t.loc,
         })
+    }
+
+    /// Inside `regex(`: says what was expected, and skips over the `)`.
+    fn broken_regex(&mut self, expected: &str, help: &str) -> Got<Pattern> {
+        self.expected(expected, Some(help.into()));
+        self.skip_to_close();
+        Got::Failed
     }
 }
