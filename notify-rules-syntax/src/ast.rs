@@ -1,6 +1,14 @@
 //! The syntax tree of a rule text, shared by the macros and run-time loading.
+//!
+//! The clauses and the state and result names are declared in the language's
+//! table (`lang`), and re-exported here.
 
-use proc_macro2::{Span, TokenStream};
+use std::fmt;
+
+use proc_macro2::Span;
+
+pub use crate::lang::{ClauseKind, Condition, Name, ResultName, Shape, StateName};
+use crate::span::SpanRef;
 
 /// Where something was written.
 ///
@@ -13,7 +21,7 @@ pub struct Loc {
     /// Byte offset just past the last character, for text input.
     pub end: usize,
     /// The compiler's span, for token input.
-    pub span: Option<Span>,
+    span: Option<SpanRef>,
 }
 
 impl Loc {
@@ -31,13 +39,19 @@ impl Loc {
         Loc {
             start: 0,
             end: 0,
-            span: Some(span),
+            span: Some(SpanRef::new(span)),
         }
+    }
+
+    /// The compiler's span of a place in token input, on the thread that read
+    /// the tokens (a `Loc` can be sent to other threads; a [`Span`] cannot).
+    pub fn token_span(&self) -> Option<Span> {
+        self.span.and_then(SpanRef::get)
     }
 
     /// The span to report an error at (`Span::call_site()` for text input).
     pub fn span_or_call_site(&self) -> Span {
-        self.span.unwrap_or_else(Span::call_site)
+        self.token_span().unwrap_or_else(Span::call_site)
     }
 }
 
@@ -88,134 +102,6 @@ pub struct Clause {
     pub loc: Loc,
 }
 
-/// What a clause tests.
-#[derive(Debug, Clone)]
-pub enum Condition {
-    /// `pipeline P`
-    Pipeline(Vec<Pattern>),
-    /// `group P`
-    Group(Vec<Pattern>),
-    /// `stage P`
-    Stage(Vec<Pattern>),
-    /// `label P`
-    Label(Vec<Pattern>),
-    /// `branch P`
-    Branch(Vec<Pattern>),
-    /// `approved_by P`
-    ApprovedBy(Vec<Pattern>),
-    /// `state S | ...`
-    State(Vec<StateName>),
-    /// `result R | ...`
-    Result(Vec<ResultName>),
-    /// `job P [R | ...]`; an empty result list means any result.
-    Job(Vec<Pattern>, Vec<ResultName>),
-    /// `broken`
-    Broken,
-    /// `fixed`
-    Fixed,
-    /// `still_failing`
-    StillFailing,
-    /// `any`
-    Any,
-    /// `if EXPR` (token input only): the expression's tokens.
-    Guard(TokenStream),
-}
-
-/// The kind of a clause, for messages and for the "same clause twice" check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ClauseKind {
-    /// `pipeline`
-    Pipeline,
-    /// `group`
-    Group,
-    /// `stage`
-    Stage,
-    /// `label`
-    Label,
-    /// `branch`
-    Branch,
-    /// `approved_by`
-    ApprovedBy,
-    /// `state`
-    State,
-    /// `result`
-    Result,
-    /// `job`
-    Job,
-    /// `broken`
-    Broken,
-    /// `fixed`
-    Fixed,
-    /// `still_failing`
-    StillFailing,
-    /// `any`
-    Any,
-    /// `if`
-    Guard,
-}
-
-impl ClauseKind {
-    /// Every clause word, for suggestions.
-    pub const WORDS: &'static [&'static str] = &[
-        "pipeline",
-        "group",
-        "stage",
-        "label",
-        "branch",
-        "approved_by",
-        "state",
-        "result",
-        "job",
-        "broken",
-        "fixed",
-        "still_failing",
-        "any",
-        "if",
-    ];
-
-    /// The word that starts the clause.
-    pub fn word(self) -> &'static str {
-        match self {
-            ClauseKind::Pipeline => "pipeline",
-            ClauseKind::Group => "group",
-            ClauseKind::Stage => "stage",
-            ClauseKind::Label => "label",
-            ClauseKind::Branch => "branch",
-            ClauseKind::ApprovedBy => "approved_by",
-            ClauseKind::State => "state",
-            ClauseKind::Result => "result",
-            ClauseKind::Job => "job",
-            ClauseKind::Broken => "broken",
-            ClauseKind::Fixed => "fixed",
-            ClauseKind::StillFailing => "still_failing",
-            ClauseKind::Any => "any",
-            ClauseKind::Guard => "if",
-        }
-    }
-}
-
-impl Condition {
-    /// The clause's kind.
-    pub fn kind(&self) -> ClauseKind {
-        match self {
-            Condition::Pipeline(_) => ClauseKind::Pipeline,
-            Condition::Group(_) => ClauseKind::Group,
-            Condition::Stage(_) => ClauseKind::Stage,
-            Condition::Label(_) => ClauseKind::Label,
-            Condition::Branch(_) => ClauseKind::Branch,
-            Condition::ApprovedBy(_) => ClauseKind::ApprovedBy,
-            Condition::State(_) => ClauseKind::State,
-            Condition::Result(_) => ClauseKind::Result,
-            Condition::Job(..) => ClauseKind::Job,
-            Condition::Broken => ClauseKind::Broken,
-            Condition::Fixed => ClauseKind::Fixed,
-            Condition::StillFailing => ClauseKind::StillFailing,
-            Condition::Any => ClauseKind::Any,
-            Condition::Guard(_) => ClauseKind::Guard,
-        }
-    }
-}
-
 /// One pattern of a `pipeline`, `group`, ... clause.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -227,6 +113,26 @@ pub struct Pattern {
     pub loc: Loc,
 }
 
+impl fmt::Display for Clause {
+    /// The clause as written, in normal form: `not stage "a" | regex("b.*")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.negated {
+            f.write_str("not ")?;
+        }
+        fmt::Display::fmt(&self.condition, f)
+    }
+}
+
+impl fmt::Display for Pattern {
+    /// The pattern as written: `"api-*"`, `regex("sandbox-.*")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            PatternKind::Exact | PatternKind::Glob => write!(f, "{:?}", self.text),
+            PatternKind::Regex => write!(f, "regex({:?})", self.text),
+        }
+    }
+}
+
 /// How a pattern matches the whole value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatternKind {
@@ -236,76 +142,6 @@ pub enum PatternKind {
     Glob,
     /// `regex("...")`: the expression must match the whole value.
     Regex,
-}
-
-/// A stage state name in a `state` clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StateName {
-    /// `Building`
-    Building,
-    /// `Failing`
-    Failing,
-    /// `Passed`
-    Passed,
-    /// `Failed`
-    Failed,
-    /// `Cancelled`
-    Cancelled,
-    /// `Unknown`
-    Unknown,
-}
-
-impl StateName {
-    /// Every state name, for parsing and suggestions.
-    pub const ALL: [(&'static str, StateName); 6] = [
-        ("Building", StateName::Building),
-        ("Failing", StateName::Failing),
-        ("Passed", StateName::Passed),
-        ("Failed", StateName::Failed),
-        ("Cancelled", StateName::Cancelled),
-        ("Unknown", StateName::Unknown),
-    ];
-
-    /// The name as written.
-    pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("Unknown")
-    }
-}
-
-/// A result name in a `result` or `job` clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ResultName {
-    /// `Passed`
-    Passed,
-    /// `Failed`
-    Failed,
-    /// `Cancelled`
-    Cancelled,
-    /// `Unknown`
-    Unknown,
-}
-
-impl ResultName {
-    /// Every result name, for parsing and suggestions.
-    pub const ALL: [(&'static str, ResultName); 4] = [
-        ("Passed", ResultName::Passed),
-        ("Failed", ResultName::Failed),
-        ("Cancelled", ResultName::Cancelled),
-        ("Unknown", ResultName::Unknown),
-    ];
-
-    /// The name as written.
-    pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("Unknown")
-    }
 }
 
 /// What a rule does when it fires.

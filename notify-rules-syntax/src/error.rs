@@ -90,6 +90,12 @@ impl Errors {
         self
     }
 
+    /// The text the errors are in, when it was remembered
+    /// ([`Errors::with_source`]).
+    pub fn text(&self) -> Option<&str> {
+        self.src.as_deref()
+    }
+
     /// Adds an error at the end.
     pub fn push(&mut self, error: Error) {
         self.list.push(error);
@@ -432,6 +438,15 @@ mod tests {
             errors.render_file("p", &src)[0],
             "bad\n  --> p:12:4\n   |\n12 | on x\n   |    ^\n   = help: h"
         );
+    }
+
+    #[test]
+    fn errors_can_be_sent_between_threads() {
+        fn check<T: Send + Sync + 'static>(_: &T) {}
+        let errors = crate::parse_str("on state Faild => stop;").unwrap_err();
+        check(&errors);
+        let shown = std::thread::spawn(move || errors.to_string());
+        assert!(shown.join().unwrap().contains("did you mean `Failed`?"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 mod file;
 mod gen;
+#[cfg(test)]
+mod tests;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
@@ -56,6 +58,3 @@ fn with_placeholder(pv: &TokenStream, errors: TokenStream, extra: TokenStream) -
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -20,8 +20,10 @@ mod check;
 mod error;
 #[cfg(feature = "codegen")]
 pub mod expand;
+mod lang;
 mod lexer;
 mod parser;
+mod span;
 mod suggest;
 mod template;
 #[cfg(feature = "codegen")]
@@ -43,5 +45,6 @@ pub fn parse_str(src: &str) -> Result<ast::Rules, Errors> {
 /// Parses and checks the tokens of a `rules! { ... }` invocation.
 #[cfg(feature = "codegen")]
 pub fn parse_tokens(input: proc_macro2::TokenStream) -> Result<ast::Rules, Errors> {
+    span::start_table();
     parser::parse(tokens::convert(input), parser::Input::Tokens, None)
 }

@@ -17,7 +17,7 @@ fn errors_at(src: &str) -> Vec<(usize, usize, String)> {
     errors
         .iter()
         .map(|e| {
-            let start = e.loc.span.expect("token errors have spans").start();
+            let start = e.loc.token_span().expect("token errors have spans").start();
             (start.line, start.column + 1, e.message.clone())
         })
         .collect()

@@ -11,8 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::ast::{
-    Action, Condition, Field, Pattern, PatternKind, Piece, ResultName, Rule, Rules, StateName,
-    Template,
+    Action, Condition, Field, Name, Pattern, PatternKind, Piece, Rule, Rules, Template,
 };
 
 /// From this many rules on, rules keyed by an exact pipeline name are indexed.
@@ -207,33 +206,28 @@ impl Gen {
     fn clause(&mut self, cond: &Condition) -> TokenStream {
         let pv = &self.pv.clone();
         let v = quote!(__v);
+        let ci = cond.kind().ignores_case();
         match cond {
-            Condition::Pipeline(p) => self.patterns(p, quote!(__p.name.as_str()), true),
-            Condition::Stage(p) => self.patterns(p, quote!(__st.name.as_str()), true),
-            Condition::Group(p) => self.optional(p, quote!(__p.group.as_deref()), true),
-            Condition::Label(p) => self.optional(p, quote!(__p.label.as_deref()), false),
-            Condition::ApprovedBy(p) => {
-                self.optional(p, quote!(__st.approved_by.as_deref()), false)
-            }
+            Condition::Pipeline(p) => self.patterns(p, quote!(__p.name.as_str()), ci),
+            Condition::Stage(p) => self.patterns(p, quote!(__st.name.as_str()), ci),
+            Condition::Group(p) => self.optional(p, quote!(__p.group.as_deref()), ci),
+            Condition::Label(p) => self.optional(p, quote!(__p.label.as_deref()), ci),
+            Condition::ApprovedBy(p) => self.optional(p, quote!(__st.approved_by.as_deref()), ci),
             Condition::Branch(p) => {
-                let test = self.patterns(p, v.clone(), false);
+                let test = self.patterns(p, v.clone(), ci);
                 quote!(#pv::any_branch(__s, |#v: &str| #test))
             }
-            Condition::State(states) => {
-                let names = states.iter().map(|s| state_variant(*s));
-                quote!(match __st.state { #(#pv::StageState::#names)|* => true, _ => false })
-            }
+            Condition::State(states) => one_of(quote!(__st.state), quote!(#pv::StageState), states),
             Condition::Result(results) => {
-                let names = results.iter().map(|r| result_variant(*r));
-                quote!(match __st.result { #(#pv::StageResult::#names)|* => true, _ => false })
+                one_of(quote!(__st.result), quote!(#pv::StageResult), results)
             }
             Condition::Job(p, results) => {
-                let name_test = self.patterns(p, quote!(__j.name.as_str()), true);
+                let name_test = self.patterns(p, quote!(__j.name.as_str()), ci);
                 let result_test = if results.is_empty() {
                     TokenStream::new()
                 } else {
-                    let names = results.iter().map(|r| result_variant(*r));
-                    quote!(&& match __j.result { #(#pv::JobResult::#names)|* => true, _ => false })
+                    let test = one_of(quote!(__j.result), quote!(#pv::JobResult), results);
+                    quote!(&& #test)
                 };
                 quote!(#pv::any_job(__s, |__j: &#pv::Job| #name_test #result_test))
             }
@@ -373,12 +367,11 @@ fn transition(pv: &TokenStream, variant: TokenStream) -> TokenStream {
     })
 }
 
-fn state_variant(s: StateName) -> proc_macro2::Ident {
-    format_ident!("{}", s.as_str())
-}
-
-fn result_variant(r: ResultName) -> proc_macro2::Ident {
-    format_ident!("{}", r.as_str())
+/// Whether `value` is one of the model enum's variants that `names` name: the
+/// language's names are the variants' names.
+fn one_of<N: Name>(value: TokenStream, model_enum: TokenStream, names: &[N]) -> TokenStream {
+    let variants = names.iter().map(|n| format_ident!("{}", n.as_str()));
+    quote!(match #value { #(#model_enum::#variants)|* => true, _ => false })
 }
 
 /// Globs of the common shapes become one string test; others use the general

@@ -2,12 +2,14 @@
 //! loading). Token input from `rules!` becomes the same tokens in
 //! [`crate::tokens`].
 
+mod strings;
+#[cfg(test)]
+mod tests;
+
 use proc_macro2::TokenStream;
 
 use crate::ast::Loc;
 use crate::error::Error;
-
-mod strings;
 
 /// A token with its place.
 #[derive(Debug, Clone)]
@@ -72,6 +74,27 @@ impl StrLit {
             }
             _ => whole,
         }
+    }
+
+    /// The same literal, found `by` bytes further into a text.
+    fn shifted(self, by: usize) -> StrLit {
+        let offsets = match self.offsets {
+            Offsets::Unknown => Offsets::Unknown,
+            Offsets::Shifted(base) => Offsets::Shifted(base + by),
+            Offsets::Mapped(map) => Offsets::Mapped(map.into_iter().map(|o| o + by).collect()),
+        };
+        StrLit { offsets, ..self }
+    }
+}
+
+/// The string literal written at `loc` in `src`, read again: the syntax tree
+/// keeps a pattern's value, and only an error inside it needs to know where
+/// each of its bytes was written.
+pub(crate) fn string_at(src: &str, loc: Loc) -> Option<StrLit> {
+    let text = src.get(loc.start..loc.end)?;
+    match lex(text).tokens.into_iter().next()?.kind {
+        Tok::Str(s) => Some(s.shifted(loc.start)),
+        _ => None,
     }
 }
 
@@ -318,6 +341,3 @@ impl Lexer<'_> {
         self.push(Tok::Bad, start);
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -254,7 +254,7 @@ impl Parser<'_> {
 
 /// From the start of `a` to the end of `b`.
 fn join(a: Loc, b: Loc) -> Loc {
-    match (a.span, b.span) {
+    match (a.token_span(), b.token_span()) {
         (Some(x), Some(y)) => Loc::span(x.join(y).unwrap_or(x)),
         _ => Loc::text(a.start, b.end.max(a.start)),
     }

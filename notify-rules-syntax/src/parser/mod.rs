@@ -3,8 +3,10 @@
 
 mod action;
 mod clause;
-
-use std::collections::HashSet;
+mod names;
+mod patterns;
+#[cfg(test)]
+mod tests;
 
 use proc_macro2::Span;
 
@@ -40,7 +42,6 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
         end: end.unwrap_or_else(|| Loc::span(Span::call_site())),
         rules: Rules::default(),
         quiet: Vec::new(),
-        good_regexes: HashSet::new(),
     };
     p.items();
     let Parser {
@@ -68,9 +69,10 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
 /// Words that start a rule item; recovery stops in front of them.
 const ITEM_WORDS: [&str; 2] = ["on", "target"];
 
-/// The clause words, without `if`, which is not a name of a clause in a rule file.
+/// Whether `word` starts a clause. `if` does, in a rule file too: there it is
+/// refused as a guard, not taken for a pattern or a name.
 fn is_clause_word(word: &str) -> bool {
-    ClauseKind::WORDS.contains(&word)
+    ClauseKind::from_word(word).is_some()
 }
 
 struct Parser<'t> {
@@ -84,8 +86,6 @@ struct Parser<'t> {
     /// Byte ranges of text whose lexer errors are dropped: `if` guards, which
     /// are reported once as a whole.
     quiet: Vec<(usize, usize)>,
-    /// Regular expressions (with their case setting) that compiled.
-    good_regexes: HashSet<(String, bool)>,
 }
 
 impl<'t> Parser<'t> {
@@ -128,7 +128,7 @@ impl<'t> Parser<'t> {
     /// The place just after the previous token, where something is missing.
     fn after_prev(&self) -> Loc {
         match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
-            Some(t) if t.loc.span.is_none() => Loc::text(t.loc.end, t.loc.end),
+            Some(t) if self.input == Input::Text => Loc::text(t.loc.end, t.loc.end),
             Some(t) => t.loc,
             None => self.end,
         }
@@ -427,6 +427,3 @@ fn is_identifier(s: &str) -> bool {
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,8 +2,6 @@
 
 use std::fmt::{self, Write as _};
 
-use notify_rules_syntax::ast::{self, Condition, PatternKind};
-
 use super::interp::{Cond, Program};
 use super::Eval;
 
@@ -119,51 +117,4 @@ fn seen(cond: &Cond, ev: &Eval<'_>) -> String {
         },
         Cond::Any => "anything".to_owned(),
     }
-}
-
-/// A clause written back in normal form, for messages.
-pub(crate) fn describe(clause: &ast::Clause) -> String {
-    let mut s = String::new();
-    if clause.negated {
-        s.push_str("not ");
-    }
-    s.push_str(clause.condition.kind().word());
-    let pats = |s: &mut String, pats: &[ast::Pattern]| {
-        for (i, p) in pats.iter().enumerate() {
-            s.push_str(if i == 0 { " " } else { " | " });
-            match p.kind {
-                PatternKind::Exact | PatternKind::Glob => {
-                    let _ = write!(s, "{:?}", p.text);
-                }
-                PatternKind::Regex => {
-                    let _ = write!(s, "regex({:?})", p.text);
-                }
-            }
-        }
-    };
-    let names = |s: &mut String, names: &mut dyn Iterator<Item = &'static str>| {
-        for (i, n) in names.enumerate() {
-            s.push_str(if i == 0 { " " } else { " | " });
-            s.push_str(n);
-        }
-    };
-    match &clause.condition {
-        Condition::Pipeline(p)
-        | Condition::Group(p)
-        | Condition::Stage(p)
-        | Condition::Label(p)
-        | Condition::Branch(p)
-        | Condition::ApprovedBy(p) => pats(&mut s, p),
-        Condition::State(st) => names(&mut s, &mut st.iter().map(|x| x.as_str())),
-        Condition::Result(r) => names(&mut s, &mut r.iter().map(|x| x.as_str())),
-        Condition::Job(p, r) => {
-            pats(&mut s, p);
-            names(&mut s, &mut r.iter().map(|x| x.as_str()));
-        }
-        Condition::Guard(ts) => {
-            let _ = write!(s, " {ts}");
-        }
-        Condition::Broken | Condition::Fixed | Condition::StillFailing | Condition::Any => {}
-    }
-    s
 }

@@ -3,99 +3,15 @@
 //! It reads the same syntax tree the macros compile and calls the same matchers
 //! and renderer, so loaded and compiled rules make the same deliveries.
 
-use std::fmt;
 use std::sync::Arc;
 
-use notify_rules_syntax::ast::{self, Condition, PatternKind, ResultName, StateName, Template};
-use notify_rules_syntax::{Errors, Lines, Loc};
+use notify_rules_syntax::ast::{self, Condition, Name, PatternKind, Template};
+use notify_rules_syntax::{Errors, Lines};
 use regex::Regex;
 
 use super::matching::{any_branch, any_job, build_regex, eq_ci, glob};
-use super::{Engine, Eval, RuleSet, Transition};
+use super::{Engine, Eval, RuleSet, RuleSetError, Transition};
 use crate::model::{JobResult, StageResult, StageState};
-
-/// Why [`RuleSet::parse`] refused a rule text: every error, each with its line
-/// and column.
-#[derive(Clone)]
-pub struct RuleSetError {
-    source: String,
-    errors: Vec<(usize, usize, String, Option<String>)>,
-}
-
-impl RuleSetError {
-    fn new(source: &str, errors: Errors) -> Self {
-        RuleSetError {
-            source: source.to_owned(),
-            errors: errors
-                .iter()
-                .map(|e| (e.loc.start, e.loc.end, e.message.clone(), e.help.clone()))
-                .collect(),
-        }
-    }
-
-    fn rebuild(&self) -> Errors {
-        Errors::from(
-            self.errors
-                .iter()
-                .map(|(start, end, message, help)| notify_rules_syntax::Error {
-                    message: message.clone(),
-                    help: help.clone(),
-                    loc: Loc::text(*start, *end),
-                })
-                .collect::<Vec<_>>(),
-        )
-    }
-
-    /// How many errors there are.
-    pub fn len(&self) -> usize {
-        self.errors.len()
-    }
-
-    /// Always false: an error lists at least one problem.
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// Each error as (line, column, message, help), lines and columns from 1.
-    pub fn errors(&self) -> Vec<(usize, usize, &str, Option<&str>)> {
-        let lines = Lines::new(&self.source);
-        self.errors
-            .iter()
-            .map(|(start, _, m, h)| {
-                let (line, col) = lines.line_col(*start);
-                (line, col, m.as_str(), h.as_deref())
-            })
-            .collect()
-    }
-
-    /// The errors as a checker prints them: `path:line:col: message`, the line,
-    /// a caret under the place, and the help.
-    pub fn render_check(&self, path: &str) -> String {
-        self.rebuild().render_check(path, &self.source)
-    }
-}
-
-impl fmt::Display for RuleSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&DisplayErrors(self.rebuild(), &self.source), f)
-    }
-}
-
-struct DisplayErrors<'a>(Errors, &'a str);
-
-impl fmt::Display for DisplayErrors<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.render_plain(self.1))
-    }
-}
-
-impl fmt::Debug for RuleSetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl std::error::Error for RuleSetError {}
 
 pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
     let rules = notify_rules_syntax::parse_str(source).map_err(|e| RuleSetError::new(source, e))?;
@@ -185,33 +101,10 @@ fn opt(ms: &[Matcher], value: Option<&str>) -> bool {
     value.is_some_and(|v| any(ms, v))
 }
 
-pub(crate) fn stage_state(s: StateName) -> StageState {
-    match s {
-        StateName::Building => StageState::Building,
-        StateName::Failing => StageState::Failing,
-        StateName::Passed => StageState::Passed,
-        StateName::Failed => StageState::Failed,
-        StateName::Cancelled => StageState::Cancelled,
-        StateName::Unknown => StageState::Unknown,
-    }
-}
-
-pub(crate) fn stage_result(r: ResultName) -> StageResult {
-    match r {
-        ResultName::Passed => StageResult::Passed,
-        ResultName::Failed => StageResult::Failed,
-        ResultName::Cancelled => StageResult::Cancelled,
-        ResultName::Unknown => StageResult::Unknown,
-    }
-}
-
-pub(crate) fn job_result(r: ResultName) -> JobResult {
-    match r {
-        ResultName::Passed => JobResult::Passed,
-        ResultName::Failed => JobResult::Failed,
-        ResultName::Cancelled => JobResult::Cancelled,
-        ResultName::Unknown => JobResult::Unknown,
-    }
+/// The model's values that a clause's names name: the language's names are
+/// the model's wire names, so the model's own table reads them.
+fn values<N: Name, T>(names: &[N], from_wire: fn(&str) -> T) -> Vec<T> {
+    names.iter().map(|n| from_wire(n.as_str())).collect()
 }
 
 impl Program {
@@ -247,21 +140,19 @@ impl Program {
             let mut clauses = Vec::with_capacity(rule.clauses.len());
             let mut clause_text = Vec::with_capacity(rule.clauses.len());
             for clause in &rule.clauses {
+                let ci = clause.condition.kind().ignores_case();
                 let cond = match &clause.condition {
-                    Condition::Pipeline(p) => Cond::Pipeline(matchers(p, true)),
-                    Condition::Group(p) => Cond::Group(matchers(p, true)),
-                    Condition::Stage(p) => Cond::Stage(matchers(p, true)),
-                    Condition::Label(p) => Cond::Label(matchers(p, false)),
-                    Condition::Branch(p) => Cond::Branch(matchers(p, false)),
-                    Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, false)),
-                    Condition::State(s) => Cond::State(s.iter().map(|s| stage_state(*s)).collect()),
-                    Condition::Result(r) => {
-                        Cond::Result(r.iter().map(|r| stage_result(*r)).collect())
+                    Condition::Pipeline(p) => Cond::Pipeline(matchers(p, ci)),
+                    Condition::Group(p) => Cond::Group(matchers(p, ci)),
+                    Condition::Stage(p) => Cond::Stage(matchers(p, ci)),
+                    Condition::Label(p) => Cond::Label(matchers(p, ci)),
+                    Condition::Branch(p) => Cond::Branch(matchers(p, ci)),
+                    Condition::ApprovedBy(p) => Cond::ApprovedBy(matchers(p, ci)),
+                    Condition::State(s) => Cond::State(values(s, StageState::from_wire)),
+                    Condition::Result(r) => Cond::Result(values(r, StageResult::from_wire)),
+                    Condition::Job(p, r) => {
+                        Cond::Job(matchers(p, ci), values(r, JobResult::from_wire))
                     }
-                    Condition::Job(p, r) => Cond::Job(
-                        matchers(p, true),
-                        r.iter().map(|r| job_result(*r)).collect(),
-                    ),
                     Condition::Broken => Cond::Transition(Transition::Broken),
                     Condition::Fixed => Cond::Transition(Transition::Fixed),
                     Condition::StillFailing => Cond::Transition(Transition::StillFailing),
@@ -270,7 +161,7 @@ impl Program {
                     Condition::Guard(_) => continue,
                 };
                 clauses.push((clause.negated, cond));
-                clause_text.push(super::explain::describe(clause));
+                clause_text.push(clause.to_string());
             }
             let actions = rule
                 .actions

@@ -1,9 +1,12 @@
 //! Rule sets, their evaluation, and the deliveries they make.
 
+mod error;
 mod explain;
 mod interp;
 pub(crate) mod matching;
 pub(crate) mod render;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,8 +14,8 @@ use std::sync::Arc;
 
 use crate::model::StageStatus;
 
+pub use error::RuleSetError;
 pub use explain::{Outcome, RuleExplanation};
-pub use interp::RuleSetError;
 
 /// How a completed stage run compares with the previous completed run of the same
 /// stage. Only a [`Plugin`](crate::Plugin) with history knows it.

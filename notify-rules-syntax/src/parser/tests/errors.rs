@@ -82,6 +82,12 @@ fn unknown_clause_words() {
         .starts_with("the clauses are"));
     let (_, _, _, h) = one("on colour \"red\" => stop;");
     assert!(h.starts_with("the clauses are `pipeline`"), "{h}");
+    assert_eq!(
+        h,
+        "the clauses are `pipeline`, `group`, `stage`, `label`, `branch`, `approved_by`, \
+         `state`, `result`, `job`, `broken`, `fixed`, `still_failing` and `any`, each \
+         optionally preceded by `not`"
+    );
     // The clause is skipped, its arguments with it, and the next one is read.
     assert_eq!(
         errs("on stgae \"a\" | regex(\"(\") stat Faild => stop;").len(),

@@ -1,6 +1,8 @@
 //! Text input: what parses to what, and every error with its place.
 //! The error classes one by one are in `errors`.
 
+mod errors;
+
 use crate::ast::{Action, Condition, Field, PatternKind, Piece, ResultName, Rules, StateName};
 use crate::{line_col, parse_str};
 
@@ -278,5 +280,3 @@ fn rendered_texts() {
 const PATTERN_HELP: &str =
     "a pattern is a string literal, where `*` and `?` are wildcards, or `regex(\"...\")`";
 const REGEX_HELP: &str = "the expression is Rust's `regex` syntax and must match the whole value";
-
-mod errors;

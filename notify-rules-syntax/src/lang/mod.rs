@@ -1,0 +1,144 @@
+//! The rule language's table: every clause with its word and how it is
+//! written, and the state and result names, each declared once.
+//!
+//! The parser, the checks, the help texts, the clause written back as text
+//! ([`Display`](std::fmt::Display)), `notify-rules explain`, the interpreter
+//! and the code generator all read it.
+//!
+//! # Adding a clause
+//!
+//! Add its row to [`clauses!`] below: the variant, the word and the shape of
+//! its arguments (a new table of names is one more [`names!`]). Then give it
+//! its meaning, where the compiler asks for it (those `match`es list every
+//! clause): how the code generator (`expand/gen.rs`) and the interpreter
+//! (`notify-rules`' `rules/interp.rs`) test it, and what `explain`
+//! (`rules/explain.rs`) shows it looked at. Parsing, suggestions, help,
+//! "given twice", writing it back and the regex checks follow from the row.
+//!
+//! Agent rules (`on agent ...`) get tables of their own in the same way: a
+//! second `clauses!` with their rows, and `names!` for the agent, build and
+//! config states.
+
+#[macro_use]
+mod macros;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use proc_macro2::TokenStream;
+
+use crate::ast::Pattern;
+
+names! {
+    /// A stage state name in a `state` clause.
+    pub enum StateName: "state" { Building, Failing, Passed, Failed, Cancelled, Unknown }
+}
+
+names! {
+    /// A result name in a `result` or `job` clause.
+    pub enum ResultName: "result" { Passed, Failed, Cancelled, Unknown }
+}
+
+clauses! {
+    /// What a clause tests.
+    pub enum Condition;
+    /// The kind of a clause, for messages and for the "same clause twice" check.
+    pub enum ClauseKind;
+
+    /// `pipeline P`
+    Pipeline = "pipeline": Patterns(ignore_case),
+    /// `group P`
+    Group = "group": Patterns(ignore_case),
+    /// `stage P`
+    Stage = "stage": Patterns(ignore_case),
+    /// `label P`
+    Label = "label": Patterns(match_case),
+    /// `branch P`
+    Branch = "branch": Patterns(match_case),
+    /// `approved_by P`
+    ApprovedBy = "approved_by": Patterns(match_case),
+    /// `state S | ...`
+    State = "state": Names(StateName),
+    /// `result R | ...`
+    Result = "result": Names(ResultName),
+    /// `job P [R | ...]`; an empty result list means any result.
+    Job = "job": PatternsThenNames(ignore_case, ResultName),
+    /// `broken`
+    Broken = "broken": Transition(Failed),
+    /// `fixed`
+    Fixed = "fixed": Transition(Passed),
+    /// `still_failing`
+    StillFailing = "still_failing": Transition(Failed),
+    /// `any`
+    Any = "any": Bare,
+    /// `if EXPR` (token input only): the expression's tokens.
+    Guard = "if": Guard,
+}
+
+/// How a clause's arguments are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `pattern { | pattern }`
+    Patterns,
+    /// `NAME { | NAME }`
+    Names,
+    /// Patterns, then optionally names: `job "unit-*" Failed`.
+    PatternsThenNames,
+    /// Nothing: a comparison with the stage's previous completed run.
+    Transition,
+    /// Nothing.
+    Bare,
+    /// A Rust expression, in `rules!` only.
+    Guard,
+}
+
+/// A table of names made by `names!`, such as [`StateName`].
+pub trait Name: Copy + Eq + 'static {
+    /// What one of them is called in messages: `state`, `result`.
+    const WHAT: &'static str;
+
+    /// Every name with its value, in the order help lists them.
+    fn table() -> &'static [(&'static str, Self)];
+
+    /// The name as written.
+    fn as_str(self) -> &'static str;
+}
+
+/// What reads a clause's arguments, one method a shape; the table says which
+/// to call. The parser is the one reader: this keeps the table free of it.
+pub(crate) trait ReadArgs {
+    /// `pattern { | pattern }` after `word`.
+    fn patterns(&mut self, word: &str) -> Option<Vec<Pattern>>;
+
+    /// `NAME { | NAME }` after `word`.
+    fn names<N: Name>(&mut self, word: &str) -> Option<Vec<N>>;
+
+    /// Patterns after `word`, then names if some follow.
+    fn patterns_then_names<N: Name>(&mut self, word: &str) -> Option<(Vec<Pattern>, Vec<N>)>;
+
+    /// The guard's expression.
+    fn guard(&mut self) -> Option<TokenStream>;
+}
+
+impl ClauseKind {
+    /// The clause words as help lists them: `if` is left out, since only
+    /// `rules!` has it and it is explained where it is refused.
+    pub(crate) fn listed() -> impl Iterator<Item = ClauseKind> {
+        ClauseKind::ALL
+            .into_iter()
+            .filter(|k| k.shape() != Shape::Guard)
+    }
+}
+
+/// ` a | b | c`: a clause's list of arguments, after its word.
+fn write_list<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = T>,
+) -> fmt::Result {
+    for (i, item) in items.enumerate() {
+        f.write_str(if i == 0 { " " } else { " | " })?;
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
