@@ -71,6 +71,12 @@ pub(crate) struct Claimed {
     pub(crate) delivery: Delivery,
 }
 
+/// A waiting entry claimed from the outbox: send it, then say how it went.
+pub(crate) struct Waiting {
+    pub(crate) id: u64,
+    pub(crate) delivery: Delivery,
+}
+
 /// What writing a fresh delivery ahead of its first try came to.
 pub(crate) struct Begun {
     /// The entry claimed for the caller; `None` when another thread is
@@ -84,7 +90,7 @@ pub(crate) struct Begun {
 
 /// The waiting entries claimed to try now.
 pub(crate) struct Claim {
-    pub(crate) claimed: Vec<Claimed>,
+    pub(crate) claimed: Vec<Waiting>,
     /// Entries too old, given up instead.
     pub(crate) expired: Vec<GaveUp>,
     pub(crate) io: Option<JournalError>,
@@ -325,8 +331,8 @@ impl Outbox {
                 }
                 *count += 1;
                 entry.in_flight = true;
-                claimed.push(Claimed {
-                    id: Some(id),
+                claimed.push(Waiting {
+                    id,
                     delivery: entry.delivery.clone(),
                 });
             }

@@ -46,11 +46,11 @@ fn claims_are_exclusive_and_deliveries_leave() {
         o.claim(true, usize::MAX).claimed.is_empty(),
         "claimed twice"
     );
-    o.failed(first[0].id.unwrap(), &"down".into());
+    o.failed(first[0].id, &"down".into());
     let again = o.claim(true, usize::MAX).claimed;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].delivery.idempotency_key(), d.idempotency_key());
-    o.delivered(again[0].id.unwrap());
+    o.delivered(again[0].id);
     assert_eq!(o.len(), 0);
     assert!(o.claim(true, usize::MAX).claimed.is_empty());
 }
@@ -64,7 +64,7 @@ fn waits_grow_and_force_ignores_them() {
         "due before its first wait"
     );
     let c = o.claim(true, usize::MAX).claimed;
-    o.release(c[0].id.unwrap());
+    o.release(c[0].id);
     assert_eq!(o.claim(true, usize::MAX).claimed.len(), 1);
 }
 
@@ -80,9 +80,9 @@ fn permanent_failures_and_overflow_give_up() {
     assert_eq!(gave_up.len(), 1);
     assert_eq!(gave_up[0].target, "a");
     let c = o.claim(true, usize::MAX).claimed;
-    let g = o.failed(c[0].id.unwrap(), &NotifyError::permanent("HTTP 404"));
+    let g = o.failed(c[0].id, &NotifyError::permanent("HTTP 404"));
     assert!(g.gave_up[0].reason.contains("HTTP 404"));
-    o.release(c[1].id.unwrap());
+    o.release(c[1].id);
     assert_eq!(o.keys().len(), 1);
 }
 
@@ -95,7 +95,7 @@ fn the_file_keeps_entries_across_a_restart() {
     park(&o, &delivery("audit", 1, None));
     let c = o.claim(true, usize::MAX).claimed;
     let audit = c.iter().find(|c| c.delivery.target() == "audit").unwrap();
-    o.delivered(audit.id.unwrap());
+    o.delivered(audit.id);
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.path().as_deref(), Some(path.as_path()));
@@ -110,7 +110,7 @@ fn the_file_keeps_entries_across_a_restart() {
     assert_eq!(back.text(), kept.text());
     assert_eq!(back.transition(), Some(Transition::Broken));
     assert_eq!(back.rule_index(), 4);
-    o.delivered(c[0].id.unwrap());
+    o.delivered(c[0].id);
     drop(o);
     let o = Outbox::open(&path, OutboxPolicy::default()).unwrap();
     assert_eq!(o.len(), 0);
@@ -148,7 +148,7 @@ fn the_wait_and_the_order_survive_a_restart() {
     // A second failure of the older one rewrites its line: it stays first.
     let c = o.claim(true, 1).claimed;
     assert_eq!(c[0].delivery.idempotency_key(), a.idempotency_key());
-    o.failed(c[0].id.unwrap(), &"down".into());
+    o.failed(c[0].id, &"down".into());
     drop(o);
     let o = Outbox::open(&path, policy).unwrap();
     assert!(
@@ -232,7 +232,7 @@ fn waits_past_what_an_instant_holds_do_not_panic() {
     assert!(o.claim(false, usize::MAX).claimed.is_empty(), "due at once");
     let c = o.claim(true, usize::MAX).claimed;
     assert_eq!(c.len(), 1);
-    o.failed(c[0].id.unwrap(), &"down again".into());
+    o.failed(c[0].id, &"down again".into());
     drop(o);
     let o = Outbox::open(&path, endless).unwrap();
     assert_eq!(o.len(), 1);

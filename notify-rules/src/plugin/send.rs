@@ -25,7 +25,7 @@ use std::time::Instant;
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
 use crate::journal::JournalError;
-use crate::outbox::{Claimed, GaveUp, Outbox, Settled};
+use crate::outbox::{Claimed, GaveUp, Outbox, Settled, Waiting};
 use crate::rules::Delivery;
 use crate::util::instant_after;
 
@@ -122,7 +122,7 @@ struct Group<'p> {
     fresh: Vec<Claimed>,
     /// The error of a try already made of the first fresh delivery.
     first_failed: Option<NotifyError>,
-    waiting: Vec<Claimed>,
+    waiting: Vec<Waiting>,
 }
 
 /// What a run of deliveries came to.
@@ -210,7 +210,7 @@ impl<'p> Group<'p> {
             let reason = format!("no notifier is bound to `{}`", self.target);
             for c in self.waiting {
                 let error = NotifyError::permanent(reason.clone());
-                out.settled(outbox.failed(claimed_id(&c), &error), false);
+                out.settled(outbox.failed(c.id, &error), false);
             }
             return (out, None);
         };
@@ -260,7 +260,7 @@ impl<'p> Group<'p> {
             target_down |= kept;
         }
         for c in self.waiting {
-            let id = claimed_id(&c);
+            let id = c.id;
             // One failure says the receiver is still down: the rest wait for
             // another time instead of each costing a time-out now. Past the
             // deadline GoCD is kept waiting no longer.
@@ -286,11 +286,6 @@ impl<'p> Group<'p> {
         }
         (out, None)
     }
-}
-
-/// A waiting entry's id: claimed from the outbox, it always has one.
-fn claimed_id(c: &Claimed) -> u64 {
-    c.id.unwrap_or(u64::MAX)
 }
 
 impl Plugin {
@@ -375,7 +370,7 @@ impl Plugin {
             });
             groups.len() - 1
         };
-        let mut placed: Vec<(usize, Result<Claimed, Claimed>)> =
+        let mut placed: Vec<(usize, Result<Claimed, Waiting>)> =
             Vec::with_capacity(begun.len() + waiting.len());
         for c in begun {
             placed.push((group_of(c.delivery.target()), Ok(c)));
