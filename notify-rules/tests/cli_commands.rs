@@ -19,10 +19,23 @@ on any => send(ops, "never");
 const FAILED: &str = r#"{"pipeline":{"name":"shop","counter":"3","group":null,"label":null,"build-cause":[],
   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
 
-/// Runs the program in `dir` (a fresh directory holding the test's files, so
-/// the output names them by their short paths); exit code, standard output,
-/// standard error.
-fn run(dir: &TempDir, args: &[&str]) -> (i32, String, String) {
+/// Runs the program on `files` in a fresh directory; its standard output,
+/// once it has exited 0 with nothing on standard error.
+fn succeeds(files: &[(&str, &str)], command: &str) -> String {
+    let (code, out, err) = run(&temp_dir_with(files), command);
+    assert_eq!((code, err.as_str()), (0, ""), "{command}: {out}");
+    out
+}
+
+/// Runs the program with `command`'s words as arguments in `dir` (a fresh
+/// directory holding the test's files, so the output names them by their short
+/// paths); exit code, standard output, standard error.
+fn run(dir: &TempDir, command: &str) -> (i32, String, String) {
+    run_args(dir, &command.split_whitespace().collect::<Vec<_>>())
+}
+
+/// As [`run`], with the arguments one by one.
+fn run_args(dir: &TempDir, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
         .current_dir(dir.path())
@@ -37,14 +50,13 @@ fn run(dir: &TempDir, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn check_clean_files() {
-    let d = temp_dir_with(&[
+    let files = [
         ("a.rules", RULES),
         ("b.rules", "target x;\non any => send(x);\n"),
-    ]);
-    let (code, out, err) = run(&d, &["check", "a.rules", "b.rules"]);
+    ];
     assert_eq!(
-        (code, out.as_str(), err.as_str()),
-        (0, "a.rules: ok, 5 rules\nb.rules: ok, 1 rule\n", "")
+        succeeds(&files, "check a.rules b.rules"),
+        "a.rules: ok, 5 rules\nb.rules: ok, 1 rule\n"
     );
 }
 
@@ -52,7 +64,7 @@ fn check_clean_files() {
 fn check_reports_every_error_with_line_column_and_caret() {
     let bad = "target ops;\non stage \"deploy\" state Faild => send(ops);\non state Passed resultt Passed => send(ops);\n";
     let d = temp_dir_with(&[("bad.rules", bad), ("good.rules", RULES)]);
-    let (code, out, err) = run(&d, &["check", "bad.rules", "good.rules", "missing.rules"]);
+    let (code, out, err) = run(&d, "check bad.rules good.rules missing.rules");
     assert_eq!(code, 1);
     assert_eq!(err, "");
     assert_eq!(
@@ -74,7 +86,7 @@ fn check_reports_every_error_with_line_column_and_caret() {
 #[test]
 fn check_needs_a_file() {
     let d = temp_dir_with(&[]);
-    let (code, _, err) = run(&d, &["check"]);
+    let (code, _, err) = run(&d, "check");
     assert_eq!(code, 2);
     assert!(err.contains("<FILES>..."), "{err}");
 }
@@ -95,7 +107,7 @@ fn explain_says_why_each_rule_did_or_did_not_match() {
                     1 delivery:\n\
                     \x20 ops: shop #3 failed\n";
     for payload in ["failed.json", "wrapped.json"] {
-        let (code, out, err) = run(&d, &["explain", "team.rules", payload]);
+        let (code, out, err) = run(&d, &format!("explain team.rules {payload}"));
         assert_eq!(
             (code, out.as_str(), err.as_str()),
             (0, expected, ""),
@@ -114,7 +126,7 @@ fn explain_with_no_deliveries_and_with_an_agent_body() {
         ("passed.json", &passed),
         ("agent.json", agent),
     ]);
-    let (code, out, _) = run(&d, &["explain", "r.rules", "passed.json"]);
+    let (code, out, _) = run(&d, "explain r.rules passed.json");
     assert_eq!(
         (code, out.as_str()),
         (
@@ -122,7 +134,7 @@ fn explain_with_no_deliveries_and_with_an_agent_body() {
             "rule 1 (line 2): no match: `state Failed` saw stage.state = Passed\nno deliveries\n"
         )
     );
-    let (code, out, _) = run(&d, &["explain", "r.rules", "agent.json"]);
+    let (code, out, _) = run(&d, "explain r.rules agent.json");
     assert_eq!(
         (code, out.as_str()),
         (0, "agent.json: an agent-status notification (agent a-1); rules apply to stage-status notifications only\n")
@@ -136,11 +148,11 @@ fn explain_and_run_refuse_bad_inputs() {
         ("bad.rules", "target ops;\non state Faild => send(ops);\n"),
         ("bad.json", "{\"pipeline\":"),
     ]);
-    let (code, out, err) = run(&d, &["explain", "r.rules", "bad.json"]);
+    let (code, out, err) = run(&d, "explain r.rules bad.json");
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.starts_with("bad.json: invalid "), "{err}");
     assert!(err.contains("line 1"), "{err}");
-    let (code, out, err) = run(&d, &["run", "bad.rules", "nothing.json"]);
+    let (code, out, err) = run(&d, "run bad.rules nothing.json");
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
@@ -152,12 +164,13 @@ fn explain_and_run_refuse_bad_inputs() {
 
 #[test]
 fn run_delivers_through_the_console_with_history() {
-    let d = temp_dir_with(&[("team.rules", RULES), ("failed.json", FAILED)]);
-    let (code, out, err) = run(&d, &["run", "team.rules", "failed.json"]);
     // A plugin keeps history: a first failure is `broken`, unlike in `explain`.
     assert_eq!(
-        (code, out.as_str(), err.as_str()),
-        (0, "[ops] shop broke\n[ops] shop #3 failed\n", "")
+        succeeds(
+            &[("team.rules", RULES), ("failed.json", FAILED)],
+            "run team.rules failed.json"
+        ),
+        "[ops] shop broke\n[ops] shop #3 failed\n"
     );
 }
 
@@ -171,7 +184,7 @@ on any => send(audit, "4 audit"), send(ops, "5 ops");
 "#;
     let d = temp_dir_with(&[("r.rules", rules), ("failed.json", FAILED)]);
     for _ in 0..5 {
-        let (code, out, err) = run(&d, &["run", "r.rules", "failed.json"]);
+        let (code, out, err) = run(&d, "run r.rules failed.json");
         assert_eq!(
             (code, out.as_str(), err.as_str()),
             (
@@ -194,31 +207,19 @@ fn run_with_no_deliveries_and_link() {
     ]);
     let (code, out, _) = run(
         &d,
-        &[
-            "run",
-            "--server-url",
-            "https://gocd.example.com",
-            "r.rules",
-            "failed.json",
-        ],
+        "run --server-url https://gocd.example.com r.rules failed.json",
     );
     assert_eq!((code, out.as_str()), (0, "no deliveries\n"));
     let (code, out, _) = run(
         &d,
-        &[
-            "run",
-            "--server-url",
-            "https://gocd.example.com",
-            "r.rules",
-            "passed.json",
-        ],
+        "run --server-url https://gocd.example.com r.rules passed.json",
     );
     assert_eq!(code, 0);
     assert!(
         out.starts_with("[ops] shop: https://gocd.example.com/go/pipelines/shop/3/deploy/1"),
         "{out}"
     );
-    let (code, out, err) = run(&d, &["run", "r.rules", "passed.json"]);
+    let (code, out, err) = run(&d, "run r.rules passed.json");
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(
         err.starts_with("r.rules: ") && err.contains("{link}"),
@@ -245,7 +246,7 @@ fn run_and_explain_read_gson_dates_in_the_time_zone_given() {
     ] {
         let mut args = vec!["run", "r.rules", "gson.json"];
         args.extend(zone.iter().flat_map(|z| ["--time-zone", *z]));
-        let (code, out, err) = run(&d, &args);
+        let (code, out, err) = run_args(&d, &args);
         assert_eq!(
             (code, out, err),
             (
@@ -256,25 +257,13 @@ fn run_and_explain_read_gson_dates_in_the_time_zone_given() {
             "{zone:?}"
         );
     }
-    let (code, out, _) = run(
-        &d,
-        &[
-            "explain",
-            "r.rules",
-            "gson.json",
-            "--time-zone",
-            "Asia/Tokyo",
-        ],
-    );
+    let (code, out, _) = run(&d, "explain r.rules gson.json --time-zone Asia/Tokyo");
     assert_eq!(code, 0);
     assert!(
         out.ends_with("1 delivery:\n  ops: shop 2025-01-15T00:00:00.000Z web\n"),
         "{out}"
     );
-    let (code, out, err) = run(
-        &d,
-        &["run", "r.rules", "gson.json", "--time-zone", "Europe/Berln"],
-    );
+    let (code, out, err) = run(&d, "run r.rules gson.json --time-zone Europe/Berln");
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(
         err.contains("`Europe/Berln` is not an IANA time zone; did you mean `Europe/Berlin`?"),

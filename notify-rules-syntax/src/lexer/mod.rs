@@ -6,6 +6,7 @@ mod strings;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "codegen")]
 use proc_macro2::TokenStream;
 
 use crate::ast::Loc;
@@ -30,7 +31,7 @@ pub(crate) enum Tok {
     Open,
     Close,
     /// `if EXPR` of token input: the expression's tokens.
-    #[cfg_attr(not(feature = "codegen"), allow(dead_code))]
+    #[cfg(feature = "codegen")]
     Guard(TokenStream),
     /// Something already reported as an error; the parser skips it quietly so
     /// one mistake does not also show up as "expected ..., found ...".
@@ -50,7 +51,7 @@ pub(crate) struct StrLit {
 #[derive(Debug, Clone)]
 pub(crate) enum Offsets {
     /// Token input: only the literal's span is known.
-    #[cfg_attr(not(feature = "codegen"), allow(dead_code))]
+    #[cfg(feature = "codegen")]
     Unknown,
     /// No escapes: byte `i` is at source offset `base + i`.
     Shifted(usize),
@@ -79,6 +80,7 @@ impl StrLit {
     /// The same literal, found `by` bytes further into a text.
     fn shifted(self, by: usize) -> StrLit {
         let offsets = match self.offsets {
+            #[cfg(feature = "codegen")]
             Offsets::Unknown => Offsets::Unknown,
             Offsets::Shifted(base) => Offsets::Shifted(base + by),
             Offsets::Mapped(map) => Offsets::Mapped(map.into_iter().map(|o| o + by).collect()),
@@ -110,6 +112,7 @@ impl Tok {
             Tok::Semi => "`;`".into(),
             Tok::Open => "`(`".into(),
             Tok::Close => "`)`".into(),
+            #[cfg(feature = "codegen")]
             Tok::Guard(_) => "an `if` guard".into(),
             Tok::Bad => "an invalid token".into(),
         }

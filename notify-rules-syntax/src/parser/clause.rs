@@ -31,6 +31,7 @@ fn clause_help() -> String {
 }
 
 /// The kind of the clause a guard token (`if EXPR` in `rules!`) starts.
+#[cfg(feature = "codegen")]
 fn guard_kind() -> Option<ClauseKind> {
     ClauseKind::ALL
         .into_iter()
@@ -75,6 +76,7 @@ impl Parser<'_> {
                     return None;
                 }
             },
+            #[cfg(feature = "codegen")]
             Tok::Guard(_) => guard_kind()?,
             Tok::Bad => {
                 self.pos += 1;
@@ -149,21 +151,26 @@ impl Parser<'_> {
 
     /// Skips to where the next clause, the actions, or the next item can start.
     fn skip_clause(&mut self) {
+        self.skip_to(|tok| match tok {
+            Tok::FatArrow => true,
+            #[cfg(feature = "codegen")]
+            Tok::Guard(_) => true,
+            // Arguments are strings, capitalised names and `regex(...)`; a
+            // lower-case word is more likely the next (maybe mistyped) clause.
+            Tok::Ident(w) => w != "regex" && w.starts_with(|c: char| c == '_' || c.is_lowercase()),
+            _ => false,
+        });
+    }
+
+    /// Skips tokens up to a `;` or, outside parentheses, a token `stop` takes.
+    fn skip_to(&mut self, stop: impl Fn(&Tok) -> bool) {
         let mut depth = 0usize;
         while let Some(t) = self.peek() {
             match &t.kind {
                 Tok::Open => depth += 1,
                 Tok::Close => depth = depth.saturating_sub(1),
                 Tok::Semi => return,
-                _ if depth > 0 => {}
-                Tok::FatArrow | Tok::Guard(_) => return,
-                // Arguments are strings, capitalised names and `regex(...)`; a
-                // lower-case word is more likely the next (maybe mistyped) clause.
-                Tok::Ident(w)
-                    if w != "regex" && w.starts_with(|c: char| c == '_' || c.is_lowercase()) =>
-                {
-                    return
-                }
+                kind if depth == 0 && stop(kind) => return,
                 _ => {}
             }
             self.pos += 1;
@@ -202,18 +209,11 @@ impl Parser<'_> {
     /// Skips an `if` guard's expression in text, which the lexer read as
     /// ordinary tokens: up to the `=>`.
     fn skip_guard(&mut self) {
-        let mut depth = 0usize;
-        while let Some(t) = self.peek() {
-            match &t.kind {
-                Tok::Open => depth += 1,
-                Tok::Close => depth = depth.saturating_sub(1),
-                Tok::Semi => return,
-                Tok::FatArrow if depth == 0 => return,
-                Tok::Ident(w) if depth == 0 && ITEM_WORDS.contains(&w.as_str()) => return,
-                _ => {}
-            }
-            self.pos += 1;
-        }
+        self.skip_to(|tok| match tok {
+            Tok::FatArrow => true,
+            Tok::Ident(w) => ITEM_WORDS.contains(&w.as_str()),
+            _ => false,
+        });
     }
 }
 
@@ -245,6 +245,7 @@ impl ReadArgs for Args<'_, '_> {
 
     fn guard(&mut self) -> Option<TokenStream> {
         match &self.word.kind {
+            #[cfg(feature = "codegen")]
             Tok::Guard(expr) => Some(expr.clone()),
             _ => {
                 self.p.refuse_guard(self.word.loc);

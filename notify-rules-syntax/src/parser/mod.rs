@@ -215,6 +215,7 @@ impl<'t> Parser<'t> {
                     );
                     self.rule(t.loc);
                 }
+                #[cfg(feature = "codegen")]
                 Tok::Guard(_) => {
                     self.expected(
                         "`on` or `target`",

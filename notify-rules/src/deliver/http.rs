@@ -74,7 +74,7 @@ impl Poster {
     }
 
     // Slack takes no headers.
-    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
+    #[cfg(feature = "webhook")]
     pub(crate) fn add_header(
         &mut self,
         notifier: &'static str,
@@ -100,7 +100,7 @@ impl Poster {
         Ok(())
     }
 
-    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
+    #[cfg(feature = "webhook")]
     pub(crate) fn header_names(&self) -> Vec<&str> {
         self.headers.iter().map(|(n, _)| n.as_str()).collect()
     }

@@ -167,7 +167,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    #[allow(dead_code)] // unused when every notifier feature is off
+    #[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
     pub(crate) fn new(notifier: &'static str, message: impl Into<String>) -> Self {
         ConfigError {
             notifier,
@@ -186,7 +186,7 @@ impl std::error::Error for ConfigError {}
 
 /// Removes every occurrence of each secret from a text, and any URL at all, since
 /// an error from a library can quote the address it was given.
-#[allow(dead_code)] // unused when every notifier feature is off
+#[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets {
@@ -207,6 +207,7 @@ pub(crate) fn show_duration(d: std::time::Duration) -> String {
     }
 }
 
+#[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
 fn scrub_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

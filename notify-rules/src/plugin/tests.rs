@@ -16,6 +16,15 @@ fn quick() -> RetryPolicy {
     }
 }
 
+/// The plugin of `rules()` with both targets recorded in `log`.
+fn recording(log: &Log) -> Plugin {
+    Plugin::builder(rules())
+        .notifier("ops", recorder(log))
+        .notifier("audit", recorder(log))
+        .build()
+        .unwrap()
+}
+
 fn json(r: &PluginResponse) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap()
 }
@@ -23,11 +32,7 @@ fn json(r: &PluginResponse) -> serde_json::Value {
 #[test]
 fn answers_every_request_name() {
     let log = Log::default();
-    let p = Plugin::builder(rules())
-        .notifier("ops", recorder(&log))
-        .notifier("audit", recorder(&log))
-        .build()
-        .unwrap();
+    let p = recording(&log);
     let r = p.handle("notifications-interested-in", "");
     assert_eq!(
         (r.code, r.body.as_str()),
@@ -68,11 +73,7 @@ fn answers_every_request_name() {
 
 #[test]
 fn a_bad_body_is_a_400_saying_what() {
-    let p = Plugin::builder(rules())
-        .notifier("ops", recorder(&Log::default()))
-        .notifier("audit", recorder(&Log::default()))
-        .build()
-        .unwrap();
+    let p = recording(&Log::default());
     for (name, bad) in [
         ("stage-status", "{\"pipeline\": 3}"),
         ("stage-status", "not json"),
@@ -89,11 +90,7 @@ fn a_bad_body_is_a_400_saying_what() {
 #[test]
 fn transitions_reach_the_rules_and_repeats_deliver_nothing() {
     let log = Log::default();
-    let p = Plugin::builder(rules())
-        .notifier("ops", recorder(&log))
-        .notifier("audit", recorder(&log))
-        .build()
-        .unwrap();
+    let p = recording(&log);
     let mut each = Vec::new();
     for (pc, state) in [(1, "Passed"), (2, "Failed"), (2, "Failed"), (3, "Failed")] {
         let r = p.handle("stage-status", &body("api", pc, "test", 1, state));

@@ -48,41 +48,47 @@ impl Kind {
     }
 }
 
-/// A key of the material object.
-enum Key {
-    Type,
-    Fingerprint,
-    Git,
-    Mercurial,
-    Svn,
-    Perforce,
-    Tfs,
-    Pipeline,
-    PluginId,
-    RepositoryConfiguration,
-    PackageConfiguration,
-    ScmConfiguration,
-    Other(String),
+/// The keys of the material object, each named once: `Key::name` writes them
+/// and `Key::from_wire` reads them.
+macro_rules! keys {
+    ($($key:ident => $name:literal,)+) => {
+        /// A key of the material object.
+        enum Key {
+            $($key,)+
+            Other(String),
+        }
+
+        impl Key {
+            fn name(&self) -> &str {
+                match self {
+                    $(Key::$key => $name,)+
+                    Key::Other(s) => s,
+                }
+            }
+
+            fn from_wire(v: &str) -> Key {
+                match v {
+                    $($name => Key::$key,)+
+                    other => Key::Other(other.to_owned()),
+                }
+            }
+        }
+    };
 }
 
-impl Key {
-    fn name(&self) -> &str {
-        match self {
-            Key::Type => "type",
-            Key::Fingerprint => "fingerprint",
-            Key::Git => "git-configuration",
-            Key::Mercurial => "mercurial-configuration",
-            Key::Svn => "svn-configuration",
-            Key::Perforce => "perforce-configuration",
-            Key::Tfs => "tfs-configuration",
-            Key::Pipeline => "pipeline-configuration",
-            Key::PluginId => "plugin-id",
-            Key::RepositoryConfiguration => "repository-configuration",
-            Key::PackageConfiguration => "package-configuration",
-            Key::ScmConfiguration => "scm-configuration",
-            Key::Other(s) => s,
-        }
-    }
+keys! {
+    Type => "type",
+    Fingerprint => "fingerprint",
+    Git => "git-configuration",
+    Mercurial => "mercurial-configuration",
+    Svn => "svn-configuration",
+    Perforce => "perforce-configuration",
+    Tfs => "tfs-configuration",
+    Pipeline => "pipeline-configuration",
+    PluginId => "plugin-id",
+    RepositoryConfiguration => "repository-configuration",
+    PackageConfiguration => "package-configuration",
+    ScmConfiguration => "scm-configuration",
 }
 
 impl<'de> Deserialize<'de> for Key {
@@ -94,21 +100,7 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("a material key")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(match v {
-                    "type" => Key::Type,
-                    "fingerprint" => Key::Fingerprint,
-                    "git-configuration" => Key::Git,
-                    "mercurial-configuration" => Key::Mercurial,
-                    "svn-configuration" => Key::Svn,
-                    "perforce-configuration" => Key::Perforce,
-                    "tfs-configuration" => Key::Tfs,
-                    "pipeline-configuration" => Key::Pipeline,
-                    "plugin-id" => Key::PluginId,
-                    "repository-configuration" => Key::RepositoryConfiguration,
-                    "package-configuration" => Key::PackageConfiguration,
-                    "scm-configuration" => Key::ScmConfiguration,
-                    other => Key::Other(other.to_owned()),
-                })
+                Ok(Key::from_wire(v))
             }
         }
         d.deserialize_identifier(V)

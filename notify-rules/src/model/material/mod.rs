@@ -45,109 +45,108 @@ pub enum Material {
     },
 }
 
-/// `git-configuration`
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct GitConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The repository URL (GoCD masks a password as `******`).
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub url: Option<String>,
-    /// The branch.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub branch: Option<String>,
-    /// Whether the clone is shallow.
-    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
-    pub shallow_clone: Option<bool>,
+/// `Debug` for a configuration struct, field by field in this order, the
+/// fields followed by `=> f` shown through `f`.
+macro_rules! debug_config {
+    ($name:ident { $($field:ident $(=> $redact:ident)?),+ $(,)? }) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &debug_config!(@show self.$field $(, $redact)?)))+
+                    .finish()
+            }
+        }
+    };
+    (@show $value:expr) => { $value };
+    (@show $value:expr, $redact:ident) => { $redact(&$value) };
 }
 
-/// `mercurial-configuration`
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct MercurialConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The repository URL.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub url: Option<String>,
+/// A configuration of a material read by serde: the fingerprint (set by `de.rs`
+/// from the material's top level), then its fields, each read leniently, with a
+/// `Debug` that shows every field in order and those marked `=> f` through `f`.
+macro_rules! material_config {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident {
+            $( $(#[$fdoc:meta])* $field:ident: $ty:ty $(=> $redact:ident)? ),+ $(,)?
+        }
+    )+) => { $(
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub struct $name {
+            /// The material's fingerprint (v4).
+            #[serde(skip)]
+            pub fingerprint: Option<String>,
+            $(
+                $(#[$fdoc])*
+                #[serde(default, deserialize_with = "wire::lenient::deserialize")]
+                pub $field: $ty,
+            )+
+        }
+
+        debug_config!($name { fingerprint, $($field $(=> $redact)?),+ });
+    )+ };
 }
 
-/// `svn-configuration`
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct SvnConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The repository URL.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub url: Option<String>,
-    /// The user name, if any.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub username: Option<String>,
-    /// Whether externals are checked out.
-    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
-    pub check_externals: Option<bool>,
-}
+material_config! {
+    /// `git-configuration`
+    GitConfig {
+        /// The repository URL (GoCD masks a password as `******`).
+        url: Option<String> => redacted,
+        /// The branch.
+        branch: Option<String>,
+        /// Whether the clone is shallow.
+        shallow_clone: Option<bool>,
+    }
 
-/// `perforce-configuration`
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PerforceConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The server, `host:port`.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub url: Option<String>,
-    /// The user name, if any.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub username: Option<String>,
-    /// The client view.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub view: Option<String>,
-    /// Whether tickets are used.
-    #[serde(default, deserialize_with = "wire::opt_flag::deserialize")]
-    pub use_tickets: Option<bool>,
-}
+    /// `mercurial-configuration`
+    MercurialConfig {
+        /// The repository URL.
+        url: Option<String> => redacted,
+    }
 
-/// `tfs-configuration`
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct TfsConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The collection URL.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub url: Option<String>,
-    /// The domain.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub domain: Option<String>,
-    /// The user name, if any.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub username: Option<String>,
-    /// The project path.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub project_path: Option<String>,
-}
+    /// `svn-configuration`
+    SvnConfig {
+        /// The repository URL.
+        url: Option<String> => redacted,
+        /// The user name, if any.
+        username: Option<String>,
+        /// Whether externals are checked out.
+        check_externals: Option<bool>,
+    }
 
-/// `pipeline-configuration`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PipelineConfig {
-    /// The material's fingerprint (v4).
-    #[serde(skip)]
-    pub fingerprint: Option<String>,
-    /// The upstream pipeline.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub pipeline_name: Option<String>,
-    /// The upstream stage.
-    #[serde(default, deserialize_with = "wire::opt_text::deserialize")]
-    pub stage_name: Option<String>,
+    /// `perforce-configuration`
+    PerforceConfig {
+        /// The server, `host:port`.
+        url: Option<String> => redacted,
+        /// The user name, if any.
+        username: Option<String>,
+        /// The client view.
+        view: Option<String>,
+        /// Whether tickets are used.
+        use_tickets: Option<bool>,
+    }
+
+    /// `tfs-configuration`
+    TfsConfig {
+        /// The collection URL.
+        url: Option<String> => redacted,
+        /// The domain.
+        domain: Option<String>,
+        /// The user name, if any.
+        username: Option<String>,
+        /// The project path.
+        project_path: Option<String>,
+    }
+
+    /// `pipeline-configuration`
+    PipelineConfig {
+        /// The upstream pipeline.
+        pipeline_name: Option<String>,
+        /// The upstream stage.
+        stage_name: Option<String>,
+    }
 }
 
 /// A package material: the plugin and its plugin-defined maps.
@@ -306,27 +305,6 @@ impl fmt::Debug for Material {
     }
 }
 
-/// `Debug` for a configuration struct, field by field in this order, the
-/// fields followed by `=> f` shown through `f`.
-macro_rules! debug_config {
-    ($name:ident { $($field:ident $(=> $redact:ident)?),+ $(,)? }) => {
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    $(.field(stringify!($field), &debug_config!(@show self.$field $(, $redact)?)))+
-                    .finish()
-            }
-        }
-    };
-    (@show $value:expr) => { $value };
-    (@show $value:expr, $redact:ident) => { $redact(&$value) };
-}
-
-debug_config!(GitConfig { fingerprint, url => redacted, branch, shallow_clone });
-debug_config!(MercurialConfig { fingerprint, url => redacted });
-debug_config!(SvnConfig { fingerprint, url => redacted, username, check_externals });
-debug_config!(PerforceConfig { fingerprint, url => redacted, username, view, use_tickets });
-debug_config!(TfsConfig { fingerprint, url => redacted, domain, username, project_path });
 debug_config!(PackageConfig {
     fingerprint,
     plugin_id,

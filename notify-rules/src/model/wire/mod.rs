@@ -5,7 +5,7 @@ pub(crate) mod context;
 pub(crate) mod date;
 pub(crate) mod lenient;
 
-pub(crate) use lenient::{flag, opt_flag, opt_text};
+pub(crate) use lenient::{flag, opt_text};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -64,10 +64,17 @@ pub(super) fn build(
         refused
             .into_iter()
             .map(|refusal| match refusal {
+                #[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
                 Refusal::Settings(error) => ConfigProblem::Notifier {
                     target: name.to_owned(),
                     error,
                 },
+                #[cfg(not(all(
+                    feature = "console",
+                    feature = "webhook",
+                    feature = "slack",
+                    feature = "email"
+                )))]
                 Refusal::MissingFeature(kind) => ConfigProblem::MissingFeature {
                     target: name.to_owned(),
                     kind: kind.as_str(),
@@ -80,10 +87,15 @@ pub(super) fn build(
 /// Why a notifier was not made.
 enum Refusal {
     /// It refused its settings.
-    #[allow(dead_code)] // unused when every notifier feature is off
+    #[cfg(any(feature = "webhook", feature = "slack", feature = "email"))]
     Settings(crate::deliver::ConfigError),
     /// This build leaves its kind out.
-    #[allow(dead_code)] // unused when every notifier feature is on
+    #[cfg(not(all(
+        feature = "console",
+        feature = "webhook",
+        feature = "slack",
+        feature = "email"
+    )))]
     MissingFeature(Kind),
 }
 
