@@ -172,7 +172,7 @@ fn literal(out: &mut Lexed, tree: TokenTree) {
 /// what follows it. `syn` stops before `=>` and before a word that cannot go
 /// on the expression, such as the next clause word.
 fn parse_guard(input: TokenStream) -> syn::Result<(TokenStream, TokenStream)> {
-    let parser = |stream: ParseStream| -> syn::Result<(TokenStream, TokenStream)> {
+    let parser = |stream: ParseStream<'_>| -> syn::Result<(TokenStream, TokenStream)> {
         if stream.is_empty() || stream.peek(syn::Token![=>]) {
             return Err(stream.error("the guard is missing"));
         }

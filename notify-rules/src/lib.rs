@@ -58,10 +58,6 @@
 //! `cli` (the `notify-rules` program).
 #![warn(missing_docs)]
 
-// Lets unit tests inside this crate use the macros, whose expansion names the
-// crate by path.
-extern crate self as notify_rules;
-
 pub mod deliver;
 pub mod history;
 mod journal;

@@ -50,7 +50,7 @@ fn unsigned_and_wrongly_signed_requests_get_401_and_deliver_nothing() {
     let wrong_key = Secret::new("not-the-secret").sign(body.as_bytes());
     // (case, headers, the start of the message)
     type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
-    let cases: [Case; 6] = [
+    let cases: [Case<'_>; 6] = [
         ("unsigned", vec![], "missing signature"),
         (
             "gocd, other body",

@@ -27,12 +27,12 @@ pub(crate) fn check(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
 }
 
 /// "line 1, column 8" in text; in `rules!` the compiler shows places itself.
-fn place(loc: Loc, lines: Option<&Lines>) -> Option<String> {
+fn place(loc: Loc, lines: Option<&Lines<'_>>) -> Option<String> {
     let (line, col) = lines?.line_col(loc.start);
     Some(format!("line {line}, column {col}"))
 }
 
-fn targets(rules: &Rules, lines: Option<&Lines>, errors: &mut Vec<Error>) {
+fn targets(rules: &Rules, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
     let mut declared: HashMap<&str, Loc> = HashMap::new();
     for t in &rules.targets {
         match declared.get(t.name.as_str()) {
@@ -80,7 +80,7 @@ fn targets(rules: &Rules, lines: Option<&Lines>, errors: &mut Vec<Error>) {
     }
 }
 
-fn repeated_clauses(rule: &Rule, lines: Option<&Lines>, errors: &mut Vec<Error>) {
+fn repeated_clauses(rule: &Rule, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
     let mut seen: HashMap<ClauseKind, &Clause> = HashMap::new();
     for clause in &rule.clauses {
         let kind = clause.condition.kind();

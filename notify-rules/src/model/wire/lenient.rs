@@ -142,6 +142,29 @@ pub(crate) mod opt_text {
     }
 }
 
+/// The optional scalars a configuration struct holds, each read by its lenient
+/// reader, so that one `deserialize_with` serves every field of a generated struct.
+pub(crate) trait Lenient: Sized {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl Lenient for Option<String> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        opt_text::deserialize(d)
+    }
+}
+
+impl Lenient for Option<bool> {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        opt_flag::deserialize(d)
+    }
+}
+
+/// A field of any [`Lenient`] type.
+pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+    T::read(d)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono_tz::Tz;
@@ -184,27 +207,4 @@ mod tests {
         assert_eq!(read(r#"{"flag":[true],"text":[]}"#), (f(false, None), 2));
         assert_eq!(read(r#"{"flag":1}"#), (f(false, None), 1));
     }
-}
-
-/// The optional scalars a configuration struct holds, each read by its lenient
-/// reader, so that one `deserialize_with` serves every field of a generated struct.
-pub(crate) trait Lenient: Sized {
-    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
-}
-
-impl Lenient for Option<String> {
-    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        opt_text::deserialize(d)
-    }
-}
-
-impl Lenient for Option<bool> {
-    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        opt_flag::deserialize(d)
-    }
-}
-
-/// A field of any [`Lenient`] type.
-pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
-    T::read(d)
 }
