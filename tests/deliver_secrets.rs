@@ -30,14 +30,14 @@ fn echo() -> Loopback {
     })
 }
 
-fn delivery() -> Delivery {
+fn delivery() -> Delivery<'static> {
     let status = serde_json::from_str(
         r#"{"pipeline":{"name":"shop","counter":"3","group":"web","build-cause":[],
             "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#,
     )
     .unwrap();
     let rules = RuleSet::parse(r#"target ops; on state Failed => send(ops, "failed");"#).unwrap();
-    rules.evaluate(&status).remove(0)
+    rules.evaluate(&status).remove(0).into_owned()
 }
 
 fn assert_hidden(text: &str, secrets: &[&str]) {

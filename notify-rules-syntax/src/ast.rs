@@ -84,6 +84,34 @@ pub struct Rule {
     pub loc: Loc,
 }
 
+impl Rules {
+    /// The templates that more than one `send` uses (the default message of
+    /// `send(target)` included), each with an id from 0: one evaluation renders
+    /// each of them once, however many targets get it.
+    pub fn repeated_templates(&self) -> std::collections::HashMap<Template, u32> {
+        let mut uses: std::collections::HashMap<Template, u32> = Default::default();
+        for action in self.rules.iter().flat_map(|r| &r.actions) {
+            if let Action::Send { template, .. } = action {
+                let t = template.clone().unwrap_or_else(Template::default_message);
+                *uses.entry(t).or_default() += 1;
+            }
+        }
+        let mut repeated: Vec<Template> = uses
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(t, _)| t)
+            .collect();
+        // The same ids on every build, so generated code is reproducible.
+        repeated.sort_by(|a, b| {
+            a.pieces
+                .len()
+                .cmp(&b.pieces.len())
+                .then_with(|| format!("{a:?}").cmp(&format!("{b:?}")))
+        });
+        repeated.into_iter().zip(0..).collect()
+    }
+}
+
 impl Rule {
     /// Whether the rule ends evaluation when it fires.
     pub fn stops(&self) -> bool {
@@ -159,7 +187,7 @@ pub enum Action {
 }
 
 /// A parsed message template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Template {
     /// Literal text and placeholders, in order; adjacent text is merged.
     pub pieces: Vec<Piece>,
@@ -198,7 +226,7 @@ impl Template {
 }
 
 /// A piece of a template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Piece {
     /// Literal text, with `{{` and `}}` already turned into braces.
     Text(String),

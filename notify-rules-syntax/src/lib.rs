@@ -20,6 +20,7 @@ mod check;
 mod error;
 #[cfg(feature = "codegen")]
 pub mod expand;
+pub mod index;
 mod lang;
 mod lexer;
 mod parser;

@@ -1,11 +1,12 @@
 //! Turning a checked syntax tree into plain Rust over the typed model.
 //!
 //! Small rule sets become one `if` per rule, in order. Large ones get an index
-//! from lower-cased exact pipeline names to rule ids, so a notification only
-//! tries the rules that can match it; rule order and `stop` are kept by merging
-//! the indexed ids with the ids of rules that have no such key.
+//! from lower-cased exact pipeline names to rule ids (a hash table built here,
+//! see [`crate::index`]), so a notification only tries the rules that can match
+//! it; rule order and `stop` are kept by merging the indexed ids with the ids
+//! of rules that have no such key.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -13,9 +14,7 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::ast::{
     Action, Condition, Field, Name, Pattern, PatternKind, Piece, Rule, Rules, Template,
 };
-
-/// From this many rules on, rules keyed by an exact pipeline name are indexed.
-const INDEX_FROM: usize = 32;
+use crate::index::{NameIndex, INDEX_FROM};
 
 struct Gen {
     /// The runtime's private module, `$crate::__private` as the caller saw it.
@@ -24,6 +23,8 @@ struct Gen {
     regexes: Vec<TokenStream>,
     /// Guard expressions, in order of appearance.
     guards: Vec<TokenStream>,
+    /// The templates more than one action uses, by id.
+    repeated: HashMap<Template, u32>,
 }
 
 pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> TokenStream {
@@ -31,6 +32,7 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
         pv: pv.clone(),
         regexes: Vec::new(),
         guards: Vec::new(),
+        repeated: rules.repeated_templates(),
     };
     let bodies: Vec<(TokenStream, TokenStream)> = rules
         .rules
@@ -109,18 +111,6 @@ fn sequential(rules: &Rules, bodies: &[(TokenStream, TokenStream)]) -> TokenStre
     quote!(#(#arms)*)
 }
 
-/// The key of a rule that can only match one of a few exact pipeline names.
-fn index_keys(rule: &Rule) -> Option<Vec<String>> {
-    rule.clauses.iter().find_map(|c| match &c.condition {
-        Condition::Pipeline(pats)
-            if !c.negated && pats.iter().all(|p| p.kind == PatternKind::Exact) =>
-        {
-            Some(pats.iter().map(|p| p.text.to_ascii_lowercase()).collect())
-        }
-        _ => None,
-    })
-}
-
 /// Items for a large rule set (one small function per rule, a table of them,
 /// and the index) and the evaluation body that dispatches through the index.
 ///
@@ -132,22 +122,8 @@ fn indexed(
     rules: &Rules,
     bodies: &[(TokenStream, TokenStream)],
 ) -> (TokenStream, TokenStream) {
-    let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    let mut unkeyed: Vec<u32> = Vec::new();
-    for (i, rule) in rules.rules.iter().enumerate() {
-        match index_keys(rule) {
-            Some(keys) => {
-                for k in keys {
-                    let ids = index.entry(k).or_default();
-                    if ids.last() != Some(&(i as u32)) {
-                        ids.push(i as u32);
-                    }
-                }
-            }
-            None => unkeyed.push(i as u32),
-        }
-    }
-    let entries = index.iter().map(|(k, ids)| quote!((#k, &[#(#ids),*])));
+    let NameIndex { slots, unkeyed } = NameIndex::of(rules);
+    let entries = slots.iter().map(|(k, ids)| quote!((#k, &[#(#ids),*])));
     let names: Vec<proc_macro2::Ident> = (0..rules.rules.len())
         .map(|i| format_ident!("__r{}", i))
         .collect();
@@ -303,14 +279,31 @@ impl Gen {
                             &default
                         }
                     };
-                    let text = render(pv, template);
                     let name = target.name.as_str();
                     let action_id = a as u32;
-                    Some(quote! {
-                        {
-                            #text
-                            __ev.send(#rule_id, #action_id, #name, __t);
-                        }
+                    if let [] | [Piece::Text(_)] = template.pieces.as_slice() {
+                        let text = template.pieces.first().map_or("", |p| match p {
+                            Piece::Text(t) => t.as_str(),
+                            Piece::Field(_) => "",
+                        });
+                        return Some(quote! {
+                            __ev.send_static(#rule_id, #action_id, #name, #text);
+                        });
+                    }
+                    let text = render(pv, template);
+                    Some(match self.repeated.get(template) {
+                        Some(id) => quote! {
+                            if !__ev.reuse(#rule_id, #action_id, #name, #id) {
+                                #text
+                                __ev.send_template(#rule_id, #action_id, #name, #id, __t);
+                            }
+                        },
+                        None => quote! {
+                            {
+                                #text
+                                __ev.send(#rule_id, #action_id, #name, __t);
+                            }
+                        },
                     })
                 }
                 Action::Stop => None,
@@ -323,9 +316,6 @@ impl Gen {
 /// the text's length is summed here, the fields' when the rule fires.
 fn render(pv: &TokenStream, template: &Template) -> TokenStream {
     let pieces = template.pieces.as_slice();
-    if let [Piece::Text(t)] = pieces {
-        return quote!(let __t: #pv::String = ::core::convert::From::from(#t););
-    }
     let text_len = template.text_len();
     let field = |f: &Field| {
         let variant = format_ident!("{}", format!("{f:?}"));

@@ -53,7 +53,7 @@ impl Default for OutboxPolicy {
 }
 
 struct Entry {
-    delivery: Delivery,
+    delivery: Delivery<'static>,
     key: String,
     added_unix: u64,
     attempts: u32,
@@ -68,13 +68,13 @@ pub(crate) struct Claimed {
     /// `None` for a fresh delivery that is not in the outbox (see
     /// [`Outbox::needs_write_ahead`]).
     pub(crate) id: Option<u64>,
-    pub(crate) delivery: Delivery,
+    pub(crate) delivery: Delivery<'static>,
 }
 
 /// A waiting entry claimed from the outbox: send it, then say how it went.
 pub(crate) struct Waiting {
     pub(crate) id: u64,
-    pub(crate) delivery: Delivery,
+    pub(crate) delivery: Delivery<'static>,
 }
 
 /// What writing a fresh delivery ahead of its first try came to.
@@ -219,7 +219,7 @@ impl Outbox {
 
     /// Keeps a fresh delivery that was tried without being written ahead and
     /// failed; it waits like any failed entry. Returns a file error, if any.
-    pub(crate) fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Settled {
+    pub(crate) fn keep(&self, delivery: &Delivery<'static>, error: &NotifyError) -> Settled {
         let begun = self.begin(delivery);
         let Some(id) = begun.id else {
             // Another thread holds an entry with this key: it is kept already.
@@ -243,7 +243,7 @@ impl Outbox {
     /// When a delivery with the same idempotency key is already waiting, that
     /// entry is claimed instead (the repeat says its target may be back), or
     /// none when another thread is sending it: either way it is sent once.
-    pub(crate) fn begin(&self, delivery: &Delivery) -> Begun {
+    pub(crate) fn begin(&self, delivery: &Delivery<'static>) -> Begun {
         let key = delivery.idempotency_key();
         let mut inner = lock(&self.inner);
         if let Some(&id) = inner.by_key.get(&key) {

@@ -46,7 +46,7 @@ fn transition_from(text: Option<&str>) -> Option<Transition> {
 
 /// Rebuilds a saved delivery with the same rule and action, so its text,
 /// transition and idempotency key are what they were.
-pub(super) fn restore(saved: Box<Saved>) -> (Delivery, u64, u32, u64) {
+pub(super) fn restore(saved: Box<Saved>) -> (Delivery<'static>, u64, u32, u64) {
     let Saved {
         target,
         text,

@@ -291,7 +291,7 @@ impl<'p> Group<'p> {
 impl Plugin {
     /// Makes fresh deliveries and tries the outbox entries that are due; returns
     /// the problems for the answer.
-    pub(super) fn deliver(&self, fresh: Vec<Delivery>) -> Vec<Problem> {
+    pub(super) fn deliver(&self, fresh: Vec<Delivery<'static>>) -> Vec<Problem> {
         let out = self.run(fresh, false);
         let mut problems = out.problems;
         problems.extend(out.gave_up);
@@ -316,7 +316,7 @@ impl Plugin {
         }
     }
 
-    fn run(&self, fresh: Vec<Delivery>, force: bool) -> Outcome {
+    fn run(&self, fresh: Vec<Delivery<'static>>, force: bool) -> Outcome {
         let start = Instant::now();
         let mut total = Outcome::default();
         // Write-ahead: in the outbox before the first try, so a crash while

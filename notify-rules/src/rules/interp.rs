@@ -5,11 +5,15 @@
 
 use std::sync::Arc;
 
-use notify_rules_syntax::ast::{self, Condition, Name, PatternKind, Template};
+use std::collections::HashMap;
+
+use notify_rules_syntax::ast::{self, Condition, Name, PatternKind, Piece, Template};
+use notify_rules_syntax::index::{lookup, NameIndex, INDEX_FROM};
 use notify_rules_syntax::{Errors, Lines};
 use regex::Regex;
 
-use super::matching::{any_branch, any_job, build_regex, eq_ci, glob};
+use super::delivery::Text;
+use super::matching::{any_branch, any_job, build_regex, eq_ci, glob, merge_ids};
 use super::{Engine, Eval, RuleSet, RuleSetError, Transition};
 use crate::model::{JobResult, StageResult, StageState};
 
@@ -25,10 +29,11 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         .iter()
         .flat_map(|r| &r.actions)
         .any(|a| match a {
-            Action::Send { template, .. } => template
-                .pieces
-                .contains(&ast::Piece::Field(ast::Field::Link)),
-            Action::Stop => false,
+            Action::Send {
+                message: Message::Template { template, .. },
+                ..
+            } => template.pieces.contains(&Piece::Field(ast::Field::Link)),
+            _ => false,
         });
     Ok(RuleSet {
         targets: rules.targets.iter().map(|t| t.name.clone()).collect(),
@@ -40,6 +45,9 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
 
 pub(crate) struct Program {
     pub(crate) rules: Vec<Rule>,
+    /// For a large rule set, the rules each exact pipeline name selects; the
+    /// generated code's index, built by the same function.
+    index: Option<NameIndex>,
 }
 
 pub(crate) struct Rule {
@@ -74,12 +82,24 @@ pub(crate) enum Matcher {
 
 enum Action {
     Send {
-        target: String,
+        /// Shared by every delivery to it: a reference count, not a copy.
+        target: Arc<str>,
+        message: Message,
+    },
+    Stop,
+}
+
+enum Message {
+    /// Text alone, shared like the target.
+    Constant(Arc<str>),
+    Template {
         template: Template,
         /// The template's text length, counted once at load.
         text_len: usize,
+        /// The template's id when other actions use it too, so that one
+        /// evaluation renders it once.
+        shared: Option<u32>,
     },
-    Stop,
 }
 
 impl Matcher {
@@ -136,6 +156,8 @@ impl Program {
         };
         let mut out = Vec::with_capacity(rules.rules.len());
         let lines = Lines::new(source);
+        let mut targets: HashMap<&str, Arc<str>> = HashMap::new();
+        let uses = rules.repeated_templates();
         for rule in &rules.rules {
             let mut clauses = Vec::with_capacity(rule.clauses.len());
             let mut clause_text = Vec::with_capacity(rule.clauses.len());
@@ -169,10 +191,14 @@ impl Program {
                 .map(|a| match a {
                     ast::Action::Send { target, template } => {
                         let template = template.clone().unwrap_or_else(Template::default_message);
+                        let target = Arc::clone(
+                            targets
+                                .entry(target.name.as_str())
+                                .or_insert_with(|| Arc::from(target.name.as_str())),
+                        );
                         Action::Send {
-                            target: target.name.clone(),
-                            text_len: template.text_len(),
-                            template,
+                            target,
+                            message: message(template, &uses),
                         }
                     }
                     ast::Action::Stop => Action::Stop,
@@ -187,32 +213,62 @@ impl Program {
                 line,
             });
         }
-        Program { rules: out }
+        let index = (rules.rules.len() >= INDEX_FROM).then(|| NameIndex::of(rules));
+        Program { rules: out, index }
     }
 
     pub(crate) fn run(&self, ev: &mut Eval<'_>) {
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !rule.clauses.iter().all(|(neg, c)| c.holds(ev) != *neg) {
-                continue;
+        match &self.index {
+            Some(index) => {
+                let keyed = lookup(&index.slots, &ev.status.pipeline.name);
+                merge_ids(&index.unkeyed, keyed, |i| self.rule(i as usize, ev));
             }
-            let mut stop = false;
-            for (a, action) in rule.actions.iter().enumerate() {
-                match action {
-                    Action::Send {
-                        target,
-                        template,
-                        text_len,
-                    } => {
-                        let text = ev.render(template, *text_len);
-                        ev.send_owned(i as u32, a as u32, target, text);
+            None => {
+                for i in 0..self.rules.len() {
+                    if self.rule(i, ev) {
+                        return;
                     }
-                    Action::Stop => stop = true,
                 }
             }
-            if stop {
-                return;
-            }
         }
+    }
+
+    /// Tries rule `i`; says whether it fired and stops.
+    fn rule(&self, i: usize, ev: &mut Eval<'_>) -> bool {
+        let rule = &self.rules[i];
+        if !rule.clauses.iter().all(|(neg, c)| c.holds(ev) != *neg) {
+            return false;
+        }
+        for (a, action) in rule.actions.iter().enumerate() {
+            let Action::Send { target, message } = action else {
+                continue;
+            };
+            let (text, shared) = match message {
+                Message::Constant(text) => (Text::Shared(Arc::clone(text)), None),
+                Message::Template {
+                    template,
+                    text_len,
+                    shared,
+                } => match shared.and_then(|t| ev.rendered(t)) {
+                    Some(text) => (text, None),
+                    None => (Text::Owned(ev.render(template, *text_len)), *shared),
+                },
+            };
+            ev.send_loaded(i as u32, a as u32, target, shared, text);
+        }
+        rule.stops
+    }
+}
+
+fn message(template: Template, uses: &HashMap<Template, u32>) -> Message {
+    match template.pieces.as_slice() {
+        [] => Message::Constant(Arc::from("")),
+        [Piece::Text(t)] => Message::Constant(Arc::from(t.as_str())),
+        _ => Message::Template {
+            text_len: template.text_len(),
+            shared: uses.get(&template).copied(),
+            template,
+        },
     }
 }
 

@@ -109,19 +109,11 @@ pub fn any_job(status: &StageStatus, pred: impl FnMut(&Job) -> bool) -> bool {
     status.pipeline.stage.jobs.iter().any(pred)
 }
 
-/// The rule ids indexed under `name` (compared without regard to ASCII case) in a
-/// table sorted by lower-cased name.
+/// The rule ids indexed under `name` (compared without regard to ASCII case) in
+/// the hash table the macro built; the syntax crate owns its one layout.
+#[inline]
 pub fn lookup_ci(table: &'static [(&'static str, &'static [u32])], name: &str) -> &'static [u32] {
-    table
-        .binary_search_by(|(key, _)| cmp_lower(key, name))
-        .map(|i| table[i].1)
-        .unwrap_or(&[])
-}
-
-fn cmp_lower(lower: &str, other: &str) -> std::cmp::Ordering {
-    lower
-        .bytes()
-        .cmp(other.bytes().map(|b| b.to_ascii_lowercase()))
+    notify_rules_syntax::index::lookup(table, name)
 }
 
 /// Calls `f` on the ids of both ascending lists in ascending order, until `f`
@@ -194,10 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn index_lookup_and_merge_keep_order() {
-        static T: &[(&str, &[u32])] = &[("alpha", &[1, 4]), ("beta", &[2])];
-        assert_eq!(lookup_ci(T, "ALPHA"), &[1, 4]);
-        assert_eq!(lookup_ci(T, "gamma"), &[] as &[u32]);
+    fn merging_keeps_order_and_stops() {
         let mut seen = vec![];
         merge_ids(&[0, 3, 5], &[1, 4], |id| {
             seen.push(id);

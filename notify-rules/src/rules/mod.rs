@@ -1,5 +1,6 @@
 //! Rule sets, their evaluation, and the deliveries they make.
 
+mod delivery;
 mod error;
 mod explain;
 mod interp;
@@ -8,12 +9,13 @@ pub(crate) mod render;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
 use crate::model::StageStatus;
+use delivery::{Source, Text};
 
+pub use delivery::Delivery;
 pub use error::RuleSetError;
 pub use explain::{Outcome, RuleExplanation};
 
@@ -46,113 +48,6 @@ impl fmt::Display for Transition {
     }
 }
 
-/// One message for one target, made by a rule that fired.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Delivery {
-    // Borrowed for compiled rules, whose targets are known when they compile.
-    target: Cow<'static, str>,
-    text: String,
-    status: Arc<StageStatus>,
-    transition: Option<Transition>,
-    rule: u32,
-    action: u32,
-}
-
-impl Delivery {
-    /// The target the message goes to, as named in `send(target, ...)`.
-    pub fn target(&self) -> &str {
-        &self.target
-    }
-
-    /// The rendered message.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The notification the message is about.
-    pub fn status(&self) -> &StageStatus {
-        &self.status
-    }
-
-    /// The transition the notification made, when history knew it.
-    pub fn transition(&self) -> Option<Transition> {
-        self.transition
-    }
-
-    /// The index of the rule that made it, counting from 0 in the rule text.
-    pub fn rule_index(&self) -> usize {
-        self.rule as usize
-    }
-
-    /// The index of the action within its rule, counting from 0.
-    pub fn action_index(&self) -> usize {
-        self.action as usize
-    }
-
-    /// Rebuilds a delivery exactly as evaluation made it (the outbox keeps
-    /// deliveries across restarts), so its idempotency key is unchanged.
-    pub(crate) fn restored(
-        target: String,
-        text: String,
-        status: Arc<StageStatus>,
-        transition: Option<Transition>,
-        rule: u32,
-        action: u32,
-    ) -> Self {
-        Delivery {
-            target: Cow::Owned(target),
-            text,
-            status,
-            transition,
-            rule,
-            action,
-        }
-    }
-
-    /// A key that is the same each time the same notification makes the same
-    /// delivery, so a receiver (or the outbox) can drop repeats.
-    ///
-    /// ```
-    /// # use notify_rules::{rules, model::StageStatus};
-    /// # let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
-    /// #   "stage":{"name":"deploy","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
-    /// # let status: StageStatus = serde_json::from_str(body).unwrap();
-    /// let rules = rules! { target ops; on any => send(ops); };
-    /// let d = &rules.evaluate(&status)[0];
-    /// assert_eq!(d.idempotency_key(), "shop/3/deploy/1/Failed/r0a0/ops");
-    /// ```
-    pub fn idempotency_key(&self) -> String {
-        let p = &self.status.pipeline;
-        format!(
-            "{}/{}/{}/{}/{}/r{}a{}/{}",
-            p.name,
-            p.counter,
-            p.stage.name,
-            p.stage.counter,
-            p.stage.state,
-            self.rule,
-            self.action,
-            self.target
-        )
-    }
-
-    /// Makes a delivery by hand, for notifier tests and custom front ends.
-    pub fn new(
-        target: impl Into<Cow<'static, str>>,
-        text: impl Into<String>,
-        status: Arc<StageStatus>,
-    ) -> Self {
-        Delivery {
-            target: target.into(),
-            text: text.into(),
-            status,
-            transition: None,
-            rule: 0,
-            action: 0,
-        }
-    }
-}
-
 /// Where evaluation reads from and writes to. Generated code and the run-time
 /// evaluator both go through it, so both render and deliver the same way.
 #[doc(hidden)]
@@ -160,9 +55,19 @@ pub struct Eval<'a> {
     pub status: &'a StageStatus,
     pub transition: Option<Transition>,
     pub server_url: Option<&'a str>,
-    shared: Option<Arc<StageStatus>>,
-    pub out: Vec<Delivery>,
+    /// What each delivery holds of the notification: `status` itself, or the
+    /// `Arc` it is in.
+    source: Source<'a>,
+    /// Messages of templates that more than one action uses, by template id,
+    /// as the index of the first delivery that carries them.
+    rendered: [(u32, u32); RENDERED],
+    rendered_len: usize,
+    pub out: Vec<Delivery<'a>>,
 }
+
+/// How many rendered messages an evaluation remembers for reuse; past this
+/// many, a repeated message is rendered again.
+const RENDERED: usize = 8;
 
 impl<'a> Eval<'a> {
     pub(crate) fn new(
@@ -174,34 +79,101 @@ impl<'a> Eval<'a> {
             status,
             transition,
             server_url,
-            shared: None,
+            source: Source::Borrowed(status),
+            rendered: [(0, 0); RENDERED],
+            rendered_len: 0,
             out: Vec::new(),
         }
     }
 
-    /// Records a delivery; the notification is cloned once, on the first one.
+    /// Records a delivery of a message rendered for it.
+    #[inline]
     pub fn send(&mut self, rule: u32, action: u32, target: &'static str, text: String) {
-        self.push(rule, action, Cow::Borrowed(target), text);
+        self.push(rule, action, Text::Static(target), Text::Owned(text));
     }
 
-    /// Records a delivery to a target known only at run time.
-    pub(crate) fn send_owned(&mut self, rule: u32, action: u32, target: &str, text: String) {
-        self.push(rule, action, Cow::Owned(target.to_owned()), text);
+    /// Records a delivery of a message that is a constant: nothing to render
+    /// or allocate.
+    #[inline]
+    pub fn send_static(
+        &mut self,
+        rule: u32,
+        action: u32,
+        target: &'static str,
+        text: &'static str,
+    ) {
+        self.push(rule, action, Text::Static(target), Text::Static(text));
     }
 
-    fn push(&mut self, rule: u32, action: u32, target: Cow<'static, str>, text: String) {
-        let status = Arc::clone(
-            self.shared
-                .get_or_insert_with(|| Arc::new(self.status.clone())),
-        );
-        self.out.push(Delivery {
+    /// Records a delivery of a message rendered from the template `template`,
+    /// which other actions use too: they take the message from this one.
+    #[inline]
+    pub fn send_template(
+        &mut self,
+        rule: u32,
+        action: u32,
+        target: &'static str,
+        template: u32,
+        text: String,
+    ) {
+        self.remember(template);
+        self.send(rule, action, target, text);
+    }
+
+    /// Records a delivery of the message template `template` already rendered
+    /// in this evaluation, if it did; says whether it did.
+    #[inline]
+    pub fn reuse(&mut self, rule: u32, action: u32, target: &'static str, template: u32) -> bool {
+        match self.rendered(template) {
+            Some(text) => {
+                self.push(rule, action, Text::Static(target), text);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remember(&mut self, template: u32) {
+        if self.rendered_len < RENDERED {
+            self.rendered[self.rendered_len] = (template, self.out.len() as u32);
+            self.rendered_len += 1;
+        }
+    }
+
+    /// The message of `template`, shared, if this evaluation rendered it.
+    pub(crate) fn rendered(&mut self, template: u32) -> Option<Text> {
+        let (_, at) = self.rendered[..self.rendered_len]
+            .iter()
+            .find(|(t, _)| *t == template)?;
+        Some(self.out[*at as usize].share_text())
+    }
+
+    /// Records a delivery to a target of a loaded rule set, rendered for it
+    /// or not.
+    pub(crate) fn send_loaded(
+        &mut self,
+        rule: u32,
+        action: u32,
+        target: &Arc<str>,
+        template: Option<u32>,
+        text: Text,
+    ) {
+        if let Some(t) = template {
+            self.remember(t);
+        }
+        self.push(rule, action, Text::Shared(Arc::clone(target)), text);
+    }
+
+    #[inline]
+    fn push(&mut self, rule: u32, action: u32, target: Text, text: Text) {
+        self.out.push(Delivery::made(
             target,
             text,
-            status,
-            transition: self.transition,
+            self.source.clone(),
+            self.transition,
             rule,
             action,
-        });
+        ));
     }
 }
 
@@ -266,24 +238,32 @@ impl RuleSet {
 
     /// The deliveries the rules make for one notification, in rule order, with no
     /// history: `broken`, `fixed` and `still_failing` do not match and
-    /// `{link}` renders empty.
-    pub fn evaluate(&self, status: &StageStatus) -> Vec<Delivery> {
+    /// `{link}` renders empty. The deliveries borrow `status` rather than copy
+    /// it; [`Delivery::into_owned`] keeps one longer, and
+    /// [`RuleSet::evaluate_shared`] makes them share a notification behind an
+    /// [`Arc`].
+    pub fn evaluate<'s>(&self, status: &'s StageStatus) -> Vec<Delivery<'s>> {
         self.evaluate_with(status, None, None)
     }
 
     /// Like [`RuleSet::evaluate`], with the transition history found and the
     /// server address for `{link}`.
-    pub fn evaluate_with(
+    pub fn evaluate_with<'s>(
         &self,
-        status: &StageStatus,
+        status: &'s StageStatus,
         transition: Option<Transition>,
         server_url: Option<&str>,
-    ) -> Vec<Delivery> {
-        self.run(Eval::new(status, transition, server_url))
+    ) -> Vec<Delivery<'s>> {
+        let made = self.run(Eval::new(status, transition, server_url));
+        // Evaluation ties the deliveries to `server_url` too; they borrow only
+        // `status`, so they are tied to it alone (in place, no copy).
+        made.into_iter().map(|d| d.rebind(status)).collect()
     }
 
     /// Like [`RuleSet::evaluate_with`], for a notification already behind an
-    /// [`Arc`]: the deliveries share it instead of each evaluation copying it.
+    /// [`Arc`]: each delivery holds a reference count of it, so they outlive
+    /// the caller's borrow (what a [`Plugin`](crate::Plugin) gives its
+    /// notifiers and keeps in its outbox).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -301,14 +281,16 @@ impl RuleSet {
         status: &Arc<StageStatus>,
         transition: Option<Transition>,
         server_url: Option<&str>,
-    ) -> Vec<Delivery> {
+    ) -> Vec<Delivery<'static>> {
         let mut ev = Eval::new(status, transition, server_url);
-        // Already shared: the first delivery takes a reference count, not a copy.
-        ev.shared = Some(Arc::clone(status));
-        self.run(ev)
+        // Each delivery takes a reference count, not a copy.
+        ev.source = Source::Shared(Arc::clone(status));
+        // Every delivery shares the notification already, so making it owned
+        // moves it (in place: the two types have one layout).
+        self.run(ev).into_iter().map(Delivery::into_owned).collect()
     }
 
-    fn run(&self, mut ev: Eval<'_>) -> Vec<Delivery> {
+    fn run<'s>(&self, mut ev: Eval<'s>) -> Vec<Delivery<'s>> {
         match &self.engine {
             Engine::Compiled(f) => f(&mut ev),
             Engine::Loaded(p) => p.run(&mut ev),
