@@ -91,6 +91,7 @@ impl Delivery {
 
     /// Rebuilds a delivery exactly as evaluation made it (the outbox keeps
     /// deliveries across restarts), so its idempotency key is unchanged.
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     pub(crate) fn restored(
         target: String,
         text: String,
