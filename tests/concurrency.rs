@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use notify_rules::history::FileHistory;
+use notify_rules::state::State;
 use notify_rules::{rules, Delivery, NotifyError, Plugin};
 use notify_rules_test_kit::{body, temp_dir};
 
@@ -47,7 +47,7 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
         *sink.lock().unwrap().entry(d.text().to_owned()).or_default() += 1;
         Ok(())
     })
-    .state_dir(dir.path())
+    .state(State::sqlite(dir.path().join("state.db")))
     .build()
     .unwrap();
 
@@ -102,15 +102,41 @@ fn eight_threads_times_five_hundred_notifications_through_one_plugin() {
     }
     drop(plugin);
 
-    // The file holds the same history: the newest runs of each pipeline, in order.
-    let history = FileHistory::open(dir.path().join("history.journal")).unwrap();
+    // The file holds the same history: the next run of each pipeline makes
+    // the transition that follows its last one.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = seen.clone();
+    let plugin = Plugin::builder(rules! {
+        target count;
+        on any => send(count, "{pipeline.name}/{pipeline.counter}/{stage.state}/{transition}");
+    })
+    .notifier("count", move |d: &Delivery| -> Result<(), NotifyError> {
+        sink.lock().unwrap().push(d.text().to_owned());
+        Ok(())
+    })
+    .state(State::sqlite(dir.path().join("state.db")))
+    .build()
+    .unwrap();
+    let next = own_runs + 1;
     for t in 0..THREADS {
-        let runs = history.runs(&format!("p{t}"), "test");
-        assert_eq!(runs.len(), 50, "the default limit keeps 50 runs");
-        let expected: Vec<(u64, u64, bool)> = (own_runs - 49..=own_runs)
-            .map(|pc| (pc, 1, own_state(pc) == "Passed"))
-            .collect();
-        assert_eq!(runs, expected);
+        plugin.handle(
+            "stage-status",
+            &body(&format!("p{t}"), next, "test", 1, own_state(next)),
+        );
+        // A repeat of one handled before the restart delivers nothing.
+        plugin.handle(
+            "stage-status",
+            &body(&format!("p{t}"), 1, "test", 1, own_state(1)),
+        );
     }
-    assert_eq!(history.runs("shared", "test").len(), 50);
+    let expected: Vec<String> = (0..THREADS)
+        .map(|t| {
+            format!(
+                "p{t}/{next}/{}/{}",
+                own_state(next),
+                expected_transition(next)
+            )
+        })
+        .collect();
+    assert_eq!(*seen.lock().unwrap(), expected);
 }

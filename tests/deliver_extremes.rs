@@ -55,6 +55,7 @@ fn endless_backoffs_and_outbox_waits_do_not_panic() {
         max_retry_after: Duration::MAX,
         max_age: Duration::MAX,
         capacity: usize::MAX,
+        lease: Duration::MAX,
     })
     .build()
     .unwrap();

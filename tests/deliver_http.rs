@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use notify_rules::deliver::{Slack, Webhook};
 use notify_rules::plugin::{OutboxPolicy, RetryPolicy};
+use notify_rules::state::State;
 use notify_rules::{rules, Plugin};
 use notify_rules_test_kit::{body, closed_port, messages, payload, temp_dir, Loopback};
 use serde_json::Value;
@@ -316,7 +317,7 @@ fn a_durable_outbox_keeps_its_wait_across_a_restart_and_delivers_once() {
             .notifier("ops", Webhook::new(&format!("http://127.0.0.1:{port}/gocd")).unwrap().timeout(TIMEOUT))
             .retry(quick_retry())
             .outbox_policy(OutboxPolicy { first_retry_after: Duration::from_secs(3600), ..OutboxPolicy::default() })
-            .state_dir(dir.path())
+            .state(State::sqlite(dir.path().join("state.db")))
             .build()
             .unwrap()
     };

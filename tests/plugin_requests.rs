@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use notify_rules::deliver::Console;
+use notify_rules::state::State;
 use notify_rules::{rules, Plugin, RuleSet};
 use notify_rules_test_kit::notifier::{accept, counter};
 use notify_rules_test_kit::{payload, temp_dir};
@@ -129,18 +130,19 @@ fn a_notifier_for_a_target_the_rules_do_not_declare_is_kept_unused() {
 #[test]
 fn a_store_that_cannot_be_opened_is_a_build_error() {
     let dir = temp_dir();
-    let path = dir.path().join("history.journal");
-    std::fs::write(&path, "not a history file\n").unwrap();
+    let path = dir.path().join("state.db");
+    std::fs::write(
+        &path,
+        "not a database, but some text long enough to be read as one\n",
+    )
+    .unwrap();
     let e = Plugin::builder(rules! { target ops; on any => send(ops); })
         .notifier("ops", accept)
-        .history_file(&path)
+        .state(State::sqlite(&path))
         .build()
         .unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("history.journal:1: not a notify-rules history file"),
-        "{e}"
-    );
+    let text = e.to_string();
+    assert!(text.contains("state.db: not a SQLite database"), "{e}");
 }
 
 #[test]

@@ -21,7 +21,11 @@ fn env(name: &str) -> Option<String> {
 
 #[test]
 fn the_sample_configuration_sets_up_the_team_rules() {
-    let config = Config::load("examples/notify-rules.toml").unwrap();
+    // A copy, so that its state file is made beside it and not in examples/.
+    let dir = notify_rules_test_kit::temp_dir();
+    let copy = dir.path().join("notify-rules.toml");
+    std::fs::copy("examples/notify-rules.toml", &copy).unwrap();
+    let config = Config::load(&copy).unwrap();
     assert_eq!(
         config.targets().collect::<Vec<_>>(),
         ["audit", "ops", "releases"]
@@ -29,6 +33,11 @@ fn the_sample_configuration_sets_up_the_team_rules() {
     let setup = config.setup_with_env(team_rules(), env).unwrap();
     assert_eq!(setup.options.listen.to_string(), "127.0.0.1:8154");
     assert!(setup.options.secret.is_none());
+    assert!(
+        setup.plugin.state_is_durable(),
+        "the sample keeps its state"
+    );
+    assert!(dir.path().join("notify-rules.db").exists());
 
     // The same plugin behind a server on a free port answers GoCD's first question.
     let options = notify_rules::server::ServerOptions {

@@ -2,6 +2,7 @@
 //! for runs that pass, fail, are re-run, cancelled, arrive late or twice, and
 //! across a restart with the durable store.
 
+use notify_rules::state::State;
 use notify_rules::{rules, Plugin, PluginBuilder, RuleSet};
 use notify_rules_test_kit::notifier::{take, text_recorder, Log};
 use notify_rules_test_kit::{payload, temp_dir, StageBody};
@@ -124,12 +125,12 @@ fn the_same_run_in_another_state_is_another_notification() {
 #[test]
 fn the_durable_store_keeps_history_across_a_restart() {
     let dir = temp_dir();
-    let h = Harness::new(|b| b.state_dir(dir.path()));
+    let h = Harness::new(|b| b.state(State::sqlite(dir.path().join("state.db"))));
     assert_eq!(h.run("api", 1, 1, "Passed"), [""; 0]);
     assert_eq!(h.run("api", 2, 1, "Failed"), ["broken 2/1"]);
     drop(h);
 
-    let h = Harness::new(|b| b.state_dir(dir.path()));
+    let h = Harness::new(|b| b.state(State::sqlite(dir.path().join("state.db"))));
     // The forwarder retries a notification from before the restart: a repeat.
     assert_eq!(h.run("api", 2, 1, "Failed"), [""; 0]);
     assert_eq!(h.run("api", 3, 1, "Failed"), ["still failing 3/1"]);
@@ -140,7 +141,8 @@ fn the_durable_store_keeps_history_across_a_restart() {
     let h = memory();
     assert_eq!(h.run("api", 3, 1, "Failed"), ["broken 3/1"]);
 
-    let h = Harness::new(|b| b.history_file(dir.path().join("history.journal")));
+    // Another file is another history.
+    let h = Harness::new(|b| b.state(State::sqlite(dir.path().join("other.db"))));
     assert_eq!(h.run("api", 5, 1, "Failed"), ["broken 5/1"]);
 }
 

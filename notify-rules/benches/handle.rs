@@ -14,7 +14,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use notify_rules::history::{HistoryLimits, MemoryHistory};
+use notify_rules::history::HistoryLimits;
+use notify_rules::state::State;
 use notify_rules::{protocol, rules, Delivery, NotifyError, Plugin, RuleSet};
 
 const BODY: &str = include_str!("data/v4-deploy-failed.json");
@@ -69,7 +70,7 @@ fn plugin(rules: RuleSet) -> Plugin {
         builder = builder.notifier(target, nothing);
     }
     builder
-        .history(MemoryHistory::with_limits(HistoryLimits {
+        .state(State::memory_with_limits(HistoryLimits {
             runs_per_stage: 50,
             handled: DISTINCT / 2,
         }))

@@ -50,22 +50,24 @@
 //! | [`model`] | GoCD's stage-status and agent-status bodies as types |
 //! | [`protocol`] | request names, reading bodies, the answers GoCD reads |
 //! | [`deliver`] | the notifiers: console, HTTP webhook, Slack-compatible, e-mail |
-//! | [`history`] | the run history behind transitions, in memory or in a file |
+//! | [`history`] | the rules of the run history behind transitions |
+//! | [`state`] | where history, outbox and handled notifications are kept: memory, SQLite, PostgreSQL |
 //! | [`plugin`] | [`Plugin`] and its builder, retries and the outbox |
 //!
 //! Cargo features: `console`, `webhook`, `slack`, `email` (the notifiers, all on
-//! by default), `server` (the HTTP receiver for GoCD's webhook forwarders) and
-//! `cli` (the `notify-rules` program).
+//! by default), `sqlite` and `postgres` (the database state stores), `server`
+//! (the HTTP receiver for GoCD's webhook forwarders, with `sqlite`) and `cli`
+//! (the `notify-rules` program, with both stores).
 #![warn(missing_docs)]
 
 pub mod deliver;
 pub mod history;
-mod journal;
 pub mod model;
 mod outbox;
 pub mod plugin;
 pub mod protocol;
 mod rules;
+pub mod state;
 mod util;
 
 /// Compiles rules written in Rust source into an expression of type [`RuleSet`].

@@ -108,7 +108,9 @@ fn warnings(log: &str) -> Vec<&str> {
 
 #[test]
 fn failures_are_logged_also_after_a_504_and_the_lost_outbox_at_stop() {
-    let d = dir(&format!("[server]\nrequest_timeout = \"1s\"\n{HOOK}"));
+    let d = dir(&format!(
+        "[server]\nrequest_timeout = \"1s\"\n[state]\nstore = \"memory\"\n{HOOK}"
+    ));
     let (go, wait) = mpsc::channel();
     let url = receiver(503, wait);
     let server = serve(d.path(), &url, "info", "127.0.0.1:0");
@@ -140,7 +142,7 @@ fn failures_are_logged_also_after_a_504_and_the_lost_outbox_at_stop() {
         "{log}"
     );
     assert!(
-        warned.iter().any(|l| l.contains("the outbox is in memory")),
+        warned.iter().any(|l| l.contains("the state is in memory")),
         "{log}"
     );
     assert!(

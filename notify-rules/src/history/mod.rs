@@ -16,34 +16,28 @@
 //! - a notification seen before (same pipeline name and counter, stage name and
 //!   counter, and state) is a [`Seen::Repeat`].
 //!
-//! Two stores keep it: [`MemoryHistory`] (the default) and [`FileHistory`], which
-//! survives a restart. Both hold a [`HistoryState`] and are safe to share between
-//! threads; another store (a database, say) can wrap a `HistoryState` the same way.
+//! [`HistoryState`] is this logic in memory, as the memory store keeps it;
+//! the database stores of [`state`](crate::state) keep the same rules in
+//! their tables.
 //!
 //! ```
-//! use notify_rules::history::{HistoryStore, MemoryHistory, Seen, StageRun};
+//! use notify_rules::history::{HistoryState, Seen, StageRun};
 //! use notify_rules::model::StageState;
 //! use notify_rules::Transition;
 //!
-//! let history = MemoryHistory::new();
+//! let mut history = HistoryState::default();
 //! let run = |counter, state| StageRun::new("api", counter, "test", 1, state);
-//! assert_eq!(history.record(&run(1, StageState::Passed)).seen, Seen::New(None));
-//! assert_eq!(history.record(&run(2, StageState::Failed)).seen, Seen::New(Some(Transition::Broken)));
-//! assert_eq!(history.record(&run(2, StageState::Failed)).seen, Seen::Repeat);
-//! assert_eq!(history.record(&run(3, StageState::Passed)).seen, Seen::New(Some(Transition::Fixed)));
+//! assert_eq!(history.record(&run(1, StageState::Passed)), Seen::New(None));
+//! assert_eq!(history.record(&run(2, StageState::Failed)), Seen::New(Some(Transition::Broken)));
+//! assert_eq!(history.record(&run(2, StageState::Failed)), Seen::Repeat);
+//! assert_eq!(history.record(&run(3, StageState::Passed)), Seen::New(Some(Transition::Fixed)));
 //! ```
 
-mod file;
 mod state;
 
-use std::sync::Mutex;
-
-use crate::journal::JournalError;
 use crate::model::{StageState, StageStatus};
 use crate::rules::Transition;
-use crate::util::lock;
 
-pub use file::FileHistory;
 pub use state::HistoryState;
 
 /// One notification, as history sees it. It borrows the names, so that
@@ -103,31 +97,6 @@ pub enum Seen {
     Repeat,
 }
 
-/// The answer of [`HistoryStore::record`]: what history says, and whether the
-/// store failed to keep it (the answer is still right for this notification).
-#[derive(Debug)]
-pub struct Recorded {
-    /// What history says about the notification.
-    pub seen: Seen,
-    /// Set when a durable store could not save the notification.
-    pub error: Option<HistoryError>,
-}
-
-impl From<Seen> for Recorded {
-    fn from(seen: Seen) -> Self {
-        Recorded { seen, error: None }
-    }
-}
-
-/// Keeps stage history for a [`Plugin`](crate::Plugin).
-///
-/// `record` must be atomic: when two threads record the same notification at
-/// once, exactly one of them gets [`Seen::New`].
-pub trait HistoryStore: Send + Sync {
-    /// Records a notification and says what it is.
-    fn record(&self, run: &StageRun<'_>) -> Recorded;
-}
-
 /// How much history is kept.
 ///
 /// Memory stays bounded: besides these limits, runs are kept only for stages
@@ -151,52 +120,6 @@ impl Default for HistoryLimits {
             runs_per_stage: 50,
             handled: 10_000,
         }
-    }
-}
-
-/// A durable history store could not read or write its file.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct HistoryError(#[from] Failure);
-
-/// What [`HistoryError`] holds, private so that the file behind it may change.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum Failure {
-    #[error("history file {0}")]
-    Open(#[source] JournalError),
-    #[error("could not save history: {0}")]
-    Save(#[source] JournalError),
-}
-
-/// History in memory: the default store. It is lost when the program stops.
-#[derive(Debug, Default)]
-pub struct MemoryHistory {
-    state: Mutex<HistoryState>,
-}
-
-impl MemoryHistory {
-    /// An empty history with the default limits.
-    pub fn new() -> Self {
-        MemoryHistory::default()
-    }
-
-    /// An empty history with the given limits.
-    pub fn with_limits(limits: HistoryLimits) -> Self {
-        MemoryHistory {
-            state: Mutex::new(HistoryState::new(limits)),
-        }
-    }
-
-    /// The completed runs kept for a stage, oldest first, as
-    /// `(pipeline counter, stage counter, passed)`.
-    pub fn runs(&self, pipeline: &str, stage: &str) -> Vec<(u64, u64, bool)> {
-        lock(&self.state).runs(pipeline, stage)
-    }
-}
-
-impl HistoryStore for MemoryHistory {
-    fn record(&self, run: &StageRun<'_>) -> Recorded {
-        lock(&self.state).record(run).into()
     }
 }
 

@@ -13,8 +13,6 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::{HistoryLimits, Seen, StageRun};
 use crate::model::StageState;
 use crate::rules::Transition;
@@ -64,26 +62,6 @@ impl Default for HistoryState {
     fn default() -> Self {
         HistoryState::new(HistoryLimits::default())
     }
-}
-
-/// One line of a durable store's file. A journal is a sequence of `Record`s; a
-/// compacted snapshot is `Handled`, `Run` and `Trimmed` lines that rebuild the
-/// same state. Names are kept as written in `Record`, lower-cased in the others.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum Line {
-    #[serde(rename = "rec")]
-    Record(String, u64, String, u64, String),
-    #[serde(rename = "h")]
-    Handled(String, u64, String, u64, String),
-    #[serde(rename = "run")]
-    Run(String, String, u64, u64, bool),
-    #[serde(rename = "trim")]
-    Trimmed(String, String),
-}
-
-fn split_key(key: &str) -> (String, String) {
-    let (p, s) = key.split_once('\0').unwrap_or((key, ""));
-    (p.to_owned(), s.to_owned())
 }
 
 impl HistoryState {
@@ -218,91 +196,6 @@ impl HistoryState {
     /// How many handled notifications are remembered.
     pub fn handled_len(&self) -> usize {
         self.handled_order.len()
-    }
-
-    pub(crate) fn record_line(run: &StageRun<'_>) -> Line {
-        Line::Record(
-            run.pipeline.to_owned(),
-            run.pipeline_counter,
-            run.stage.to_owned(),
-            run.stage_counter,
-            run.state.as_str().to_owned(),
-        )
-    }
-
-    /// Lines that rebuild this state exactly, limits and order included.
-    pub(crate) fn snapshot(&self) -> Vec<Line> {
-        let mut lines: Vec<Line> = self
-            .handled_order
-            .iter()
-            .map(|h| {
-                let (p, s) = split_key(&h.stage);
-                Line::Handled(
-                    p,
-                    h.pipeline_counter,
-                    s,
-                    h.stage_counter,
-                    h.state.as_str().to_owned(),
-                )
-            })
-            .collect();
-        // Least recently used first, so that reading them back keeps the order.
-        let mut stages: Vec<_> = self.stages.iter().collect();
-        stages.sort_by_key(|(_, s)| s.used);
-        for (key, runs) in stages {
-            let (p, s) = split_key(key);
-            if runs.trimmed {
-                lines.push(Line::Trimmed(p.clone(), s.clone()));
-            }
-            for ((pc, sc), passed) in &runs.runs {
-                lines.push(Line::Run(p.clone(), s.clone(), *pc, *sc, *passed));
-            }
-        }
-        lines
-    }
-
-    /// How many lines [`HistoryState::snapshot`] would write.
-    pub(crate) fn snapshot_len(&self) -> usize {
-        self.handled_order.len()
-            + self
-                .stages
-                .values()
-                .map(|s| s.runs.len() + usize::from(s.trimmed))
-                .sum::<usize>()
-    }
-
-    pub(crate) fn apply(&mut self, line: Line) {
-        match line {
-            Line::Record(p, pc, s, sc, state) => {
-                self.record(&StageRun::new(
-                    &p,
-                    pc,
-                    &s,
-                    sc,
-                    StageState::from_wire(&state),
-                ));
-            }
-            Line::Handled(p, pc, s, sc, state) => {
-                let key = HandledKey {
-                    stage: self.stage_key(&p, &s),
-                    pipeline_counter: pc,
-                    stage_counter: sc,
-                    state: StageState::from_wire(&state),
-                };
-                if !self.handled.contains(&key) {
-                    self.remember_handled(key);
-                }
-            }
-            Line::Run(p, s, pc, sc, passed) => {
-                let key = self.stage_key(&p, &s);
-                let limit = self.limits.runs_per_stage;
-                insert_run(self.stage_runs(&key), (pc, sc), passed, limit);
-            }
-            Line::Trimmed(p, s) => {
-                let key = self.stage_key(&p, &s);
-                self.stage_runs(&key).trimmed = true;
-            }
-        }
     }
 }
 

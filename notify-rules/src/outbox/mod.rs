@@ -1,29 +1,22 @@
-//! Deliveries not yet known to be sent, kept to be tried again.
+//! Deliveries not yet known to be sent, kept in memory to be tried again: the
+//! outbox of the memory store ([`State::memory`](crate::state::State::memory));
+//! the database stores keep theirs in a table with the same rules.
 //!
-//! Every fresh delivery is written here *before* its first try (write-ahead,
-//! [`Outbox::begin`]), so a crash between recording a notification as handled
-//! and sending its deliveries loses none of them; a fresh delivery whose
-//! idempotency key is already waiting is not begun again, so it is never sent
-//! twice. An entry is *claimed* before it is sent, so two threads never send the
-//! same one; it leaves the outbox when it has been sent, when its notifier says
-//! the failure is permanent, or when it is too old. With a file, every change
-//! (retry count and next try included) is written (through [`Journal`]) before
-//! it is acknowledged, so an entry survives a restart with its backoff, and a
-//! delivered one is never sent again. The file keeps notifications with their
-//! material credentials taken out, is private to its owner, and is locked
-//! against a second process (see [`Journal`]).
+//! A fresh delivery whose idempotency key is already waiting is not begun
+//! again, so it is never sent twice. An entry is *claimed* before it is sent,
+//! so two threads never send the same one; it leaves the outbox when it has
+//! been sent, when its notifier says the failure is permanent, or when it is
+//! too old.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::deliver::NotifyError;
-use crate::journal::{wants_compaction, Journal, JournalError};
 use crate::rules::Delivery;
+use crate::state::{Claim, GaveUp, Waiting, WaitingEntry};
 use crate::util::{instant_after, lock, now_unix, show_age};
-use saved::{restore, saved_line, Line, Saved};
 
 /// When and how long failed deliveries are kept and tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,44 +30,37 @@ pub struct OutboxPolicy {
     pub max_age: Duration,
     /// At most this many deliveries are kept; past it the oldest is given up.
     pub capacity: usize,
+    /// How long a claim on a waiting delivery holds in a shared database: a
+    /// replica that dies while it sends has its claims tried by another once
+    /// this has passed, and no entry is sent twice while it holds. Longer
+    /// than a delivery's retries take (`RetryPolicy::max_total`).
+    pub lease: Duration,
 }
 
 impl Default for OutboxPolicy {
     /// First retry after 10 s, then doubling up to 10 min; give up after a day or
-    /// past 10 000 entries.
+    /// past 10 000 entries; claims held for 30 s.
     fn default() -> Self {
         OutboxPolicy {
             first_retry_after: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(600),
             max_age: Duration::from_secs(24 * 3600),
             capacity: 10_000,
+            lease: Duration::from_secs(30),
         }
     }
 }
 
 struct Entry {
-    delivery: Delivery<'static>,
+    delivery: Delivery,
     key: String,
     added_unix: u64,
     attempts: u32,
     next_attempt: Instant,
-    /// `next_attempt` as wall-clock seconds, for the file.
+    /// `next_attempt` as wall-clock seconds, for `outbox list`.
     next_unix: u64,
+    last_error: Option<String>,
     in_flight: bool,
-}
-
-/// A claimed entry: send it, then say how it went.
-pub(crate) struct Claimed {
-    /// `None` for a fresh delivery that is not in the outbox (see
-    /// [`Outbox::needs_write_ahead`]).
-    pub(crate) id: Option<u64>,
-    pub(crate) delivery: Delivery<'static>,
-}
-
-/// A waiting entry claimed from the outbox: send it, then say how it went.
-pub(crate) struct Waiting {
-    pub(crate) id: u64,
-    pub(crate) delivery: Delivery<'static>,
 }
 
 /// What writing a fresh delivery ahead of its first try came to.
@@ -84,49 +70,15 @@ pub(crate) struct Begun {
     pub(crate) id: Option<u64>,
     /// What had to be given up to make room.
     pub(crate) gave_up: Vec<GaveUp>,
-    /// The file could not be written (the delivery is still tried).
-    pub(crate) io: Option<JournalError>,
-}
-
-/// The waiting entries claimed to try now.
-pub(crate) struct Claim {
-    pub(crate) claimed: Vec<Waiting>,
-    /// Entries too old, given up instead.
-    pub(crate) expired: Vec<GaveUp>,
-    pub(crate) io: Option<JournalError>,
-}
-
-/// What became of an entry that failed (again).
-#[derive(Default)]
-pub(crate) struct Settled {
-    /// Entries given up: this one after a permanent failure, or others to
-    /// make room for it.
-    pub(crate) gave_up: Vec<GaveUp>,
-    pub(crate) io: Option<JournalError>,
-}
-
-/// The outbox file could not be opened or read.
-#[derive(Debug, thiserror::Error)]
-#[error("outbox file {0}")]
-pub(crate) struct OutboxError(#[source] JournalError);
-
-/// Why an entry left the outbox without being delivered.
-pub(crate) struct GaveUp {
-    pub(crate) target: String,
-    pub(crate) key: String,
-    pub(crate) reason: String,
 }
 
 struct Inner {
     entries: BTreeMap<u64, Entry>,
     by_key: HashMap<String, u64>,
     next_id: u64,
-    journal: Option<Journal>,
 }
 
 pub(crate) struct Outbox {
-    /// Whether entries are written to a file, fixed when the outbox is made.
-    durable: bool,
     inner: Mutex<Inner>,
     len: AtomicUsize,
     policy: OutboxPolicy,
@@ -135,103 +87,36 @@ pub(crate) struct Outbox {
 impl Outbox {
     pub(crate) fn in_memory(policy: OutboxPolicy) -> Outbox {
         Outbox {
-            durable: false,
             inner: Mutex::new(Inner {
                 entries: BTreeMap::new(),
                 by_key: HashMap::new(),
                 next_id: 0,
-                journal: None,
             }),
             len: AtomicUsize::new(0),
             policy,
         }
     }
 
-    /// Opens the outbox kept in `path`; entries found there keep the wait their
-    /// last failure set (one whose try was cut short by a crash is due at once).
-    pub(crate) fn open(path: &Path, policy: OutboxPolicy) -> Result<Outbox, OutboxError> {
-        let (mut journal, lines) = Journal::open::<Line>(path, "outbox").map_err(OutboxError)?;
-        let mut outbox = Outbox::in_memory(policy);
-        outbox.durable = true;
-        {
-            let mut inner = lock(&outbox.inner);
-            // Replayed in file order; a later line about a waiting key updates
-            // it in place, so entries stay oldest first.
-            let mut live: Vec<Option<Box<Saved>>> = Vec::new();
-            let mut index: HashMap<String, usize> = HashMap::new();
-            for line in lines {
-                match line {
-                    Line::Add(saved) => match index.get(&saved.key) {
-                        Some(&i) => live[i] = Some(saved),
-                        None => {
-                            index.insert(saved.key.clone(), live.len());
-                            live.push(Some(saved));
-                        }
-                    },
-                    Line::Done(key) => {
-                        if let Some(i) = index.remove(&key) {
-                            live[i] = None;
-                        }
-                    }
-                }
-            }
-            let (now, now_secs) = (Instant::now(), now_unix());
-            for saved in live.into_iter().flatten() {
-                let key = saved.key.clone();
-                let (delivery, added_unix, attempts, next_unix) = restore(saved);
-                let id = inner.next_id;
-                inner.next_id += 1;
-                inner.by_key.insert(key.clone(), id);
-                inner.entries.insert(
-                    id,
-                    Entry {
-                        delivery,
-                        key,
-                        added_unix,
-                        attempts,
-                        next_attempt: instant_after(
-                            now,
-                            Duration::from_secs(next_unix.saturating_sub(now_secs)),
-                        ),
-                        next_unix,
-                        in_flight: false,
-                    },
-                );
-            }
-            journal
-                .rewrite(inner.entries.values().map(saved_line))
-                .map_err(OutboxError)?;
-            inner.journal = Some(journal);
-            outbox.len.store(inner.entries.len(), Ordering::Release);
-        }
-        Ok(outbox)
-    }
-
-    /// Whether fresh deliveries must go in before their first try. A file needs
-    /// them there so a crash while sending loses nothing; so does a waiting
-    /// entry, which a fresh delivery with its key must not be sent beside. A
-    /// memory outbox with nothing waiting gains nothing from it, and skipping it
-    /// keeps the bookkeeping off GoCD's request; a delivery that then fails is
-    /// put in with [`Outbox::keep`].
+    /// Whether fresh deliveries must go in before their first try: when an
+    /// entry waits, since a fresh delivery with its key must not be sent
+    /// beside it. With nothing waiting, memory gains nothing from it, and
+    /// skipping it keeps the bookkeeping off GoCD's request; a delivery that
+    /// then fails is put in with [`Outbox::keep`].
     pub(crate) fn needs_write_ahead(&self) -> bool {
-        self.durable || self.len() > 0
+        self.len() > 0
     }
 
     /// Keeps a fresh delivery that was tried without being written ahead and
-    /// failed; it waits like any failed entry. Returns a file error, if any.
-    pub(crate) fn keep(&self, delivery: &Delivery<'static>, error: &NotifyError) -> Settled {
+    /// failed; it waits like any failed entry.
+    pub(crate) fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Vec<GaveUp> {
         let begun = self.begin(delivery);
-        let Some(id) = begun.id else {
-            // Another thread holds an entry with this key: it is kept already.
-            return Settled {
-                gave_up: begun.gave_up,
-                io: begun.io,
-            };
-        };
-        let mut settled = self.failed(id, error);
-        settled.gave_up.splice(0..0, begun.gave_up);
-        settled.io = begun.io.or(settled.io);
-        settled
+        let mut gave_up = begun.gave_up;
+        // Without an id another thread holds an entry with this key: it is
+        // kept already.
+        if let Some(id) = begun.id {
+            gave_up.extend(self.failed(id, error));
+        }
+        gave_up
     }
 
     /// How many deliveries wait. Cheap: no lock.
@@ -243,7 +128,7 @@ impl Outbox {
     /// When a delivery with the same idempotency key is already waiting, that
     /// entry is claimed instead (the repeat says its target may be back), or
     /// none when another thread is sending it: either way it is sent once.
-    pub(crate) fn begin(&self, delivery: &Delivery<'static>) -> Begun {
+    pub(crate) fn begin(&self, delivery: &Delivery) -> Begun {
         let key = delivery.idempotency_key();
         let mut inner = lock(&self.inner);
         if let Some(&id) = inner.by_key.get(&key) {
@@ -254,16 +139,14 @@ impl Outbox {
             return Begun {
                 id: claimed,
                 gave_up: Vec::new(),
-                io: None,
             };
         }
         let mut gave_up = Vec::new();
-        let mut error = None;
         while inner.entries.len() >= self.policy.capacity.max(1) {
             let Some((&oldest, _)) = inner.entries.iter().find(|(_, e)| !e.in_flight) else {
                 break;
             };
-            if let Some(entry) = self.remove(&mut inner, oldest, &mut error) {
+            if let Some(entry) = remove(&mut inner, oldest) {
                 gave_up.push(GaveUp {
                     target: entry.delivery.target().to_owned(),
                     key: entry.key,
@@ -279,21 +162,17 @@ impl Outbox {
             attempts: 0,
             next_attempt: Instant::now(),
             next_unix: now_secs,
+            last_error: None,
             in_flight: true,
         };
-        let line = inner.journal.is_some().then(|| saved_line(&entry));
         let id = inner.next_id;
         inner.next_id += 1;
         inner.by_key.insert(key, id);
         inner.entries.insert(id, entry);
-        if let Some(line) = line {
-            log(&mut inner, &line, &mut error);
-        }
         self.len.store(inner.entries.len(), Ordering::Release);
         Begun {
             id: Some(id),
             gave_up,
-            io: error,
         }
     }
 
@@ -302,11 +181,7 @@ impl Outbox {
     /// next time). Entries too old are given up instead.
     pub(crate) fn claim(&self, force: bool, per_target: usize) -> Claim {
         if self.len() == 0 {
-            return Claim {
-                claimed: Vec::new(),
-                expired: Vec::new(),
-                io: None,
-            };
+            return Claim::default();
         }
         let now = Instant::now();
         let oldest_kept = now_unix().saturating_sub(self.policy.max_age.as_secs());
@@ -337,10 +212,9 @@ impl Outbox {
                 });
             }
         }
-        let mut error = None;
         let mut gave_up = Vec::new();
         for id in expired {
-            if let Some(entry) = self.remove(&mut inner, id, &mut error) {
+            if let Some(entry) = remove(&mut inner, id) {
                 gave_up.push(GaveUp {
                     target: entry.delivery.target().to_owned(),
                     key: entry.key,
@@ -352,17 +226,14 @@ impl Outbox {
         Claim {
             claimed,
             expired: gave_up,
-            io: error,
         }
     }
 
     /// A claimed entry was sent (or will never be): it leaves the outbox for good.
-    pub(crate) fn delivered(&self, id: u64) -> Option<JournalError> {
+    pub(crate) fn delivered(&self, id: u64) {
         let mut inner = lock(&self.inner);
-        let mut error = None;
-        self.remove(&mut inner, id, &mut error);
+        remove(&mut inner, id);
         self.len.store(inner.entries.len(), Ordering::Release);
-        error
     }
 
     /// A claimed entry was not tried after all (its target was down).
@@ -374,66 +245,72 @@ impl Outbox {
 
     /// A claimed entry failed again: it waits longer, or is given up when the
     /// failure is permanent.
-    pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> Settled {
+    pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> Vec<GaveUp> {
         let mut inner = lock(&self.inner);
-        let mut io_error = None;
         if error.is_permanent() {
-            let gave_up = self
-                .remove(&mut inner, id, &mut io_error)
-                .map(|entry| GaveUp {
-                    target: entry.delivery.target().to_owned(),
-                    key: entry.key,
-                    reason: format!("{error} (permanent)"),
-                });
+            let gave_up = remove(&mut inner, id).map(|entry| GaveUp {
+                target: entry.delivery.target().to_owned(),
+                key: entry.key,
+                reason: format!("{error} (permanent)"),
+            });
             self.len.store(inner.entries.len(), Ordering::Release);
-            return Settled {
-                gave_up: gave_up.into_iter().collect(),
-                io: io_error,
-            };
+            return gave_up.into_iter().collect();
         }
-        let has_file = inner.journal.is_some();
         let Some(entry) = inner.entries.get_mut(&id) else {
-            return Settled::default();
+            return Vec::new();
         };
         entry.attempts = entry.attempts.saturating_add(1);
         entry.in_flight = false;
-        let factor = 1u32 << (entry.attempts - 1).min(16);
-        let wait = self
-            .policy
-            .first_retry_after
-            .saturating_mul(factor)
-            .min(self.policy.max_retry_after);
+        entry.last_error = Some(error.to_string());
+        let wait = self.policy.wait_after(entry.attempts);
         entry.next_attempt = instant_after(Instant::now(), wait);
-        // Rounded up, so a restart never makes it due early.
-        entry.next_unix = now_unix()
-            .saturating_add(wait.as_secs())
-            .saturating_add(u64::from(wait.subsec_nanos() > 0));
-        // Kept in the file too, so a restart does not make every entry due at
-        // once with its backoff forgotten.
-        if has_file {
-            let line = saved_line(entry);
-            log(&mut inner, &line, &mut io_error);
-        }
-        Settled {
-            gave_up: Vec::new(),
-            io: io_error,
-        }
+        entry.next_unix = now_unix().saturating_add(wait.as_secs());
+        Vec::new()
     }
 
-    fn remove(
-        &self,
-        inner: &mut Inner,
-        id: u64,
-        error: &mut Option<JournalError>,
-    ) -> Option<Entry> {
-        let entry = inner.entries.remove(&id)?;
-        inner.by_key.remove(&entry.key);
-        // Every fresh delivery passes through here: build the line only when
-        // there is a file to write it to.
-        if inner.journal.is_some() {
-            log(inner, &Line::Done(entry.key.clone()), error);
+    /// The entries waiting, oldest first.
+    pub(crate) fn list(&self) -> Vec<WaitingEntry> {
+        lock(&self.inner)
+            .entries
+            .values()
+            .map(|e| WaitingEntry {
+                key: e.key.clone(),
+                target: e.delivery.target().to_owned(),
+                attempts: e.attempts,
+                last_error: e.last_error.clone(),
+                next_attempt: e.next_unix,
+            })
+            .collect()
+    }
+
+    /// Makes the entries with these keys (all when `None`) due now.
+    pub(crate) fn retry(&self, keys: Option<&[String]>) -> usize {
+        let (now, now_secs) = (Instant::now(), now_unix());
+        let mut inner = lock(&self.inner);
+        let mut n = 0;
+        for e in inner.entries.values_mut() {
+            if keys.is_none_or(|keys| keys.contains(&e.key)) {
+                e.next_attempt = now;
+                e.next_unix = now_secs;
+                n += 1;
+            }
         }
-        Some(entry)
+        n
+    }
+
+    /// Gives up the entries with these keys; how many there were.
+    pub(crate) fn drop_keys(&self, keys: &[String]) -> usize {
+        let mut inner = lock(&self.inner);
+        let ids: Vec<u64> = keys
+            .iter()
+            .filter_map(|k| inner.by_key.get(k).copied())
+            .collect();
+        let n = ids
+            .iter()
+            .filter(|id| remove(&mut inner, **id).is_some())
+            .count();
+        self.len.store(inner.entries.len(), Ordering::Release);
+        n
     }
 
     /// The keys waiting, oldest first.
@@ -445,36 +322,26 @@ impl Outbox {
             .map(|e| e.key.clone())
             .collect()
     }
+}
 
-    pub(crate) fn path(&self) -> Option<std::path::PathBuf> {
-        lock(&self.inner)
-            .journal
-            .as_ref()
-            .map(|j| j.path().to_owned())
+impl OutboxPolicy {
+    /// The wait after the `attempts`-th failure: doubling from
+    /// `first_retry_after`, at most `max_retry_after`.
+    pub(crate) fn wait_after(&self, attempts: u32) -> Duration {
+        let factor = 1u32 << attempts.saturating_sub(1).min(16);
+        self.first_retry_after
+            .saturating_mul(factor)
+            .min(self.max_retry_after)
     }
 }
 
-/// Appends a line to the file, if there is one, and compacts it when it has
-/// grown well past the entries.
-fn log(inner: &mut Inner, line: &Line, error: &mut Option<JournalError>) {
-    let live = inner.entries.len();
-    let Inner {
-        entries, journal, ..
-    } = inner;
-    let Some(journal) = journal.as_mut() else {
-        return;
-    };
-    if let Err(e) = journal.append(line) {
-        *error = Some(e);
-        return;
-    }
-    if wants_compaction(journal.appended(), live) {
-        if let Err(e) = journal.rewrite(entries.values().map(saved_line)) {
-            *error = Some(e);
-        }
-    }
+fn remove(inner: &mut Inner, id: u64) -> Option<Entry> {
+    let entry = inner.entries.remove(&id)?;
+    inner.by_key.remove(&entry.key);
+    Some(entry)
 }
 
-mod saved;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod saved;
 #[cfg(test)]
 mod tests;

@@ -1,92 +1,56 @@
-//! What the outbox file holds, and how a delivery is rebuilt from it.
+//! A delivery as a database keeps it in the outbox, and how it is rebuilt.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::Entry;
 use crate::model::StageStatus;
 use crate::rules::{Delivery, Transition};
 
-/// What the file holds: a delivery waiting, or one that left the outbox.
+/// What the `delivery` column holds, as JSON: enough to rebuild the delivery
+/// with the same text, transition and idempotency key.
 #[derive(Serialize, Deserialize)]
-pub(super) enum Line {
-    #[serde(rename = "add")]
-    Add(Box<Saved>),
-    #[serde(rename = "done")]
-    Done(String),
-}
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct Saved {
-    pub(super) key: String,
-    target: String,
+struct Saved {
     text: String,
     transition: Option<String>,
     rule: u32,
     action: u32,
-    added: u64,
-    attempts: u32,
-    /// When to try next, in seconds since the epoch; files from before it was
-    /// kept say 0 (due at once).
-    #[serde(default)]
-    next: u64,
     notification: StageStatus,
 }
 
-fn transition_from(text: Option<&str>) -> Option<Transition> {
-    [
+/// The JSON a database keeps for a delivery.
+pub(crate) fn to_json(d: &Delivery) -> String {
+    let saved = Saved {
+        text: d.text().to_owned(),
+        transition: d.transition().map(|t| t.as_str().to_owned()),
+        rule: d.rule_index() as u32,
+        action: d.action_index() as u32,
+        // Material URLs may carry credentials (`https://deploy:pw@host/x.git?
+        // private_token=..`): the database keeps them out. The key and the
+        // text do not depend on them (the text was rendered, with URLs
+        // redacted, when the rules ran).
+        notification: d.status().redacted(),
+    };
+    // A struct of strings, numbers and a model that serializes: cannot fail.
+    serde_json::to_string(&saved).unwrap_or_default()
+}
+
+/// Rebuilds a delivery for `target` from [`to_json`]'s text.
+pub(crate) fn from_json(target: &str, json: &str) -> Result<Delivery, serde_json::Error> {
+    let saved: Saved = serde_json::from_str(json)?;
+    let transition = [
         Transition::Broken,
         Transition::Fixed,
         Transition::StillFailing,
     ]
     .into_iter()
-    .find(|t| Some(t.as_str()) == text)
-}
-
-/// Rebuilds a saved delivery with the same rule and action, so its text,
-/// transition and idempotency key are what they were.
-pub(super) fn restore(saved: Box<Saved>) -> (Delivery<'static>, u64, u32, u64) {
-    let Saved {
-        target,
-        text,
+    .find(|t| Some(t.as_str()) == saved.transition.as_deref());
+    Ok(Delivery::restored(
+        target.to_owned(),
+        saved.text,
+        Arc::new(saved.notification),
         transition,
-        rule,
-        action,
-        added,
-        attempts,
-        next,
-        notification,
-        ..
-    } = *saved;
-    let transition = transition_from(transition.as_deref());
-    let delivery = Delivery::restored(
-        target,
-        text,
-        Arc::new(notification),
-        transition,
-        rule,
-        action,
-    );
-    (delivery, added, attempts, next)
-}
-
-pub(super) fn saved_line(entry: &Entry) -> Line {
-    let d = &entry.delivery;
-    Line::Add(Box::new(Saved {
-        key: entry.key.clone(),
-        target: d.target().to_owned(),
-        text: d.text().to_owned(),
-        transition: d.transition().map(|t| t.as_str().to_owned()),
-        rule: d.rule_index() as u32,
-        action: d.action_index() as u32,
-        added: entry.added_unix,
-        attempts: entry.attempts,
-        next: entry.next_unix,
-        // Material URLs may carry credentials (`https://deploy:pw@host/x.git?
-        // private_token=..`): the file keeps them out. The key and the text do
-        // not depend on them (the text was rendered, with URLs redacted, when
-        // the rules ran).
-        notification: d.status().redacted(),
-    }))
+        saved.rule,
+        saved.action,
+    ))
 }

@@ -10,6 +10,7 @@ use super::test_support::{body, rules, switchable, Log};
 use super::*;
 use crate::deliver::NotifyError;
 use crate::rules::Delivery;
+use crate::state::State;
 
 fn one_try() -> RetryPolicy {
     RetryPolicy {
@@ -27,29 +28,39 @@ fn count(log: &Log, prefix: &str) -> usize {
 }
 
 #[test]
-fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
+fn a_delivery_is_in_the_database_before_its_first_try() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox.journal");
-    let crash_copy = dir.path().join("crash.journal");
+    let db = dir.path().join("state.db");
+    let crash = dir.path().join("crash");
+    std::fs::create_dir(&crash).unwrap();
     let seen_ahead = Arc::new(AtomicBool::new(false));
     let ops = {
-        let (outbox, crash_copy, seen) = (outbox.clone(), crash_copy.clone(), seen_ahead.clone());
+        let (db, crash, seen) = (db.clone(), crash.clone(), seen_ahead.clone());
         move |d: &Delivery| -> Result<(), NotifyError> {
-            // What a crash at this moment would leave on disk.
-            let text = std::fs::read_to_string(&outbox).unwrap();
-            if text.contains(&d.idempotency_key()) {
+            // Another connection, as `outbox list` would read it.
+            let waiting = State::sqlite(&db).outbox().unwrap().list().unwrap();
+            if waiting.iter().any(|w| w.key == d.idempotency_key()) {
                 seen.store(true, Ordering::SeqCst);
             }
-            std::fs::copy(&outbox, &crash_copy).unwrap();
+            // What a crash at this moment would leave on disk.
+            for name in ["state.db", "state.db-wal"] {
+                std::fs::copy(db.with_file_name(name), crash.join(name)).unwrap();
+            }
             Ok(())
         }
+    };
+    // No lease, so that the copy's claim is free at once.
+    let policy = OutboxPolicy {
+        lease: Duration::ZERO,
+        ..OutboxPolicy::default()
     };
     let p = Plugin::builder(rules())
         .notifier("ops", ops)
         .notifier("audit", |_: &Delivery| -> Result<(), NotifyError> {
             Ok(())
         })
-        .state_dir(dir.path())
+        .state(State::sqlite(&db))
+        .outbox_policy(policy)
         .build()
         .unwrap();
     let r = p.handle("stage-status", &body("api", 1, "test", 1, "Passed"));
@@ -58,31 +69,34 @@ fn a_delivery_is_in_the_outbox_file_before_its_first_try() {
     assert_eq!(p.outbox_len(), 0, "a sent delivery leaves the outbox");
     drop(p);
 
-    // Restarted after a crash mid-send (history says handled): the delivery
-    // is still there and goes out.
+    // Restarted after a crash mid-send: the delivery is still there and goes
+    // out; the notification itself was recorded as handled.
     let log = Log::default();
     let p = Plugin::builder(rules())
         .notifier("ops", switchable(&log, &Arc::default()))
         .notifier("audit", switchable(&log, &Arc::default()))
-        .outbox_file(&crash_copy)
+        .state(State::sqlite(crash.join("state.db")))
+        .outbox_policy(policy)
         .build()
         .unwrap();
     assert_eq!(p.outbox_len(), 1);
     assert_eq!(p.flush_outbox().delivered, 1);
     assert_eq!(*log.lock().unwrap(), ["ops: api Passed "]);
+    let r = p.handle("stage-status", &body("api", 1, "test", 1, "Passed"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(log.lock().unwrap().len(), 1, "a repeat delivered again");
 }
 
 #[test]
 fn a_repeat_after_a_restart_is_not_sent_twice_with_the_saved_entry() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox.journal");
+    let db = dir.path().join("state.db");
     let (log, down) = (Log::default(), Arc::new(AtomicBool::new(true)));
     let make = || {
-        // Memory history: after a restart the forwarder's retry is new again.
         Plugin::builder(rules())
             .notifier("ops", switchable(&log, &down))
             .notifier("audit", switchable(&log, &Arc::default()))
-            .outbox_file(&outbox)
+            .state(State::sqlite(&db))
             .retry(one_try())
             .build()
             .unwrap()
@@ -96,8 +110,11 @@ fn a_repeat_after_a_restart_is_not_sent_twice_with_the_saved_entry() {
 
     down.store(false, Ordering::SeqCst);
     let p = make();
+    // The retry is a repeat: nothing fresh; the saved entry goes out once.
     let r = p.handle("stage-status", &notification);
     assert_eq!(r.body, r#"{"status":"success"}"#);
+    assert_eq!(p.flush_outbox().delivered, 1);
+    assert_eq!(p.flush_outbox().delivered, 0, "sent twice");
     assert_eq!(count(&log, "ops"), 1, "{:?}", log.lock().unwrap());
     assert_eq!(p.outbox_len(), 0);
 }

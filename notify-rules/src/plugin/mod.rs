@@ -36,11 +36,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::history::{HistoryStore, Seen, StageRun};
+use crate::history::{Seen, StageRun};
 use crate::model::StageStatus;
-use crate::outbox::Outbox;
 use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
+use crate::state::{StateStore, StoreError};
 
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
@@ -123,8 +123,7 @@ pub struct Plugin {
     notifiers: HashMap<String, Arc<send::Bound>>,
     server_url: Option<String>,
     reader: Reader,
-    history: Box<dyn HistoryStore>,
-    outbox: Outbox,
+    store: Box<dyn StateStore>,
     retry: RetryPolicy,
     /// Whether an empty agent body has been explained in the log yet.
     told_empty_agent: AtomicBool,
@@ -234,46 +233,111 @@ impl Plugin {
         // Shared, so the deliveries point at this notification instead of
         // each evaluation copying it.
         let status = Arc::new(status);
-        let recorded = self.history.record(&StageRun::of(&status));
-        let mut problems: Vec<Problem> = recorded
-            .error
-            .map(|e| Problem::Store(e.to_string()))
-            .into_iter()
-            .collect();
-        let deliveries = match recorded.seen {
-            Seen::Repeat => Vec::new(),
-            Seen::New(transition) => {
-                self.rules
-                    .evaluate_shared(&status, transition, self.server_url.as_deref())
+        // History, the handled record and the deliveries' outbox entries
+        // are kept in one transaction, before the first delivery is tried.
+        let recorded = self
+            .store
+            .record(&StageRun::of(&status), &mut |seen| match seen {
+                Seen::Repeat => Vec::new(),
+                Seen::New(transition) => {
+                    self.rules
+                        .evaluate_shared(&status, transition, self.server_url.as_deref())
+                }
+            });
+        match recorded {
+            Ok(recorded) => {
+                let mut problems: Vec<Problem> =
+                    recorded.gave_up.into_iter().map(Problem::from).collect();
+                problems.extend(self.deliver(recorded.fresh));
+                problems
             }
-        };
-        problems.extend(self.deliver(deliveries));
-        problems
+            // Nothing was kept, so nothing is acknowledged: the sender is
+            // told to try again.
+            Err(e) => vec![Problem::Unavailable(e.to_string())],
+        }
     }
 
     /// Tries every delivery in the outbox now, whatever its wait, one try each
     /// (deliveries to a target that fails are not tried further this time).
     pub fn flush_outbox(&self) -> FlushReport {
         let mut report = self.run_outbox(true);
-        report.pending = self.outbox.len();
+        report.pending = self.store.waiting_len();
         report
     }
 
     /// How many deliveries wait in the outbox.
     pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
+        self.store.waiting_len()
     }
 
-    /// Whether the outbox is kept in a file, so that what it holds outlives
-    /// the process.
-    #[cfg(feature = "server")]
-    pub(crate) fn outbox_is_durable(&self) -> bool {
-        self.outbox.path().is_some()
+    /// Whether the state is kept in a database, so that what the outbox
+    /// holds outlives the process.
+    pub fn state_is_durable(&self) -> bool {
+        self.store.is_durable()
+    }
+
+    /// The key-value area of the state store, where what outlives one
+    /// notification but is neither history nor outbox is kept (message ids
+    /// per run and target, reminders, held digests, silences), each kind in
+    /// a `space` of its own.
+    ///
+    /// ```
+    /// use notify_rules::{rules, Plugin};
+    ///
+    /// let plugin = Plugin::builder(rules! { target ops; })
+    ///     .notifier("ops", |_: &notify_rules::Delivery| Ok(()))
+    ///     .build()?;
+    /// let kv = plugin.kv();
+    /// kv.put("slack-ts", "deploy/42/ops", b"1700000000.000100", None)?;
+    /// assert_eq!(kv.get("slack-ts", "deploy/42/ops")?.as_deref(), Some(&b"1700000000.000100"[..]));
+    /// kv.remove("slack-ts", "deploy/42/ops")?;
+    /// assert_eq!(kv.get("slack-ts", "deploy/42/ops")?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kv(&self) -> KeyValue<'_> {
+        KeyValue {
+            store: &*self.store,
+        }
     }
 
     /// The targets the rules declare, each bound to a notifier.
     pub fn targets(&self) -> &[String] {
         self.rules.targets()
+    }
+}
+
+/// The key-value area of a plugin's state store ([`Plugin::kv`]).
+pub struct KeyValue<'p> {
+    store: &'p dyn StateStore,
+}
+
+impl KeyValue<'_> {
+    /// The value kept under `space` and `key`, unless it has expired.
+    pub fn get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.get(space, key)
+    }
+
+    /// Keeps `value` under `space` and `key`, replacing any, until
+    /// `expires` (seconds since 1970) when given.
+    pub fn put(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.store.put(space, key, value, expires)
+    }
+
+    /// Forgets the value under `space` and `key`.
+    pub fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
+        self.store.remove(space, key)
+    }
+}
+
+impl fmt::Debug for KeyValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyValue").finish_non_exhaustive()
     }
 }
 
@@ -286,8 +350,7 @@ impl fmt::Debug for Plugin {
             .field("targets", &targets)
             .field("server_url", &self.server_url)
             .field("time_zone", &self.reader.zone())
-            .field("outbox", &self.outbox.path())
-            .field("outbox_len", &self.outbox.len())
+            .field("state_is_durable", &self.store.is_durable())
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }

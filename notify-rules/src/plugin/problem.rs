@@ -47,9 +47,14 @@ pub enum Problem {
         /// Why it was given up.
         reason: String,
     },
-    /// The history or the outbox could not be read or written; what is
-    /// delivered is not affected, what is remembered may be.
+    /// The state store could not be written after a notification was kept
+    /// (an entry sent but not yet removed, say); what is delivered is not
+    /// affected, though a delivery may be sent again.
     Store(String),
+    /// The state store could not keep the notification at all: nothing was
+    /// delivered or remembered, and the request is answered 503 so that the
+    /// sender tries again.
+    Unavailable(String),
 }
 
 impl Problem {
@@ -59,7 +64,7 @@ impl Problem {
             Problem::NotDelivered { target, .. }
             | Problem::NoNotifier { target }
             | Problem::GaveUp { target, .. } => Some(target),
-            Problem::Store(_) => None,
+            Problem::Store(_) | Problem::Unavailable(_) => None,
         }
     }
 
@@ -77,6 +82,9 @@ impl Problem {
             Problem::NoNotifier { target } => format!("no notifier is bound to `{target}`"),
             Problem::GaveUp { key, reason, .. } => format!("gave up delivery {key}: {reason}"),
             Problem::Store(message) => message.clone(),
+            Problem::Unavailable(message) => {
+                format!("{message}; nothing was delivered: send the notification again")
+            }
         }
     }
 }
@@ -104,13 +112,23 @@ impl Answer {
         self.problems.is_empty()
     }
 
+    /// Whether the state store could not keep the notification, so that
+    /// nothing was done and the sender should try again.
+    pub fn is_unavailable(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p, Problem::Unavailable(_)))
+    }
+
     /// The answer GoCD expects: `{"status":"success"}`, or 200 with
-    /// `{"status":"failure","messages":[...]}`, one message per problem.
+    /// `{"status":"failure","messages":[...]}`, one message per problem;
+    /// 503 when the state store could not keep the notification.
     pub fn response(&self) -> PluginResponse {
         if self.problems.is_empty() {
             PluginResponse::success()
         } else {
-            PluginResponse::failure(200, self.problems.iter().map(Problem::to_string))
+            let code = if self.is_unavailable() { 503 } else { 200 };
+            PluginResponse::failure(code, self.problems.iter().map(Problem::to_string))
         }
     }
 }

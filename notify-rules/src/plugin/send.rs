@@ -24,9 +24,8 @@ use std::time::Instant;
 
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
-use crate::journal::JournalError;
-use crate::outbox::{Claimed, GaveUp, Outbox, Settled, Waiting};
 use crate::rules::Delivery;
+use crate::state::{Claimed, GaveUp, StateStore, StoreError, Waiting};
 use crate::util::instant_after;
 
 /// Below this average a notifier is served on the calling thread.
@@ -147,21 +146,26 @@ impl Outcome {
     }
 
     /// A store error, if there was one.
-    fn io(&mut self, io: Option<JournalError>) {
-        self.problems
-            .extend(io.map(|e| Problem::Store(e.to_string())));
+    fn io(&mut self, io: Result<(), StoreError>) {
+        if let Err(e) = io {
+            self.problems.push(Problem::Store(e.to_string()));
+        }
     }
 
     /// What settling a failed entry came to; `answered` puts what was given
     /// up in the answer rather than in the flush report.
-    fn settled(&mut self, settled: Settled, answered: bool) {
-        let gave_up = settled.gave_up.into_iter().map(Problem::from);
-        if answered {
-            self.problems.extend(gave_up);
-        } else {
-            self.gave_up.extend(gave_up);
+    fn settled(&mut self, settled: Result<Vec<GaveUp>, StoreError>, answered: bool) {
+        match settled {
+            Ok(gave_up) => {
+                let gave_up = gave_up.into_iter().map(Problem::from);
+                if answered {
+                    self.problems.extend(gave_up);
+                } else {
+                    self.gave_up.extend(gave_up);
+                }
+            }
+            Err(e) => self.problems.push(Problem::Store(e.to_string())),
         }
-        self.io(settled.io);
     }
 }
 
@@ -191,7 +195,7 @@ impl<'p> Group<'p> {
     /// for another time.
     fn run(
         self,
-        outbox: &Outbox,
+        outbox: &dyn StateStore,
         policy: &RetryPolicy,
         start: Instant,
         deadline: Option<Instant>,
@@ -254,7 +258,7 @@ impl<'p> Group<'p> {
             match (kept, c.id) {
                 (false, Some(id)) => out.io(outbox.delivered(id)),
                 (false, None) => {}
-                (true, Some(id)) => out.io(outbox.failed(id, &error).io),
+                (true, Some(id)) => out.settled(outbox.failed(id, &error), true),
                 (true, None) => out.settled(outbox.keep(d, &error), true),
             }
             target_down |= kept;
@@ -265,7 +269,7 @@ impl<'p> Group<'p> {
             // another time instead of each costing a time-out now. Past the
             // deadline GoCD is kept waiting no longer.
             if target_down || deadline.is_some_and(|d| Instant::now() >= d) {
-                outbox.release(id);
+                out.io(outbox.release(id));
                 continue;
             }
             match bound.send(&c.delivery) {
@@ -289,9 +293,10 @@ impl<'p> Group<'p> {
 }
 
 impl Plugin {
-    /// Makes fresh deliveries and tries the outbox entries that are due; returns
-    /// the problems for the answer.
-    pub(super) fn deliver(&self, fresh: Vec<Delivery<'static>>) -> Vec<Problem> {
+    /// Makes fresh deliveries (written ahead and claimed by the store) and
+    /// tries the outbox entries that are due; returns the problems for the
+    /// answer.
+    pub(super) fn deliver(&self, fresh: Vec<Claimed>) -> Vec<Problem> {
         let out = self.run(fresh, false);
         let mut problems = out.problems;
         problems.extend(out.gave_up);
@@ -316,27 +321,9 @@ impl Plugin {
         }
     }
 
-    fn run(&self, fresh: Vec<Delivery<'static>>, force: bool) -> Outcome {
+    fn run(&self, begun: Vec<Claimed>, force: bool) -> Outcome {
         let start = Instant::now();
         let mut total = Outcome::default();
-        // Write-ahead: in the outbox before the first try, so a crash while
-        // sending loses nothing; a key already waiting is sent from there only.
-        let mut begun = Vec::with_capacity(fresh.len());
-        let write_ahead = self.outbox.needs_write_ahead();
-        for delivery in fresh {
-            if !write_ahead {
-                begun.push(Claimed { id: None, delivery });
-                continue;
-            }
-            let b = self.outbox.begin(&delivery);
-            total
-                .problems
-                .extend(b.gave_up.into_iter().map(Problem::from));
-            total.io(b.io);
-            if b.id.is_some() {
-                begun.push(Claimed { id: b.id, delivery });
-            }
-        }
         // A flush has no GoCD request waiting on it; a request does.
         let (per_target, deadline) = if force {
             (usize::MAX, None)
@@ -346,12 +333,22 @@ impl Plugin {
                 Some(instant_after(start, self.retry.max_total)),
             )
         };
-        let claim = self.outbox.claim(force, per_target);
-        total
-            .gave_up
-            .extend(claim.expired.into_iter().map(Problem::from));
-        total.io(claim.io);
-        let waiting = claim.claimed;
+        let waiting = match self.store.claim(force, per_target) {
+            Ok(claim) => {
+                total
+                    .gave_up
+                    .extend(claim.expired.into_iter().map(Problem::from));
+                // A fresh entry whose lease is already over (a lease of
+                // zero) is claimed again here: it is sent once, as fresh.
+                let mut waiting = claim.claimed;
+                waiting.retain(|w| !begun.iter().any(|c| c.id == Some(w.id)));
+                waiting
+            }
+            Err(e) => {
+                total.problems.push(Problem::Store(e.to_string()));
+                Vec::new()
+            }
+        };
         let mut groups: Vec<Group<'_>> = Vec::new();
         let mut group_of = |target: &str| -> usize {
             if let Some(i) = groups.iter().position(|g| g.target == target) {
@@ -384,7 +381,7 @@ impl Plugin {
                 Err(c) => groups[i].waiting.push(c),
             }
         }
-        let (outbox, policy) = (&self.outbox, &self.retry);
+        let (outbox, policy) = (&*self.store, &self.retry);
         if groups.len() <= 1 {
             // Nobody to hold up.
             for g in groups {

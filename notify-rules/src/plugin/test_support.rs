@@ -72,12 +72,12 @@ pub(crate) fn status(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str)
     serde_json::from_str(&body(pipeline, pc, stage, sc, state)).expect("test body parses")
 }
 
-/// A path for a state file `<name>.journal` in a new temporary directory. The
-/// directory goes, with the file, its lock and any rewrite left half done,
-/// when the `TempDir` drops: also when the test panics.
+/// A path for a SQLite state file `<name>.db` in a new temporary directory.
+/// The directory goes, with the file and its `-wal` and `-shm`, when the
+/// `TempDir` drops: also when the test panics.
 pub(crate) fn temp_file(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join(format!("{name}.journal"));
+    let path = dir.path().join(format!("{name}.db"));
     (dir, path)
 }
 

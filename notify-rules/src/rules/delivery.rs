@@ -253,6 +253,7 @@ impl<'n> Delivery<'n> {
 impl Delivery<'static> {
     /// Rebuilds a delivery exactly as evaluation made it (the outbox keeps
     /// deliveries across restarts), so its idempotency key is unchanged.
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     pub(crate) fn restored(
         target: String,
         text: String,

@@ -180,25 +180,25 @@ async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight)
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        if plugin.outbox_len() == 0 {
-            continue;
-        }
         let guard = in_flight.enter();
         let plugin = plugin.clone();
+        // A database store blocks, even to count what waits (its clients
+        // must not run on the runtime's threads).
         let flushed = tokio::task::spawn_blocking(move || {
             let _guard = guard;
-            plugin.flush_outbox()
+            (plugin.outbox_len() > 0).then(|| plugin.flush_outbox())
         })
         .await;
         match flushed {
-            Ok(report) if report.failed.is_empty() && report.gave_up.is_empty() => {
+            Ok(None) => {}
+            Ok(Some(report)) if report.failed.is_empty() && report.gave_up.is_empty() => {
                 tracing::info!(
                     delivered = report.delivered,
                     waiting = report.pending,
                     "outbox tried again"
                 );
             }
-            Ok(report) => tracing::warn!(report = %report, "outbox tried again"),
+            Ok(Some(report)) => tracing::warn!(report = %report, "outbox tried again"),
             Err(e) => tracing::error!(error = %e, "the outbox flush failed"),
         }
     }
@@ -279,10 +279,10 @@ impl Server {
                 "no shared secret and not listening on loopback only: anyone who can reach this port can post notifications; set [server] secret_env"
             );
         }
-        let outbox_in_memory = !self.plugin.outbox_is_durable();
+        let outbox_in_memory = !self.plugin.state_is_durable();
         if outbox_in_memory {
             tracing::warn!(
-                "the outbox is in memory: deliveries that cannot be sent yet are lost when the server stops; set [outbox] path to keep them"
+                "the state is in memory: deliveries that cannot be sent yet, and the history, are lost when the server stops; set [state] store = \"sqlite\" to keep them"
             );
         }
         let flusher = self.flush_interval.map(|every| {
@@ -315,11 +315,17 @@ impl Server {
             tracing::info!(deliveries = waiting, "waiting for deliveries in flight");
         }
         self.in_flight.idle().await;
-        let waiting = self.plugin.outbox_len();
-        if outbox_in_memory && waiting > 0 {
+        // Only memory is counted here: a database store must not be called
+        // on the runtime's threads, and keeps what waits anyway.
+        let waiting = if outbox_in_memory {
+            self.plugin.outbox_len()
+        } else {
+            0
+        };
+        if waiting > 0 {
             tracing::error!(
                 deliveries = waiting,
-                "the outbox is in memory: {waiting} deliveries not yet sent are lost"
+                "the state is in memory: {waiting} deliveries not yet sent are lost"
             );
         }
         tracing::info!(%addr, "stopped");

@@ -365,6 +365,9 @@ pub(crate) fn from_plugin(answer: PluginResponse) -> Response {
 fn from_answer(answer: &Answer) -> Response {
     let status = if answer.is_success() {
         StatusCode::OK
+    } else if answer.is_unavailable() {
+        // Nothing was kept: the forwarder tries again.
+        StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::BAD_GATEWAY
     };
@@ -396,5 +399,11 @@ mod tests {
             }],
         };
         assert_eq!(from_answer(&down).status().as_u16(), 502);
+        let no_store = Answer {
+            problems: vec![Problem::Unavailable(
+                "state store x: the disk is full".into(),
+            )],
+        };
+        assert_eq!(from_answer(&no_store).status().as_u16(), 503);
     }
 }

@@ -111,3 +111,88 @@ impl Drop for Loopback {
         }
     }
 }
+
+/// A webhook receiver on 127.0.0.1 that answers 500 while it is down and
+/// 200 when it is up, and records the idempotency key and the text of each
+/// delivery it took: what "exactly once" is checked against.
+pub struct Flaky {
+    loopback: Loopback,
+    down: Arc<std::sync::atomic::AtomicBool>,
+    taken: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Flaky {
+    /// A receiver that starts down.
+    pub fn down() -> Flaky {
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let taken: Arc<std::sync::Mutex<Vec<(String, String)>>> = Arc::default();
+        let loopback = {
+            let (down, taken) = (down.clone(), taken.clone());
+            Loopback::start(move |mut req| {
+                let mut body = String::new();
+                let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
+                let text = serde_json::from_str::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v["text"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let key = req
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("idempotency-key"))
+                    .map(|h| h.value.to_string())
+                    .unwrap_or_default();
+                let code = if down.load(std::sync::atomic::Ordering::SeqCst) {
+                    500
+                } else {
+                    taken.lock().unwrap().push((key, text));
+                    200
+                };
+                let _ = req.respond(tiny_http::Response::empty(code));
+            })
+        };
+        Flaky {
+            loopback,
+            down,
+            taken,
+        }
+    }
+
+    /// Its address, for a webhook target.
+    pub fn url(&self) -> String {
+        self.loopback.url("/hook")
+    }
+
+    /// Answers 200 from now on (or 500 again).
+    pub fn set_up(&self, up: bool) {
+        self.down.store(!up, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The keys of the deliveries taken, in order.
+    pub fn taken(&self) -> Vec<String> {
+        self.taken
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The texts of the deliveries taken, in order.
+    pub fn texts(&self) -> Vec<String> {
+        self.taken
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+
+    /// Waits until `n` deliveries were taken, at most `limit`; the keys.
+    pub fn wait_for(&self, n: usize, limit: std::time::Duration) -> Vec<String> {
+        let end = std::time::Instant::now() + limit;
+        while self.taken().len() < n && std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        self.taken()
+    }
+}

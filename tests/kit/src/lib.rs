@@ -30,9 +30,13 @@
 //!   small vocabularies that make rules fire.
 //! - [`post`], [`messages`]: talking to servers and reading the plugin's
 //!   answers; [`Loopback`], a receiver on 127.0.0.1 that runs a handler for
-//!   each request; [`ClosedPort`], a port that refuses connections.
+//!   each request; [`Flaky`], a webhook receiver that answers 500 until it
+//!   is up and records what it took; [`ClosedPort`], a port that refuses
+//!   connections.
 //! - [`serve::Serving`]: the `notify-rules serve` program, started, posted to
-//!   and stopped with SIGTERM.
+//!   and stopped with SIGTERM (or killed).
+//! - [`postgres::database`]: a fresh database on the test PostgreSQL server,
+//!   or a skip with a note where there is none (a failure under CI).
 //!
 //! # Payloads
 //!
@@ -51,10 +55,11 @@ pub mod gen;
 mod http;
 pub mod notifier;
 mod payload;
+pub mod postgres;
 pub mod serve;
 mod temp;
 
 pub use body::{body, StageBody};
-pub use http::{closed_port, messages, post, ClosedPort, Loopback};
+pub use http::{closed_port, messages, post, ClosedPort, Flaky, Loopback};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};

@@ -72,6 +72,19 @@ impl Serving {
     }
 }
 
+impl Serving {
+    /// Kills the program with SIGKILL, as a crash or `kill -9` would: no
+    /// shutdown, nothing flushed. Returns its log.
+    pub fn kill(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let mut rest = String::new();
+        let _ = self.stderr.read_to_string(&mut rest);
+        self.log.push_str(&rest);
+        std::mem::take(&mut self.log)
+    }
+}
+
 impl Drop for Serving {
     /// A test that fails before `stop` leaves no server behind.
     fn drop(&mut self) {

@@ -6,9 +6,13 @@
 //! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules run FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules serve --rules FILE --config FILE [--listen ADDR]
+//! notify-rules outbox list --config FILE [--json]
+//! notify-rules outbox retry --config FILE (KEY... | --all)
+//! notify-rules outbox drop --config FILE KEY...
 //! ```
 
 mod commands;
+mod outbox;
 mod serve;
 
 use std::path::PathBuf;
@@ -54,6 +58,10 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Lists, retries or drops the deliveries waiting in the state store,
+    /// while `serve` runs or not.
+    #[command(subcommand)]
+    Outbox(outbox::Action),
 }
 
 fn main() -> ExitCode {
@@ -67,5 +75,6 @@ fn main() -> ExitCode {
             config,
             listen,
         } => serve::serve(&rules, &config, listen),
+        Command::Outbox(action) => outbox::outbox(&action),
     }
 }

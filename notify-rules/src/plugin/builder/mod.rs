@@ -2,23 +2,16 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::send::Bound;
 use super::{Plugin, RetryPolicy};
 use crate::deliver::Notifier;
-use crate::history::{FileHistory, HistoryStore, MemoryHistory};
-use crate::outbox::{Outbox, OutboxPolicy};
+use crate::outbox::OutboxPolicy;
 use crate::protocol::{Reader, Tz};
 use crate::rules::RuleSet;
-
-enum HistoryChoice {
-    Memory,
-    File(PathBuf),
-    Store(Box<dyn HistoryStore>),
-}
+use crate::state::{State, StoreError};
 
 /// Configures a [`Plugin`]; [`PluginBuilder::build`] checks everything at once.
 ///
@@ -41,8 +34,7 @@ pub struct PluginBuilder {
     notifiers: Vec<(String, Arc<dyn Notifier>)>,
     server_url: Option<String>,
     reader: Reader,
-    history: HistoryChoice,
-    outbox_path: Option<PathBuf>,
+    state: State,
     outbox_policy: OutboxPolicy,
     retry: RetryPolicy,
 }
@@ -104,20 +96,10 @@ pub enum BuildProblem {
     /// [`server_url_problem`]'s, and the address is never quoted.
     #[error("the server address {0}: it is shown in messages")]
     ServerUrl(&'static str),
-    /// A store's directory could not be created.
-    #[error("cannot create the directory {}: {reason}", .dir.display())]
-    CreateDir {
-        /// The directory.
-        dir: PathBuf,
-        /// The system's reason.
-        reason: String,
-    },
-    /// The history file could not be opened.
+    /// The state store could not be opened (or its schema is newer than
+    /// this build knows).
     #[error("{0}")]
-    History(String),
-    /// The outbox file could not be opened.
-    #[error("{0}")]
-    Outbox(String),
+    State(StoreError),
 }
 
 fn bound_elsewhere(bound: &[String]) -> String {
@@ -138,8 +120,7 @@ impl PluginBuilder {
             notifiers: Vec::new(),
             server_url: None,
             reader: Reader::new(),
-            history: HistoryChoice::Memory,
-            outbox_path: None,
+            state: State::memory(),
             outbox_policy: OutboxPolicy::default(),
             retry: RetryPolicy::default(),
         }
@@ -180,32 +161,41 @@ impl PluginBuilder {
         self
     }
 
-    /// Keeps history in this store instead of in memory.
-    pub fn history(mut self, store: impl HistoryStore + 'static) -> Self {
-        self.history = HistoryChoice::Store(Box::new(store));
+    /// Where the history, the outbox and the handled record are kept:
+    /// [`State::memory`] (the default), a SQLite file ([`State::sqlite`]),
+    /// or a PostgreSQL database several replicas share
+    /// ([`State::postgres`]). The store is opened, and its schema made or
+    /// migrated, by [`build`](PluginBuilder::build).
+    ///
+    /// ```
+    /// use notify_rules::state::State;
+    /// use notify_rules::{rules, Delivery, NotifyError, Plugin};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("doc-builder-state-{}", std::process::id()));
+    /// let plugin = Plugin::builder(rules! { target ops; on any => send(ops); })
+    ///     .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> {
+    ///         Err(NotifyError::retryable("down"))
+    ///     })
+    ///     .state(State::sqlite(dir.join("notify-rules.db")))
+    ///     .build()?;
+    /// let body = r#"{"pipeline":{"name":"p","counter":"1","stage":{"name":"s","counter":"1"}}}"#;
+    /// plugin.handle("stage-status", body);
+    /// assert_eq!(plugin.outbox_len(), 1);
+    /// drop(plugin);
+    ///
+    /// // Still there after a restart, and not made again by a repeat.
+    /// let again = Plugin::builder(rules! { target ops; on any => send(ops); })
+    ///     .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> { Ok(()) })
+    ///     .state(State::sqlite(dir.join("notify-rules.db")))
+    ///     .build()?;
+    /// assert_eq!(again.outbox_len(), 1);
+    /// assert_eq!(again.flush_outbox().delivered, 1);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(mut self, state: State) -> Self {
+        self.state = state;
         self
-    }
-
-    /// Keeps history in a file that survives a restart ([`FileHistory`]); the file
-    /// is opened by [`build`](PluginBuilder::build).
-    pub fn history_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.history = HistoryChoice::File(path.as_ref().to_owned());
-        self
-    }
-
-    /// Keeps the outbox (deliveries waiting to be tried again) in a file that
-    /// survives a restart, instead of in memory.
-    pub fn outbox_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.outbox_path = Some(path.as_ref().to_owned());
-        self
-    }
-
-    /// Keeps history and the outbox in files in `dir` (`history.journal` and
-    /// `outbox.journal`); the directory is created if missing.
-    pub fn state_dir(self, dir: impl AsRef<Path>) -> Self {
-        let dir = dir.as_ref();
-        self.history_file(dir.join("history.journal"))
-            .outbox_file(dir.join("outbox.journal"))
     }
 
     /// How deliveries are retried while GoCD waits.
@@ -224,7 +214,7 @@ impl PluginBuilder {
     /// a declared target with no notifier, `{link}` with no server address, a
     /// bad server address (not `http://` or `https://`, or holding a user,
     /// password, query or fragment, which would show in every message), or a
-    /// store file that cannot be opened. A notifier bound to a target the rules
+    /// state store that cannot be opened. A notifier bound to a target the rules
     /// do not declare is kept unused.
     pub fn build(self) -> Result<Plugin, BuildError> {
         let mut problems = Vec::new();
@@ -261,49 +251,15 @@ impl PluginBuilder {
                 None
             }
         };
-        for path in [
-            self.outbox_path.as_deref(),
-            if let HistoryChoice::File(p) = &self.history {
-                Some(p)
-            } else {
+        let store = match self.state.open(self.outbox_policy) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                problems.push(BuildProblem::State(e));
                 None
-            },
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Err(e) = std::fs::create_dir_all(dir) {
-                    problems.push(BuildProblem::CreateDir {
-                        dir: dir.to_owned(),
-                        reason: e.to_string(),
-                    });
-                }
             }
-        }
-        let history: Option<Box<dyn HistoryStore>> = match self.history {
-            HistoryChoice::Memory => Some(Box::new(MemoryHistory::new())),
-            HistoryChoice::Store(store) => Some(store),
-            HistoryChoice::File(path) => match FileHistory::open(&path) {
-                Ok(h) => Some(Box::new(h)),
-                Err(e) => {
-                    problems.push(BuildProblem::History(e.to_string()));
-                    None
-                }
-            },
         };
-        let outbox = match &self.outbox_path {
-            None => Some(Outbox::in_memory(self.outbox_policy)),
-            Some(path) => match Outbox::open(path, self.outbox_policy) {
-                Ok(o) => Some(o),
-                Err(e) => {
-                    problems.push(BuildProblem::Outbox(e.to_string()));
-                    None
-                }
-            },
-        };
-        match (history, outbox, problems.is_empty()) {
-            (Some(history), Some(outbox), true) => Ok(Plugin {
+        match (store, problems.is_empty()) {
+            (Some(store), true) => Ok(Plugin {
                 rules: self.rules,
                 notifiers: self
                     .notifiers
@@ -312,8 +268,7 @@ impl PluginBuilder {
                     .collect::<HashMap<_, _>>(),
                 server_url,
                 reader: self.reader,
-                history,
-                outbox,
+                store,
                 retry: RetryPolicy {
                     attempts: self.retry.attempts.max(1),
                     ..self.retry
@@ -394,11 +349,6 @@ fn empty_port(text: &str) -> bool {
 
 impl fmt::Debug for PluginBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let history = match &self.history {
-            HistoryChoice::Memory => "memory".to_owned(),
-            HistoryChoice::File(p) => p.display().to_string(),
-            HistoryChoice::Store(_) => "custom".to_owned(),
-        };
         f.debug_struct("PluginBuilder")
             .field("rules", &self.rules)
             .field(
@@ -412,8 +362,7 @@ impl fmt::Debug for PluginBuilder {
                     .as_ref()
                     .map(|u| check_server_url(u).unwrap_or_else(|_| "<invalid>".to_owned())),
             )
-            .field("history", &history)
-            .field("outbox", &self.outbox_path)
+            .field("state", &self.state)
             .field("retry", &self.retry)
             .finish()
     }

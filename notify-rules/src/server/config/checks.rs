@@ -13,7 +13,11 @@ pub(super) fn is_env_name(name: &str) -> bool {
 }
 
 /// The file's sections, in the order the schema lists them.
-const SECTIONS: &[&str] = &["server", "gocd", "history", "outbox", "retry", "targets"];
+const SECTIONS: &[&str] = &[
+    "server", "gocd", "history", "state", "outbox", "retry", "targets",
+];
+/// The sections shown: `history` is read only to say what replaced it.
+const SHOWN_SECTIONS: &[&str] = &["server", "gocd", "state", "outbox", "retry", "targets"];
 
 /// A key the schema does not know, in this file's words: a section at the top
 /// level, a setting inside a table. A secret written in the file under a name
@@ -23,7 +27,7 @@ pub(super) fn unknown_setting(field: &str, expected: &[&str]) -> String {
     let mut problem = if expected == SECTIONS {
         format!(
             "unknown section `[{field}]`; the sections are {}",
-            quoted(SECTIONS)
+            quoted(SHOWN_SECTIONS)
         )
     } else if expected.is_empty() {
         format!("unknown setting `{field}`")
@@ -125,7 +129,7 @@ mod tests {
     fn sections_and_settings_are_named_in_the_files_words() {
         assert_eq!(
             unknown_setting("serverr", SECTIONS),
-            "unknown section `[serverr]`; the sections are `server`, `gocd`, `history`, `outbox`, `retry`, `targets`"
+            "unknown section `[serverr]`; the sections are `server`, `gocd`, `state`, `outbox`, `retry`, `targets`"
         );
         assert_eq!(
             unknown_setting("path", &["store", "dir"]),

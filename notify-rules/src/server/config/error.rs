@@ -144,12 +144,28 @@ pub enum ConfigProblem {
     /// `[gocd] time_zone` is no IANA zone.
     #[error("[gocd] time_zone {0}")]
     TimeZone(String),
-    /// `[history] store = "file"` without a `path`.
-    #[error("[history] store = \"file\" needs `path`")]
-    HistoryNeedsPath,
-    /// `[history] path` with the store in memory.
-    #[error("[history] `path` is only for store = \"file\"")]
-    HistoryPathWithoutFile,
+    /// A setting of an older release, and what replaced it.
+    #[error("{old} is no longer read: {instead}")]
+    Replaced {
+        /// The old section or setting.
+        old: &'static str,
+        /// What to write instead.
+        instead: &'static str,
+    },
+    /// A `[state]` setting that does not go with the chosen store.
+    #[error("[state] `{setting}` is only for store = \"{store}\"")]
+    StateSetting {
+        /// The setting.
+        setting: &'static str,
+        /// The store it belongs to.
+        store: &'static str,
+    },
+    /// `[state] store = "postgres"` without `url_env`.
+    #[error("[state] store = \"postgres\" needs `url_env`, the environment variable holding postgres://user:password@host:port/db")]
+    StateNeedsUrl,
+    /// A store this build was compiled without.
+    #[error("[state] store = \"{0}\" is not in this build (it needs the cargo feature `{0}`)")]
+    StoreNotBuilt(&'static str),
     /// A number or duration out of the range the server works with.
     #[error("{setting} must be from {min} to {max} (it is {value})")]
     OutOfRange {

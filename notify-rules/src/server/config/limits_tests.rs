@@ -86,7 +86,11 @@ fn max_body_bytes_above_what_the_parser_takes_is_refused() {
 
 #[test]
 fn max_connections_is_read_and_checked() {
-    let config = Config::parse("[server]\nmax_connections = 12\n", "c.toml").unwrap();
+    let config = Config::parse(
+        "[server]\nmax_connections = 12\n[state]\nstore = \"memory\"\n",
+        "c.toml",
+    )
+    .unwrap();
     let setup = config
         .setup_with_env(RuleSet::parse("").unwrap(), env)
         .unwrap();
@@ -120,7 +124,7 @@ fn an_unknown_section_is_named_with_the_sections_there_are() {
     let shown = problems("[serverr]\nlisten = \"127.0.0.1:1\"\n").join("\n");
     assert_eq!(
         shown,
-        "line 1, column 2: unknown section `[serverr]`; the sections are `server`, `gocd`, `history`, `outbox`, `retry`, `targets`"
+        "line 1, column 2: unknown section `[serverr]`; the sections are `server`, `gocd`, `state`, `outbox`, `retry`, `targets`"
     );
     let shown = problems("[server]\nlisen = \"127.0.0.1:1\"\n").join("\n");
     assert!(
@@ -147,7 +151,7 @@ fn an_unknown_kind_that_could_be_a_secret_is_not_quoted() {
     for secret in ["xoxb-1234567890-abcdefghijkl", "s3cr3t", "hunter2"] {
         let shown = problems(&format!("[targets.ops]\nkind = \"{secret}\"\n")).join("\n");
         assert!(!shown.contains(secret), "{shown}");
-        let shown = problems(&format!("[history]\nstore = \"{secret}\"\n")).join("\n");
+        let shown = problems(&format!("[state]\nstore = \"{secret}\"\n")).join("\n");
         assert!(!shown.contains(secret), "{shown}");
     }
     // A likely typo of a kind is shown, with the kind meant.

@@ -14,13 +14,14 @@
 //! server_url = "https://gocd.example.com"   # for {link}
 //! time_zone = "Europe/Berlin"         # the server's, for dates without offset; UTC by default
 //!
-//! [history]
-//! store = "file"                      # or "memory", the default
-//! path = "state/history.journal"      # relative to this file
+//! [state]                             # history, outbox, handled notifications
+//! store = "sqlite"                    # the default; or "postgres" (several replicas), or "memory"
+//! path = "notify-rules.db"            # the default; relative to this file
+//! # url_env = "NOTIFY_RULES_DB_URL"   # for "postgres": holds postgres://user:password@host:port/db
 //!
 //! [outbox]
-//! path = "state/outbox.journal"       # in memory when left out
 //! flush_interval = "60s"              # how often it is tried again; 0 for never, at most 1d
+//! lease = "30s"                       # how long a claim on a waiting delivery holds; 1s to 1d
 //!
 //! [retry]                             # durations up to 1h
 //! attempts = 3                        # from 1 to 100
@@ -79,7 +80,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigProblem};
-pub use setup::Setup;
+pub use setup::{Setup, DEFAULT_STATE_FILE};
 
 use schema::File;
 

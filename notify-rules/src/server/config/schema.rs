@@ -18,8 +18,10 @@ pub(super) struct File {
     pub(super) server: ServerSection,
     #[serde(default)]
     pub(super) gocd: GocdSection,
+    /// Replaced by `[state]`: read only to say so.
+    pub(super) history: Option<serde::de::IgnoredAny>,
     #[serde(default)]
-    pub(super) history: HistorySection,
+    pub(super) state: StateSection,
     #[serde(default)]
     pub(super) outbox: OutboxSection,
     #[serde(default)]
@@ -47,25 +49,29 @@ pub(super) struct GocdSection {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct HistorySection {
+pub(super) struct StateSection {
     #[serde(default)]
     pub(super) store: StoreKind,
     pub(super) path: Option<PathBuf>,
+    pub(super) url_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum StoreKind {
     #[default]
+    Sqlite,
+    Postgres,
     Memory,
-    File,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct OutboxSection {
-    pub(super) path: Option<PathBuf>,
+    /// Replaced by `[state] path`: read only to say so.
+    pub(super) path: Option<serde::de::IgnoredAny>,
     pub(super) flush_interval: Option<Time>,
+    pub(super) lease: Option<Time>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

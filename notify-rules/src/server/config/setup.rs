@@ -5,8 +5,12 @@ use super::super::{Secret, ServerOptions};
 use super::notifier;
 use super::schema::StoreKind;
 use super::{Config, ConfigError, ConfigProblem};
-use crate::plugin::RetryPolicy;
+use crate::plugin::{OutboxPolicy, RetryPolicy};
+use crate::state::State;
 use crate::{Plugin, PluginBuilder, RuleSet};
+
+/// The SQLite file when `[state] path` is not set, beside the configuration.
+pub const DEFAULT_STATE_FILE: &str = "notify-rules.db";
 
 /// What [`Config::setup`] makes: the plugin and the server's options.
 #[derive(Debug)]
@@ -103,12 +107,85 @@ impl Config {
             }
         }
         builder = self.stores(builder);
+        let state =
+            self.state_from(&mut |setting, name| lookup(&mut problems, "[state]", setting, name));
+        if let Some(state) = state {
+            builder = builder.state(state);
+        }
         if !problems.is_empty() {
             return Err(ConfigError::new(&self.path, problems));
         }
         match builder.build() {
             Ok(plugin) => Ok(Setup { plugin, options }),
             Err(e) => Err(ConfigError::build(&self.path, &e)),
+        }
+    }
+
+    /// The state store `[state]` names, its address read from the
+    /// environment (for `notify-rules outbox`, which needs no rules).
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[state]\npath = \"state/notify.db\"\n", "/etc/notify-rules/c.toml")?;
+    /// let state = config.state()?;
+    /// assert_eq!(state.path(), Some(std::path::Path::new("/etc/notify-rules/state/notify.db")));
+    ///
+    /// let old = Config::parse("[outbox]\npath = \"outbox.journal\"\n", "c.toml").unwrap_err();
+    /// assert!(old.to_string().contains("[outbox] path is no longer read"));
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn state(&self) -> Result<State, ConfigError> {
+        let mut problems = Vec::new();
+        let state = self.state_from(&mut |setting, name| match std::env::var(name) {
+            Ok(v) if !v.is_empty() => Some(v),
+            Ok(_) => {
+                problems.push(ConfigProblem::VariableEmpty {
+                    owner: "[state]".into(),
+                    name: name.into(),
+                    setting: setting.into(),
+                });
+                None
+            }
+            Err(_) => {
+                problems.push(ConfigProblem::VariableNotSet {
+                    owner: "[state]".into(),
+                    name: name.into(),
+                    setting: setting.into(),
+                });
+                None
+            }
+        });
+        match state {
+            Some(state) if problems.is_empty() => Ok(state),
+            _ => Err(ConfigError::new(&self.path, problems)),
+        }
+    }
+
+    /// The store `[state]` names; `None` when a variable it needs is
+    /// missing (`env` records why).
+    fn state_from(&self, env: &mut dyn FnMut(&str, &str) -> Option<String>) -> Option<State> {
+        let state = &self.file.state;
+        match state.store {
+            StoreKind::Memory => Some(State::memory()),
+            StoreKind::Sqlite => {
+                let path = state
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(DEFAULT_STATE_FILE));
+                Some(State::sqlite(self.base.join(path)))
+            }
+            #[cfg(feature = "postgres")]
+            StoreKind::Postgres => {
+                let name = state.url_env.as_deref()?;
+                env("url_env", name).map(State::postgres)
+            }
+            // Refused by the shape checks.
+            #[cfg(not(feature = "postgres"))]
+            StoreKind::Postgres => {
+                let _ = env;
+                None
+            }
         }
     }
 
@@ -119,11 +196,11 @@ impl Config {
         if let Some(Ok(zone)) = self.time_zone() {
             builder = builder.time_zone(zone);
         }
-        if let (StoreKind::File, Some(path)) = (self.file.history.store, &self.file.history.path) {
-            builder = builder.history_file(self.base.join(path));
-        }
-        if let Some(path) = &self.file.outbox.path {
-            builder = builder.outbox_file(self.base.join(path));
+        if let Some(lease) = self.file.outbox.lease {
+            builder = builder.outbox_policy(OutboxPolicy {
+                lease: lease.0,
+                ..OutboxPolicy::default()
+            });
         }
         if let Some(retry) = &self.file.retry {
             let mut policy = RetryPolicy::default();

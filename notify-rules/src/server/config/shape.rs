@@ -74,12 +74,7 @@ impl Config {
         if let Some(Err(problem)) = self.time_zone() {
             problems.push(ConfigProblem::TimeZone(problem));
         }
-        if self.file.history.store == StoreKind::File && self.file.history.path.is_none() {
-            problems.push(ConfigProblem::HistoryNeedsPath);
-        }
-        if self.file.history.store == StoreKind::Memory && self.file.history.path.is_some() {
-            problems.push(ConfigProblem::HistoryPathWithoutFile);
-        }
+        self.state_problems(&mut problems);
         self.range_problems(&mut problems);
         problems
     }
@@ -117,6 +112,7 @@ impl Config {
             Duration::ZERO,
             DAY,
         );
+        time("[outbox] lease", self.file.outbox.lease, SECOND, DAY);
         if let Some(retry) = &self.file.retry {
             time(
                 "[retry] first_backoff",
@@ -176,8 +172,53 @@ impl Config {
 
     /// Every environment variable name the file gives: its owner as messages
     /// show it, the setting, the name.
+    /// `[state]` settings that do not fit the store, and the settings it
+    /// replaced.
+    fn state_problems(&self, problems: &mut Vec<ConfigProblem>) {
+        if self.file.history.is_some() {
+            problems.push(ConfigProblem::Replaced {
+                old: "[history]",
+                instead:
+                    "history is kept in the state store: [state] store = \"sqlite\" (the default, \
+                          with path = \"notify-rules.db\"), \"postgres\" or \"memory\"",
+            });
+        }
+        if self.file.outbox.path.is_some() {
+            problems.push(ConfigProblem::Replaced {
+                old: "[outbox] path",
+                instead:
+                    "the outbox is kept in the state store: [state] path = \"notify-rules.db\" \
+                          (a SQLite file, the default)",
+            });
+        }
+        let state = &self.file.state;
+        if state.path.is_some() && state.store != StoreKind::Sqlite {
+            problems.push(ConfigProblem::StateSetting {
+                setting: "path",
+                store: "sqlite",
+            });
+        }
+        if state.url_env.is_some() && state.store != StoreKind::Postgres {
+            problems.push(ConfigProblem::StateSetting {
+                setting: "url_env",
+                store: "postgres",
+            });
+        }
+        if state.store == StoreKind::Postgres {
+            if state.url_env.is_none() {
+                problems.push(ConfigProblem::StateNeedsUrl);
+            }
+            if cfg!(not(feature = "postgres")) {
+                problems.push(ConfigProblem::StoreNotBuilt("postgres"));
+            }
+        }
+    }
+
     fn env_names(&self) -> Vec<(String, String, &str)> {
         let mut names = Vec::new();
+        if let Some(name) = &self.file.state.url_env {
+            names.push(("[state]".to_owned(), "url_env".to_owned(), name.as_str()));
+        }
         if let Some(name) = &self.file.server.secret_env {
             names.push((
                 "[server]".to_owned(),

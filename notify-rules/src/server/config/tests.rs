@@ -23,6 +23,9 @@ attempts = 1
 [outbox]
 flush_interval = "5s"
 
+[state]
+store = "memory"
+
 [targets.ops]
 kind = "slack"
 url_env = "T_OPS_URL"
@@ -135,7 +138,11 @@ fn targets_must_match_the_rules_both_ways() {
 
 #[test]
 fn link_without_a_server_url_is_refused_by_the_plugin() {
-    let config = Config::parse("[targets.ops]\nkind = \"console\"\n", "c.toml").unwrap();
+    let config = Config::parse(
+        "[state]\nstore = \"memory\"\n[targets.ops]\nkind = \"console\"\n",
+        "c.toml",
+    )
+    .unwrap();
     let rules = RuleSet::parse("target ops; on any => send(ops, \"{link}\");").unwrap();
     let err = config.setup_with_env(rules, env).unwrap_err();
     assert!(
@@ -192,6 +199,9 @@ user = "u"
 [history]
 store = "file"
 
+[state]
+store = "postgres"
+
 [retry]
 attempts = 0
 "#;
@@ -204,7 +214,10 @@ attempts = 0
             "target `mail`: kind email needs `to`",
             "target `mail`: `user` and `password_env` go together",
             "target `ops`: `url_env` is not a setting of kind console; it takes none",
-            "[history] store = \"file\" needs `path`",
+            "[history] is no longer read: history is kept in the state store: [state] store = \"sqlite\" (the default, with path = \"notify-rules.db\"), \"postgres\" or \"memory\"",
+            "[state] store = \"postgres\" needs `url_env`, the environment variable holding postgres://user:password@host:port/db",
+            #[cfg(not(feature = "postgres"))]
+            "[state] store = \"postgres\" is not in this build (it needs the cargo feature `postgres`)",
             "[retry] attempts must be from 1 to 100 (it is 0)",
         ]
     );
@@ -230,7 +243,7 @@ fn durations() {
         err.problems(),
         ["[outbox] flush_interval must be from 0 to 1d (it is 7d)"]
     );
-    let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n";
+    let text = "[server]\nrequest_timeout = 7\n[outbox]\nflush_interval = 0\n[state]\nstore = \"memory\"\n";
     let config = Config::parse(text, "c.toml").unwrap();
     let setup = config
         .setup_with_env(RuleSet::parse("").unwrap(), env)
@@ -245,14 +258,34 @@ fn relative_store_paths_are_taken_from_the_config_directory() {
     let path = dir.path().join("notify-rules.toml");
     std::fs::write(
         &path,
-        "[history]\nstore = \"file\"\npath = \"history.journal\"\n",
+        "[state]\npath = \"state/notify.db\"\n[outbox]\nlease = \"5s\"\n",
     )
     .unwrap();
     let config = Config::load(&path).unwrap();
-    config
+    let setup = config
         .setup_with_env(RuleSet::parse("").unwrap(), env)
         .unwrap();
-    assert!(dir.path().join("history.journal").exists());
+    assert!(setup.plugin.state_is_durable());
+    assert!(dir.path().join("state/notify.db").exists());
+
+    // The old settings say what replaced them.
+    let err = Config::parse("[outbox]\npath = \"o.journal\"\n", "c.toml").unwrap_err();
+    assert_eq!(
+        err.problems(),
+        ["[outbox] path is no longer read: the outbox is kept in the state store: [state] path = \"notify-rules.db\" (a SQLite file, the default)"]
+    );
+    let err = Config::parse(
+        "[state]\nstore = \"memory\"\npath = \"x.db\"\nurl_env = \"U\"\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        [
+            "[state] `path` is only for store = \"sqlite\"",
+            "[state] `url_env` is only for store = \"postgres\""
+        ]
+    );
 
     let err = Config::load(dir.path().join("missing.toml")).unwrap_err();
     assert!(
@@ -439,7 +472,7 @@ fn the_server_url_is_an_address_only() {
 #[test]
 fn problems_are_typed_and_say_the_same_as_their_messages() {
     let err = Config::parse(
-        "[history]\nstore = \"file\"\n[retry]\nattempts = 0\n",
+        "[state]\nstore = \"postgres\"\n[retry]\nattempts = 0\n",
         "c.toml",
     )
     .unwrap_err();
@@ -447,7 +480,9 @@ fn problems_are_typed_and_say_the_same_as_their_messages() {
     assert_eq!(
         err.list(),
         [
-            ConfigProblem::HistoryNeedsPath,
+            ConfigProblem::StateNeedsUrl,
+            #[cfg(not(feature = "postgres"))]
+            ConfigProblem::StoreNotBuilt("postgres"),
             ConfigProblem::OutOfRange {
                 setting: "[retry] attempts".into(),
                 min: "1".into(),

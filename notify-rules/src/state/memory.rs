@@ -1,0 +1,127 @@
+//! The memory store: history and outbox in the process, lost when it stops.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
+use crate::deliver::NotifyError;
+use crate::history::{HistoryLimits, HistoryState, Seen, StageRun};
+use crate::outbox::{Outbox, OutboxPolicy};
+use crate::rules::Delivery;
+use crate::util::{lock, now_unix};
+
+/// Keys and values with their end, in seconds since 1970.
+type Kv = HashMap<(String, String), (Vec<u8>, Option<u64>)>;
+
+pub(crate) struct MemoryState {
+    history: Mutex<HistoryState>,
+    outbox: Outbox,
+    kv: Mutex<Kv>,
+}
+
+impl MemoryState {
+    pub(crate) fn new(limits: HistoryLimits, policy: OutboxPolicy) -> Self {
+        MemoryState {
+            history: Mutex::new(HistoryState::new(limits)),
+            outbox: Outbox::in_memory(policy),
+            kv: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl StateStore for MemoryState {
+    fn record(
+        &self,
+        run: &StageRun<'_>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+    ) -> Result<Recorded, StoreError> {
+        // The history's lock makes recording atomic; evaluating needs no lock.
+        let seen = lock(&self.history).record(run);
+        let mut recorded = Recorded::default();
+        let write_ahead = self.outbox.needs_write_ahead();
+        for delivery in evaluate(seen) {
+            if !write_ahead {
+                recorded.fresh.push(Claimed { id: None, delivery });
+                continue;
+            }
+            let begun = self.outbox.begin(&delivery);
+            recorded.gave_up.extend(begun.gave_up);
+            if begun.id.is_some() {
+                recorded.fresh.push(Claimed {
+                    id: begun.id,
+                    delivery,
+                });
+            }
+        }
+        Ok(recorded)
+    }
+
+    fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {
+        Ok(self.outbox.claim(force, per_target))
+    }
+
+    fn delivered(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox.delivered(id);
+        Ok(())
+    }
+
+    fn failed(&self, id: u64, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
+        Ok(self.outbox.failed(id, error))
+    }
+
+    fn release(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox.release(id);
+        Ok(())
+    }
+
+    fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
+        Ok(self.outbox.keep(delivery, error))
+    }
+
+    fn waiting_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    fn is_durable(&self) -> bool {
+        false
+    }
+
+    fn list(&self) -> Result<Vec<WaitingEntry>, StoreError> {
+        Ok(self.outbox.list())
+    }
+
+    fn retry(&self, keys: Option<&[String]>) -> Result<usize, StoreError> {
+        Ok(self.outbox.retry(keys))
+    }
+
+    fn drop_keys(&self, keys: &[String]) -> Result<usize, StoreError> {
+        Ok(self.outbox.drop_keys(keys))
+    }
+
+    fn get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let kv = lock(&self.kv);
+        Ok(kv
+            .get(&(space.to_owned(), key.to_owned()))
+            .filter(|(_, end)| end.is_none_or(|end| end > now_unix()))
+            .map(|(v, _)| v.clone()))
+    }
+
+    fn put(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<(), StoreError> {
+        lock(&self.kv).insert(
+            (space.to_owned(), key.to_owned()),
+            (value.to_vec(), expires),
+        );
+        Ok(())
+    }
+
+    fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
+        lock(&self.kv).remove(&(space.to_owned(), key.to_owned()));
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! What the database stores share: how a stage is named in their tables, how
+//! a transition is told from the run before, what an outbox row becomes.
+
+use super::{GaveUp, StoreError, Waiting, WaitingEntry};
+use crate::model::StageState;
+use crate::outbox::saved;
+use crate::rules::Transition;
+
+/// Handled records older than this are forgotten: a forwarder retries within
+/// minutes, and GoCD does not send a stage's notification again a month on.
+pub(crate) const HANDLED_KEPT_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// How often (in notifications recorded) old handled records are pruned.
+pub(crate) const PRUNE_EVERY: u64 = 1024;
+
+/// A stage in the tables: `pipeline/stage` in lower case (GoCD's names are
+/// case-insensitive and cannot hold `/`).
+pub(crate) fn stage_key(pipeline: &str, stage: &str) -> String {
+    let mut key = String::with_capacity(pipeline.len() + stage.len() + 1);
+    key.extend(pipeline.chars().map(|c| c.to_ascii_lowercase()));
+    key.push('/');
+    key.extend(stage.chars().map(|c| c.to_ascii_lowercase()));
+    key
+}
+
+/// Whether the run passed, for the states that count in history.
+pub(crate) fn passed(state: &StageState) -> Option<bool> {
+    match state {
+        StageState::Passed => Some(true),
+        StageState::Failed => Some(false),
+        _ => None,
+    }
+}
+
+/// The transition a completed run makes after the one before it.
+pub(crate) fn transition(passed: bool, previous: Option<bool>) -> Option<Transition> {
+    match (passed, previous) {
+        (false, None | Some(true)) => Some(Transition::Broken),
+        (false, Some(false)) => Some(Transition::StillFailing),
+        (true, Some(false)) => Some(Transition::Fixed),
+        (true, None | Some(true)) => None,
+    }
+}
+
+/// An outbox row read back: a delivery to send, or, when the stored delivery
+/// cannot be read any more, a reason to give it up.
+pub(crate) fn waiting(id: i64, key: String, target: String, json: &str) -> Result<Waiting, GaveUp> {
+    match saved::from_json(&target, json) {
+        Ok(delivery) => Ok(Waiting {
+            id: id as u64,
+            delivery,
+        }),
+        Err(e) => Err(GaveUp {
+            target,
+            key,
+            reason: format!("the stored delivery cannot be read: {e}"),
+        }),
+    }
+}
+
+/// A row of `outbox list`; times in milliseconds in the table, seconds here.
+pub(crate) fn entry(
+    key: String,
+    target: String,
+    attempts: i64,
+    last_error: Option<String>,
+    next_ms: i64,
+) -> WaitingEntry {
+    WaitingEntry {
+        key,
+        target,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        last_error,
+        next_attempt: u64::try_from(next_ms / 1000).unwrap_or(0),
+    }
+}
+
+/// A schema newer than this build knows: refused, saying so.
+pub(crate) fn newer_schema(place: &str, found: i64, known: usize) -> StoreError {
+    StoreError::lasting(
+        place,
+        format!(
+            "its schema is version {found}, newer than this notify-rules knows ({known}): it was \
+             written by a newer release; run that release, or give this one another store"
+        ),
+    )
+}
+
+/// Milliseconds as a store keeps a duration.
+pub(crate) fn ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

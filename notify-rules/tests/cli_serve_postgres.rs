@@ -1,0 +1,152 @@
+//! Three `serve` replicas sharing one PostgreSQL database: notifications
+//! posted to two replicas at once, one replica killed with SIGKILL while
+//! deliveries wait on a receiver that answers 500 and then recovers,
+//! transitions decided across replicas; every delivery exactly once, and
+//! the database password in no log, error or `outbox list` output. Also:
+//! a database that cannot be reached stops `serve` within 10 seconds,
+//! naming its host and port and not its password (no server needed).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use notify_rules_test_kit::serve::Serving;
+use notify_rules_test_kit::{body, closed_port, postgres, temp_dir_with, Flaky};
+
+const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
+
+const RULES: &str =
+    "target hook;\non any => send(hook, \"{pipeline.name} {pipeline.counter} {stage.state} {transition}\");\n";
+
+const CONFIG: &str = "[state]\nstore = \"postgres\"\nurl_env = \"T_DB_URL\"\n\
+                      [retry]\nattempts = 1\n[outbox]\nflush_interval = \"1s\"\nlease = \"2s\"\n\
+                      [targets.hook]\nkind = \"webhook\"\nurl_env = \"T_HOOK_URL\"\n";
+
+fn serve(dir: &Path, db: &str, hook: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "serve",
+        "--rules",
+        "r.rules",
+        "--config",
+        "c.toml",
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .current_dir(dir)
+    .env("RUST_LOG", "debug")
+    .env("T_DB_URL", db)
+    .env("T_HOOK_URL", hook);
+    cmd
+}
+
+#[test]
+fn an_unreachable_database_stops_serve_within_ten_seconds_without_its_password() {
+    let dir = temp_dir_with(&[("r.rules", RULES), ("c.toml", CONFIG)]);
+    let port = closed_port().port;
+    let db = format!("postgres://notify:Pa55-w0rd-x@127.0.0.1:{port}/notify");
+    let started = Instant::now();
+    let out = serve(dir.path(), &db, "http://127.0.0.1:9/hook")
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(err.contains("cannot reach the database"), "{err}");
+    assert!(!err.contains("Pa55-w0rd-x"), "{err}");
+}
+
+/// (pipeline counter, state, the replicas it is posted to at once).
+const RUNS: [(u64, &str, [usize; 2]); 5] = [
+    (1, "Passed", [0, 1]),
+    (2, "Failed", [1, 2]),
+    (3, "Failed", [2, 0]),
+    (4, "Failed", [0, 1]),
+    (5, "Passed", [1, 2]),
+];
+
+#[test]
+fn three_replicas_deliver_each_notification_once_through_a_kill() {
+    let Some(db) = postgres::database("notify_rules_replicas") else {
+        return;
+    };
+    let password = postgres::password(&db);
+    let dir = temp_dir_with(&[("r.rules", RULES), ("c.toml", CONFIG)]);
+    let receiver = Flaky::down();
+    let mut replicas: Vec<Option<Serving>> = (0..3)
+        .map(|_| Some(Serving::start(serve(dir.path(), &db, &receiver.url()))))
+        .collect();
+    let addrs: Vec<String> = replicas
+        .iter()
+        .map(|r| r.as_ref().unwrap().addr.clone())
+        .collect();
+
+    for (pc, state, to) in RUNS {
+        // The forwarder's retry and the first try land on two replicas at
+        // once: one records it (and keeps its delivery), the other finds it
+        // handled.
+        let body = body("shop", pc, "deploy", 1, state);
+        let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+            let posts: Vec<_> = to
+                .iter()
+                .map(|&r| {
+                    let (addr, body) = (&addrs[r], &body);
+                    s.spawn(move || {
+                        notify_rules_test_kit::post(&format!("http://{addr}/stage-status"), body)
+                    })
+                })
+                .collect();
+            posts.into_iter().map(|p| p.join().unwrap()).collect()
+        });
+        let kept = answers.iter().filter(|(code, _)| *code == 502).count();
+        assert_eq!(kept, 1, "run {pc}: {answers:?}");
+        assert!(answers.iter().any(|(code, _)| *code == 200), "{answers:?}");
+    }
+    // Killed while the deliveries wait (and perhaps while it tries one).
+    let killed = replicas[1].take().unwrap().kill();
+    assert!(!killed.contains(&password), "the password in a log");
+
+    let listed = Command::new(BIN)
+        .args(["outbox", "list", "--config", "c.toml"])
+        .current_dir(dir.path())
+        .env("T_DB_URL", &db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains("5 waiting"), "{text}");
+    assert!(
+        !text.contains(&password) && !String::from_utf8_lossy(&listed.stderr).contains(&password)
+    );
+
+    receiver.set_up(true);
+    // Past the killed replica's leases, the others send what it held.
+    receiver.wait_for(RUNS.len(), Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(3));
+    if receiver.texts().len() < RUNS.len() {
+        let log = replicas[0].take().unwrap().stop().log;
+        panic!("not all delivered: {:?}\n{log}", receiver.texts());
+    }
+    let mut texts = receiver.texts();
+    texts.sort();
+    assert_eq!(
+        texts,
+        [
+            "shop 1 Passed ",
+            "shop 2 Failed broken",
+            "shop 3 Failed still failing",
+            "shop 4 Failed still failing",
+            "shop 5 Passed fixed",
+        ],
+        "each delivery once, each transition right"
+    );
+    for replica in replicas.into_iter().flatten() {
+        let stopped = replica.stop();
+        assert!(stopped.status.success(), "{}", stopped.log);
+        assert!(!stopped.log.contains(&password), "the password in a log");
+    }
+}

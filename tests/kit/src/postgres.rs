@@ -1,0 +1,42 @@
+//! The PostgreSQL server the tests share: its address comes from
+//! `NOTIFY_RULES_TEST_POSTGRES` (`.ci/with-postgres` starts one and sets it).
+//! Without it a test is skipped with a note, except under CI (`CI` set),
+//! where a missing server is a failure.
+
+/// The variable holding the server's address.
+pub const VAR: &str = "NOTIFY_RULES_TEST_POSTGRES";
+
+/// A new, empty database named `name` on the test server (dropped first if
+/// a previous run left it), and its address; `None`, with a note, when no
+/// server is configured outside CI.
+///
+/// # Panics
+/// Under CI without a server, or when the server cannot be reached.
+pub fn database(name: &str) -> Option<String> {
+    let Ok(url) = std::env::var(VAR) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {VAR} is not: the PostgreSQL tests must run (see .ci/with-postgres)"
+        );
+        eprintln!("note: {VAR} is not set: skipping a PostgreSQL test (see README, Tests)");
+        return None;
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{VAR}: cannot reach the test server: {e}"));
+    // One statement each: neither may run inside a transaction block.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').expect("a URL ending in /DATABASE");
+    Some(format!("{base}/{name}"))
+}
+
+/// The password in a test server's address, to check that nothing shows it.
+pub fn password(url: &str) -> String {
+    let authority = url.split("://").nth(1).unwrap_or("");
+    let userinfo = authority.split('@').next().unwrap_or("");
+    userinfo.split(':').nth(1).unwrap_or("").to_owned()
+}

@@ -1,0 +1,56 @@
+//! A request whose notification the state store cannot keep is answered 503,
+//! so that the forwarder sends it again, and nothing is acknowledged that is
+//! not stored: the retry, once the store answers, is new and delivered once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use notify_rules::server::{Server, ServerOptions};
+use notify_rules::state::State;
+use notify_rules::{rules, Plugin};
+use notify_rules_test_kit::notifier::counter;
+use notify_rules_test_kit::{body, post, temp_dir};
+
+#[test]
+fn a_locked_store_is_answered_503_and_the_retry_is_delivered_once() {
+    let dir = temp_dir();
+    let path = dir.path().join("state.db");
+    let sent = Arc::new(AtomicUsize::new(0));
+    let plugin = Plugin::builder(rules! { target log; on any => send(log); })
+        .notifier("log", counter(&sent))
+        .state(State::sqlite(&path))
+        .build()
+        .unwrap();
+    let options = ServerOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..ServerOptions::default()
+    };
+    let running = Server::spawn(Arc::new(plugin), options).unwrap();
+    let url = format!("http://{}/stage-status", running.local_addr());
+    let notification = body("shop", 1, "deploy", 1, "Failed");
+
+    // Another program holds the file's write lock for longer than a
+    // request waits for it.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (code, answer) = post(&url, &notification);
+    assert_eq!(code, 503, "{answer}");
+    assert!(
+        answer.contains("state.db: the file is locked by another program"),
+        "{answer}"
+    );
+    assert!(answer.contains("send the notification again"), "{answer}");
+    assert_eq!(sent.load(Ordering::SeqCst), 0);
+    other.execute_batch("ROLLBACK").unwrap();
+
+    assert_eq!(
+        post(&url, &notification),
+        (200, r#"{"status":"success"}"#.to_owned())
+    );
+    assert_eq!(
+        post(&url, &notification),
+        (200, r#"{"status":"success"}"#.to_owned())
+    );
+    assert_eq!(sent.load(Ordering::SeqCst), 1);
+    running.shutdown().unwrap();
+}
