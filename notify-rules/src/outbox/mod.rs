@@ -52,7 +52,7 @@ impl Default for OutboxPolicy {
 }
 
 struct Entry {
-    delivery: Delivery,
+    delivery: Delivery<'static>,
     key: String,
     added_unix: u64,
     attempts: u32,
@@ -108,7 +108,7 @@ impl Outbox {
 
     /// Keeps a fresh delivery that was tried without being written ahead and
     /// failed; it waits like any failed entry.
-    pub(crate) fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Vec<GaveUp> {
+    pub(crate) fn keep(&self, delivery: &Delivery<'static>, error: &NotifyError) -> Vec<GaveUp> {
         let begun = self.begin(delivery);
         let mut gave_up = begun.gave_up;
         // Without an id another thread holds an entry with this key: it is
@@ -128,7 +128,7 @@ impl Outbox {
     /// When a delivery with the same idempotency key is already waiting, that
     /// entry is claimed instead (the repeat says its target may be back), or
     /// none when another thread is sending it: either way it is sent once.
-    pub(crate) fn begin(&self, delivery: &Delivery) -> Begun {
+    pub(crate) fn begin(&self, delivery: &Delivery<'static>) -> Begun {
         let key = delivery.idempotency_key();
         let mut inner = lock(&self.inner);
         if let Some(&id) = inner.by_key.get(&key) {

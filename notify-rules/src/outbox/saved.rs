@@ -36,7 +36,7 @@ pub(crate) fn to_json(d: &Delivery) -> String {
 }
 
 /// Rebuilds a delivery for `target` from [`to_json`]'s text.
-pub(crate) fn from_json(target: &str, json: &str) -> Result<Delivery, serde_json::Error> {
+pub(crate) fn from_json(target: &str, json: &str) -> Result<Delivery<'static>, serde_json::Error> {
     let saved: Saved = serde_json::from_str(json)?;
     let transition = [
         Transition::Broken,

@@ -3,7 +3,7 @@ use crate::plugin::test_support::status;
 use crate::rules::Transition;
 use std::sync::Arc;
 
-fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery {
+fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery<'static> {
     let s = status("shop", 3, "deploy", 1, "Failed");
     Delivery::restored(
         target.to_owned(),
@@ -17,7 +17,7 @@ fn delivery(target: &str, rule: u32, transition: Option<Transition>) -> Delivery
 
 /// Writes a delivery ahead, as a fresh one is, and fails its first try: what
 /// a delivery whose target is down leaves behind.
-fn park(o: &Outbox, d: &Delivery) -> Vec<GaveUp> {
+fn park(o: &Outbox, d: &Delivery<'static>) -> Vec<GaveUp> {
     let Begun { id, gave_up } = o.begin(d);
     if let Some(id) = id {
         o.failed(id, &"down".into());

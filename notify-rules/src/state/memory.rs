@@ -33,7 +33,7 @@ impl StateStore for MemoryState {
     fn record(
         &self,
         run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         // The history's lock makes recording atomic; evaluating needs no lock.
         let seen = lock(&self.history).record(run);
@@ -74,7 +74,11 @@ impl StateStore for MemoryState {
         Ok(())
     }
 
-    fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
+    fn keep(
+        &self,
+        delivery: &Delivery<'static>,
+        error: &NotifyError,
+    ) -> Result<Vec<GaveUp>, StoreError> {
         Ok(self.outbox.keep(delivery, error))
     }
 

@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use notify_rules::state::State;
-//! use notify_rules::{rules, Delivery, NotifyError, Plugin};
+//! use notify_rules::{rules, Delivery<'static>, NotifyError, Plugin};
 //!
 //! let dir = std::env::temp_dir().join(format!("doc-state-{}", std::process::id()));
 //! let plugin = Plugin::builder(rules! { target ops; on state Failed => send(ops); })
@@ -73,13 +73,13 @@ pub(crate) struct Claimed {
     /// `None` for a delivery that is not in the outbox: a memory store with
     /// nothing waiting skips writing it ahead (see [`StateStore::keep`]).
     pub(crate) id: Option<u64>,
-    pub(crate) delivery: Delivery,
+    pub(crate) delivery: Delivery<'static>,
 }
 
 /// A waiting entry claimed from the outbox: send it, then say how it went.
 pub(crate) struct Waiting {
     pub(crate) id: u64,
-    pub(crate) delivery: Delivery,
+    pub(crate) delivery: Delivery<'static>,
 }
 
 /// Why an entry left the outbox without being delivered.
@@ -116,7 +116,7 @@ pub(crate) trait StateStore: Send + Sync {
     fn record(
         &self,
         run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError>;
 
     /// Claims the entries to try now, oldest first: those due (all of them
@@ -136,7 +136,11 @@ pub(crate) trait StateStore: Send + Sync {
 
     /// Keeps a fresh delivery that was tried without being written ahead
     /// (`Claimed::id` `None`) and failed.
-    fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError>;
+    fn keep(
+        &self,
+        delivery: &Delivery<'static>,
+        error: &NotifyError,
+    ) -> Result<Vec<GaveUp>, StoreError>;
 
     /// How many deliveries wait, as far as this process knows; cheap.
     fn waiting_len(&self) -> usize;

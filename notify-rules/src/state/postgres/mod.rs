@@ -170,7 +170,7 @@ impl StateStore for PostgresState {
     fn record(
         &self,
         run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         self.record_run(run, evaluate)
     }
@@ -297,7 +297,11 @@ impl StateStore for PostgresState {
         Ok(())
     }
 
-    fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
+    fn keep(
+        &self,
+        delivery: &Delivery<'static>,
+        error: &NotifyError,
+    ) -> Result<Vec<GaveUp>, StoreError> {
         let now = now_ms();
         let id: Option<i64> = self
             .client()?

@@ -173,7 +173,7 @@ impl StateStore for SqliteState {
     fn record(
         &self,
         run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         self.record_run(run, evaluate)
     }
@@ -344,7 +344,11 @@ impl StateStore for SqliteState {
         Ok(())
     }
 
-    fn keep(&self, delivery: &Delivery, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
+    fn keep(
+        &self,
+        delivery: &Delivery<'static>,
+        error: &NotifyError,
+    ) -> Result<Vec<GaveUp>, StoreError> {
         // Every delivery is written ahead here, so there is nothing fresh to
         // keep; one made elsewhere goes in as a failed entry.
         let now = now_ms();

@@ -9,7 +9,7 @@ impl SqliteState {
     pub(super) fn record_run(
         &self,
         run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         let fail = |e| self.fail(e);
         let mut conn = lock(&self.conn);
