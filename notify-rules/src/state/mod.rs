@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use notify_rules::state::State;
-//! use notify_rules::{rules, Delivery<'static>, NotifyError, Plugin};
+//! use notify_rules::{rules, Delivery, NotifyError, Plugin};
 //!
 //! let dir = std::env::temp_dir().join(format!("doc-state-{}", std::process::id()));
 //! let plugin = Plugin::builder(rules! { target ops; on state Failed => send(ops); })
