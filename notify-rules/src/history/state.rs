@@ -10,7 +10,9 @@
 //! past that the stage used least recently is forgotten (its next completed run
 //! is compared with nothing, as for a new stage).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use super::{HistoryLimits, Seen, StageRun};

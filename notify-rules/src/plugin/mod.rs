@@ -21,7 +21,8 @@
 
 mod answer;
 mod builder;
-#[cfg(test)]
+// On SQLite files: the durable store the tests restart on.
+#[cfg(all(test, feature = "sqlite"))]
 mod durable_tests;
 mod problem;
 mod send;

@@ -3,7 +3,6 @@
 //! integration tests have the test kit, `tests/kit`; it depends on this crate,
 //! so its types are not the ones unit tests see.)
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -75,7 +74,8 @@ pub(crate) fn status(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str)
 /// A path for a SQLite state file `<name>.db` in a new temporary directory.
 /// The directory goes, with the file and its `-wal` and `-shm`, when the
 /// `TempDir` drops: also when the test panics.
-pub(crate) fn temp_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+#[cfg(feature = "sqlite")]
+pub(crate) fn temp_file(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join(format!("{name}.db"));
     (dir, path)

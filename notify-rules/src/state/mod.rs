@@ -51,7 +51,8 @@ mod postgres;
 mod rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
-#[cfg(test)]
+// The SQLite store against the memory one.
+#[cfg(all(test, feature = "sqlite"))]
 mod tests;
 
 use std::fmt;
