@@ -74,6 +74,8 @@ mod shape;
 #[cfg(test)]
 mod limits_tests;
 #[cfg(test)]
+mod shown_tests;
+#[cfg(test)]
 mod tests;
 
 use std::net::SocketAddr;
