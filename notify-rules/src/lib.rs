@@ -120,7 +120,9 @@ macro_rules! rules_file {
 pub use deliver::{Notifier, NotifyError};
 pub use plugin::{Plugin, PluginBuilder};
 pub use protocol::PluginResponse;
-pub use rules::{Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition};
+pub use rules::{
+    AgentTransition, Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition,
+};
 
 #[doc(hidden)]
 pub mod __private;

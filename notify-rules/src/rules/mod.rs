@@ -48,6 +48,40 @@ impl fmt::Display for Transition {
     }
 }
 
+/// How an agent-status compares with the previous one the plugin handled for
+/// the same agent (`uuid`). Only a [`Plugin`](crate::Plugin) with history
+/// knows it: [`RuleSet::evaluate`]'s agent counterpart never sees one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AgentTransition {
+    /// `LostContact` or `Missing` now, and neither before (or no agent-status
+    /// before).
+    Lost,
+    /// `Idle` or `Building` now, and `LostContact` or `Missing` before.
+    Back,
+}
+
+impl AgentTransition {
+    /// The text of `{transition}` in an agent rule: `lost` or `back`.
+    ///
+    /// ```
+    /// use notify_rules::AgentTransition;
+    /// assert_eq!(AgentTransition::Lost.as_str(), "lost");
+    /// assert_eq!(AgentTransition::Back.to_string(), "back");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentTransition::Lost => "lost",
+            AgentTransition::Back => "back",
+        }
+    }
+}
+
+impl fmt::Display for AgentTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where evaluation reads from and writes to. Generated code and the run-time
 /// evaluator both go through it, so both render and deliver the same way.
 #[doc(hidden)]
