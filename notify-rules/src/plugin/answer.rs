@@ -2,10 +2,17 @@
 
 use serde_json::json;
 
-use crate::protocol::{PluginResponse, ProtocolError, STAGE_STATUS};
+use crate::protocol::{PluginResponse, ProtocolError, AGENT_STATUS, STAGE_STATUS};
 
-pub(super) fn interested_in() -> PluginResponse {
-    PluginResponse::interested_in(&[STAGE_STATUS])
+/// `agent-status` is asked for only when some rule is about agents: GoCD
+/// then sends one per agent state change, which is a lot of requests for a
+/// large agent pool to make for nothing.
+pub(super) fn interested_in(agents: bool) -> PluginResponse {
+    if agents {
+        PluginResponse::interested_in(&[STAGE_STATUS, AGENT_STATUS])
+    } else {
+        PluginResponse::interested_in(&[STAGE_STATUS])
+    }
 }
 
 pub(super) fn bad_body(error: &ProtocolError) -> PluginResponse {

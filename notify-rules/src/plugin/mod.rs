@@ -37,11 +37,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::history::{Seen, StageRun};
-use crate::model::StageStatus;
+use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
+use crate::model::{AgentStatus, StageStatus};
 use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
-use crate::state::{StateStore, StoreError};
+use crate::state::{Recorded, StateStore, StoreError};
 
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
@@ -138,7 +138,8 @@ impl Plugin {
 
     /// Answers one request from GoCD (or a forwarder).
     ///
-    /// - `notifications-interested-in`: 200, `{"notifications":["stage-status"]}`.
+    /// - `notifications-interested-in`: 200, `{"notifications":["stage-status"]}`,
+    ///   with `"agent-status"` as well when some rule is an agent rule.
     /// - `stage-status`: 200 and `{"status":"success"}` when every delivery went
     ///   out; 200 and `{"status":"failure","messages":[...]}` with one message per
     ///   delivery that could not be sent, naming its target and the reason (the
@@ -146,14 +147,18 @@ impl Plugin {
     ///   notification handled before answers success and delivers nothing; one
     ///   whose delivery already waits in the outbox (a repeat history forgot)
     ///   sends that entry, not a second copy.
-    /// - `agent-status`: 200 and success once the body is read.
+    /// - `agent-status`: like `stage-status`, for the agent rules; `lost` and
+    ///   `back` come from the agent's history (by `uuid`), and a notification
+    ///   handled before delivers nothing again.
     /// - `go.plugin-settings.*`: the plugin has no settings in GoCD (it is
     ///   configured in code), and says so.
     /// - a body that cannot be read: 400, with what is wrong and where.
     /// - an unknown request name: 400, naming it.
     pub fn handle(&self, request_name: &str, body: &str) -> PluginResponse {
         match Request::from_name(request_name) {
-            Some(Request::NotificationsInterestedIn) => answer::interested_in(),
+            Some(Request::NotificationsInterestedIn) => {
+                answer::interested_in(self.rules.has_agent_rules())
+            }
             Some(Request::StageStatus) => match self.reader.stage_status(body) {
                 Ok(read) => self.handle_notification(Notification::Stage(read.logged())),
                 Err(e) => answer::bad_body(&e),
@@ -202,7 +207,7 @@ impl Plugin {
     pub fn answer(&self, notification: Notification) -> Answer {
         let problems = match notification {
             Notification::Stage(status) => self.stage_status(status),
-            Notification::Agent(_) => self.flush_due(),
+            Notification::Agent(status) => self.agent_status(status),
             Notification::EmptyAgent => {
                 self.tell_empty_agent();
                 self.flush_due()
@@ -245,6 +250,31 @@ impl Plugin {
                         .evaluate_shared(&status, transition, self.server_url.as_deref())
                 }
             });
+        self.after_record(recorded)
+    }
+
+    fn agent_status(&self, status: AgentStatus) -> Vec<Problem> {
+        // With no agent rule there is nothing to decide: an agent pool's
+        // state changes then cost no write to the store.
+        if !self.rules.has_agent_rules() {
+            return self.flush_due();
+        }
+        let status = Arc::new(status);
+        let recorded = self
+            .store
+            .record_agent(&AgentRun::of(&status), &mut |seen| match seen {
+                AgentSeen::Repeat => Vec::new(),
+                AgentSeen::New(transition) => self.rules.evaluate_agent_shared(
+                    &status,
+                    transition,
+                    self.server_url.as_deref(),
+                ),
+            });
+        self.after_record(recorded)
+    }
+
+    /// Delivers what a notification's transaction wrote ahead.
+    fn after_record(&self, recorded: Result<Recorded, StoreError>) -> Vec<Problem> {
         match recorded {
             Ok(recorded) => {
                 let mut problems: Vec<Problem> =

@@ -105,3 +105,85 @@ pub fn body(pipeline: &str, pc: u64, stage: &str, sc: u64, state: &str) -> Strin
         .state(state)
         .to_string()
 }
+
+/// An agent-status body in GoCD's wire form: agent `uuid` on host
+/// `agent-<uuid>`, enabled, idle, not elastic, changed at `transition_time`
+/// (GoCD's date form); each part can be changed.
+///
+/// ```
+/// use notify_rules_test_kit::AgentBody;
+/// let text = AgentBody::new("a-1").state("LostContact").to_string();
+/// assert!(text.contains(r#""agent_state":"LostContact""#));
+/// ```
+#[derive(Debug, Clone)]
+pub struct AgentBody {
+    uuid: String,
+    host_name: String,
+    state: String,
+    build_state: String,
+    config_state: String,
+    elastic: bool,
+    transition_time: String,
+}
+
+impl AgentBody {
+    pub fn new(uuid: &str) -> AgentBody {
+        AgentBody {
+            uuid: uuid.to_owned(),
+            host_name: format!("agent-{uuid}"),
+            state: "Idle".to_owned(),
+            build_state: "Idle".to_owned(),
+            config_state: "Enabled".to_owned(),
+            elastic: false,
+            transition_time: "2024-05-14T10:00:00.000+0000".to_owned(),
+        }
+    }
+
+    pub fn host(mut self, host_name: &str) -> AgentBody {
+        self.host_name = host_name.to_owned();
+        self
+    }
+
+    /// The agent's `agent_state`.
+    pub fn state(mut self, state: &str) -> AgentBody {
+        self.state = state.to_owned();
+        self
+    }
+
+    pub fn build_state(mut self, build_state: &str) -> AgentBody {
+        self.build_state = build_state.to_owned();
+        self
+    }
+
+    /// The agent's `agent_config_state`.
+    pub fn config(mut self, config_state: &str) -> AgentBody {
+        self.config_state = config_state.to_owned();
+        self
+    }
+
+    pub fn elastic(mut self, elastic: bool) -> AgentBody {
+        self.elastic = elastic;
+        self
+    }
+
+    /// The `transition_time` as written.
+    pub fn at(mut self, transition_time: &str) -> AgentBody {
+        self.transition_time = transition_time.to_owned();
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::json!({
+            "uuid": self.uuid, "host_name": self.host_name, "is_elastic": self.elastic,
+            "ip_address": "10.0.4.17", "operating_system": "Linux", "free_space": "41.8 GB",
+            "agent_config_state": self.config_state, "agent_state": self.state,
+            "build_state": self.build_state, "transition_time": self.transition_time
+        })
+    }
+}
+
+impl fmt::Display for AgentBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.json().fmt(f)
+    }
+}

@@ -20,7 +20,8 @@
 //!
 //! # What the kit offers
 //!
-//! - [`body`] and [`StageBody`]: stage-status bodies in GoCD's wire form.
+//! - [`body`] and [`StageBody`]: stage-status bodies in GoCD's wire form;
+//!   [`AgentBody`]: agent-status bodies.
 //! - [`payload`], [`payloads`], [`stage`], [`agent`], …: the sample bodies in
 //!   `tests/payloads/`, from either package.
 //! - [`notifier`]: notifiers that record, count, fail, or fail until told not to.
@@ -59,7 +60,7 @@ pub mod postgres;
 pub mod serve;
 mod temp;
 
-pub use body::{body, StageBody};
+pub use body::{body, AgentBody, StageBody};
 pub use http::{closed_port, messages, post, ClosedPort, Flaky, Loopback};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};

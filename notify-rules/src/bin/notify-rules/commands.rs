@@ -150,31 +150,30 @@ pub(crate) fn explain(inputs: &Inputs) -> ExitCode {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let payload = inputs.payload.display();
     let server_url = inputs.server_url.as_deref();
-    let status = match notification {
-        Notification::Stage(status) => status,
-        Notification::Agent(agent) => {
-            println!(
-                "{payload}: an agent-status notification (agent {}); rules apply to stage-status notifications only",
-                agent.uuid
-            );
-            return ExitCode::SUCCESS;
-        }
+    // Rules loaded from text always explain themselves; `None` is only for
+    // compiled ones.
+    let (why, deliveries) = match &notification {
+        Notification::Stage(status) => (
+            rules.explain(status).unwrap_or_default(),
+            rules.evaluate_with(status, None, server_url),
+        ),
+        Notification::Agent(agent) => (
+            rules.explain_agent(agent).unwrap_or_default(),
+            rules.evaluate_agent_with(agent, None, server_url),
+        ),
         Notification::EmptyAgent => {
             println!(
-                "{payload}: an agent-status notification with no fields (the getsentry forwarder drops them); nothing to evaluate"
+                "{}: an agent-status notification with no fields (the getsentry forwarder drops them); nothing to evaluate",
+                inputs.payload.display()
             );
             return ExitCode::SUCCESS;
         }
     };
     let mut out = std::io::stdout().lock();
-    // Rules loaded from text always explain themselves; `None` is only for
-    // compiled ones.
-    for why in rules.explain(&status).unwrap_or_default() {
+    for why in why {
         let _ = writeln!(out, "{why}");
     }
-    let deliveries = rules.evaluate_with(&status, None, server_url);
     match deliveries.len() {
         0 => {
             let _ = writeln!(out, "no deliveries");
