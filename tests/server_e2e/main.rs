@@ -21,6 +21,8 @@ target ops, audit, broken;
 on state Failed => send(ops, "{pipeline.name}/{stage.name} failed");
 on any => send(audit, "{pipeline.name} {stage.name} {stage.state}");
 on pipeline "fail-me" => send(broken);
+on agent => send(audit, "agent {agent.host_name} {agent.state}");
+on agent lost => send(ops, "{agent.host_name} lost contact");
 "#;
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
