@@ -1,9 +1,10 @@
 //! Evaluates the team's rule file (compiled in with `rules_file!`) on one GoCD
-//! stage-status body, raw or wrapped by a webhook forwarder, and prints the
-//! deliveries it would make.
+//! stage-status or agent-status body, raw or wrapped by a webhook forwarder,
+//! and prints the deliveries it would make.
 //!
 //! ```text
 //! cargo run --example team -- tests/payloads/v4-deploy-failed.json
+//! cargo run --example team -- tests/payloads/agent-lost-contact.json
 //! ```
 
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use notify_rules::{protocol, rules_file, RuleSet};
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args_os().nth(1) else {
-        eprintln!("usage: team <stage-status.json>");
+        eprintln!("usage: team <notification.json>");
         return ExitCode::from(2);
     };
     let body = match std::fs::read_to_string(&path) {
@@ -23,30 +24,24 @@ fn main() -> ExitCode {
         }
     };
     // Raw GoCD bodies and the webhook forwarders' `{"type","data"}` wrapper alike.
-    let status = match protocol::parse_notification(&body) {
-        Ok(received) => {
-            match received.notification {
-                protocol::Notification::Stage(status) => status,
-                protocol::Notification::Agent(agent) => {
-                    println!(
-                        "agent-status for {}: the rules are about stages, nothing to deliver",
-                        agent.uuid
-                    );
-                    return ExitCode::SUCCESS;
-                }
-                protocol::Notification::EmptyAgent => {
-                    println!("agent-status with no fields (the getsentry forwarder's), nothing to deliver");
-                    return ExitCode::SUCCESS;
-                }
-            }
-        }
+    let notification = match protocol::parse_notification(&body) {
+        Ok(received) => received.notification,
         Err(e) => {
             eprintln!("{}: {e}", path.to_string_lossy());
             return ExitCode::FAILURE;
         }
     };
     let rules: RuleSet = rules_file!("examples/rules/team.rules");
-    let deliveries = rules.evaluate(&status);
+    // No history here: `lost` and `back` need the one a `Plugin` keeps
+    // (`notify-rules run` shows them), so only the other agent rules match.
+    let deliveries = match &notification {
+        protocol::Notification::Stage(status) => rules.evaluate(status),
+        protocol::Notification::Agent(agent) => rules.evaluate_agent(agent),
+        protocol::Notification::EmptyAgent => {
+            println!("agent-status with no fields (the getsentry forwarder's), nothing to deliver");
+            return ExitCode::SUCCESS;
+        }
+    };
     if deliveries.is_empty() {
         println!("no deliveries");
     }
