@@ -20,6 +20,48 @@
 //! the database stores of [`state`](crate::state) keep the same rules in
 //! their tables.
 //!
+//! # Agents
+//!
+//! For `lost` and `back`, history keeps the newest agent-status handled for
+//! each agent, and the agent-status notifications already handled:
+//!
+//! - an agent is known by its `uuid`, exactly as GoCD sends it;
+//! - `lost`: `agent_state` is `LostContact` or `Missing`, and the previous
+//!   agent-status handled for that agent had neither (or there was none);
+//! - `back`: `agent_state` is `Idle` or `Building`, and the previous one was
+//!   `LostContact` or `Missing`; every other state (`Unknown` included) is a
+//!   previous state like any other;
+//! - an agent-status seen before (same `uuid`, `agent_state`, `build_state`,
+//!   `agent_config_state` and `transition_time`) is an [`AgentSeen::Repeat`];
+//! - a **late** agent-status, whose `transition_time` is older than that of
+//!   the newest one recorded for its agent, tells of a state the agent has
+//!   already left: it is taken as handled (its repeat is a repeat) and makes
+//!   the deliveries of rules that ask for neither `lost` nor `back`, but it
+//!   makes no transition and leaves the agent's history as it is. Comparing
+//!   it with the state before it instead would report a `lost` or `back` that
+//!   newer notifications have already reported or undone. Without a
+//!   `transition_time` on either side, the order they were handled in is all
+//!   there is, and it is used; equal times are in order too.
+//!
+//! [`AgentHistoryState`] is this logic in memory; the database stores keep
+//! the newest state of at most 10 000 agents too (the least recently
+//! recorded forgotten), and their handled agent-status notifications for 30
+//! days, 100 000 at most.
+//!
+//! ```
+//! use notify_rules::history::{AgentHistoryState, AgentRun, AgentSeen};
+//! use notify_rules::model::{AgentConfigState, AgentState, BuildState};
+//! use notify_rules::AgentTransition::{Back, Lost};
+//!
+//! let mut history = AgentHistoryState::default();
+//! let at = |s| chrono::DateTime::from_timestamp(s, 0);
+//! let run = |state, s| AgentRun::new("a1", state, BuildState::Idle, AgentConfigState::Enabled, at(s));
+//! assert_eq!(history.record(&run(AgentState::Idle, 1)), AgentSeen::New(None));
+//! assert_eq!(history.record(&run(AgentState::LostContact, 2)), AgentSeen::New(Some(Lost)));
+//! assert_eq!(history.record(&run(AgentState::LostContact, 2)), AgentSeen::Repeat);
+//! assert_eq!(history.record(&run(AgentState::Idle, 3)), AgentSeen::New(Some(Back)));
+//! ```
+//!
 //! ```
 //! use notify_rules::history::{HistoryState, Seen, StageRun};
 //! use notify_rules::model::StageState;
@@ -33,11 +75,15 @@
 //! assert_eq!(history.record(&run(3, StageState::Passed)), Seen::New(Some(Transition::Fixed)));
 //! ```
 
+mod agent;
 mod state;
 
 use crate::model::{StageState, StageStatus};
 use crate::rules::Transition;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use agent::{decide as decide_agent, AGENTS_KEPT};
+pub use agent::{AgentHistoryState, AgentRun, AgentSeen};
 pub use state::HistoryState;
 
 /// One notification, as history sees it. It borrows the names, so that
@@ -123,5 +169,7 @@ impl Default for HistoryLimits {
     }
 }
 
+#[cfg(test)]
+mod agent_tests;
 #[cfg(test)]
 mod tests;

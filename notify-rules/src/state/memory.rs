@@ -5,7 +5,9 @@ use std::sync::Mutex;
 
 use super::{Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
-use crate::history::{HistoryLimits, HistoryState, Seen, StageRun};
+use crate::history::{
+    AgentHistoryState, AgentRun, AgentSeen, HistoryLimits, HistoryState, Seen, StageRun,
+};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::rules::Delivery;
 use crate::util::{lock, now_unix};
@@ -15,6 +17,7 @@ type Kv = HashMap<(String, String), (Vec<u8>, Option<u64>)>;
 
 pub(crate) struct MemoryState {
     history: Mutex<HistoryState>,
+    agents: Mutex<AgentHistoryState>,
     outbox: Outbox,
     kv: Mutex<Kv>,
 }
@@ -23,23 +26,28 @@ impl MemoryState {
     pub(crate) fn new(limits: HistoryLimits, policy: OutboxPolicy) -> Self {
         MemoryState {
             history: Mutex::new(HistoryState::new(limits)),
+            agents: Mutex::new(AgentHistoryState::new(limits)),
             outbox: Outbox::in_memory(policy),
             kv: Mutex::new(HashMap::new()),
         }
     }
-}
 
-impl StateStore for MemoryState {
-    fn record(
-        &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
-    ) -> Result<Recorded, StoreError> {
-        // The history's lock makes recording atomic; evaluating needs no lock.
-        let seen = lock(&self.history).record(run);
+    /// Keeps at most `n` agents' history.
+    #[cfg(test)]
+    pub(crate) fn with_max_agents(self, n: usize) -> Self {
+        let agents = self.agents.into_inner().unwrap_or_else(|p| p.into_inner());
+        MemoryState {
+            agents: Mutex::new(agents.with_max_agents(n)),
+            ..self
+        }
+    }
+
+    /// Writes ahead the deliveries a notification made, when the outbox
+    /// needs it.
+    fn write_ahead(&self, deliveries: Vec<Delivery<'static>>) -> Recorded {
         let mut recorded = Recorded::default();
         let write_ahead = self.outbox.needs_write_ahead();
-        for delivery in evaluate(seen) {
+        for delivery in deliveries {
             if !write_ahead {
                 recorded.fresh.push(Claimed { id: None, delivery });
                 continue;
@@ -53,7 +61,28 @@ impl StateStore for MemoryState {
                 });
             }
         }
-        Ok(recorded)
+        recorded
+    }
+}
+
+impl StateStore for MemoryState {
+    fn record(
+        &self,
+        run: &StageRun<'_>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+    ) -> Result<Recorded, StoreError> {
+        // The history's lock makes recording atomic; evaluating needs no lock.
+        let seen = lock(&self.history).record(run);
+        Ok(self.write_ahead(evaluate(seen)))
+    }
+
+    fn record_agent(
+        &self,
+        run: &AgentRun<'_>,
+        evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
+    ) -> Result<Recorded, StoreError> {
+        let seen = lock(&self.agents).record(run);
+        Ok(self.write_ahead(evaluate(seen)))
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {

@@ -13,11 +13,11 @@
 //!   default of `notify-rules serve`. Each notification is one transaction in
 //!   which its history, its handled record and the outbox entries of its
 //!   deliveries commit together, synced to disk, before the first delivery is
-//!   tried.
+//!   tried. Agent-status notifications likewise, with the agent's history.
 //! - [`State::postgres`] (feature `postgres`): one database shared by several
 //!   replicas; the handled record and the idempotency keys are unique in the
-//!   database, transitions of one stage are decided in order under a lock of
-//!   that stage, and waiting deliveries are claimed with a lease
+//!   database, transitions of one stage (of one agent) are decided in order
+//!   under a lock of that stage (that agent), and waiting deliveries are claimed with a lease
 //!   ([`OutboxPolicy::lease`](crate::plugin::OutboxPolicy::lease)).
 //!
 //! The schema is created and migrated when a store opens; a database whose
@@ -54,6 +54,9 @@ mod sqlite;
 // The SQLite store against the memory one.
 #[cfg(all(test, feature = "sqlite"))]
 mod tests;
+// Agent history in every store.
+#[cfg(all(test, feature = "sqlite"))]
+mod agent_tests;
 
 use std::fmt;
 use std::path::Path;
@@ -61,7 +64,7 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use crate::deliver::NotifyError;
-use crate::history::{HistoryLimits, Seen, StageRun};
+use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun};
 use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 
@@ -118,6 +121,21 @@ pub(crate) trait StateStore: Send + Sync {
         &self,
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+    ) -> Result<Recorded, StoreError>;
+
+    /// Records an agent-status notification as [`record`](Self::record)
+    /// does a stage's: takes its handled record (a repeat makes no
+    /// deliveries), decides `lost` or `back` from the agent's history (see
+    /// [`history`](crate::history#agents)), and writes ahead the deliveries
+    /// `evaluate` makes from that, claimed for the caller, all at once.
+    /// Nothing is kept when it fails.
+    // The plugin calls it once it evaluates agent rules (issue 13); until
+    // then only the tests do.
+    #[allow(dead_code)]
+    fn record_agent(
+        &self,
+        run: &AgentRun<'_>,
+        evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError>;
 
     /// Claims the entries to try now, oldest first: those due (all of them

@@ -1,8 +1,10 @@
 //! What the database stores share: how a stage is named in their tables, how
 //! a transition is told from the run before, what an outbox row becomes.
 
+use chrono::{DateTime, Utc};
+
 use super::{GaveUp, StoreError, Waiting, WaitingEntry};
-use crate::model::StageState;
+use crate::model::{AgentState, StageState};
 use crate::outbox::saved;
 use crate::rules::Transition;
 
@@ -12,6 +14,28 @@ pub(crate) const HANDLED_KEPT_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// How often (in notifications recorded) old handled records are pruned.
 pub(crate) const PRUNE_EVERY: u64 = 1024;
+
+/// Agent-status notifications kept as handled (besides for at most
+/// [`HANDLED_KEPT_MS`]): a repeat comes within minutes, and elastic agents
+/// make a new `uuid` per job.
+pub(crate) const AGENT_HANDLED_KEPT: i64 = 100_000;
+
+/// `agent_handled.transition_time` of an agent-status that had none: the
+/// column is in a unique key, where NULLs would never be alike.
+pub(crate) const NOT_SENT: i64 = i64::MIN;
+
+/// A `transition_time` as the tables keep it: microseconds since 1970.
+pub(crate) fn micros(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_micros())
+}
+
+/// The newest state of an agent read back from `agent_runs`.
+pub(crate) fn agent_last(state: &str, time: Option<i64>) -> (AgentState, Option<DateTime<Utc>>) {
+    (
+        AgentState::from_wire(state),
+        time.and_then(DateTime::from_timestamp_micros),
+    )
+}
 
 /// A stage in the tables: `pipeline/stage` in lower case (GoCD's names are
 /// case-insensitive and cannot hold `/`).

@@ -24,7 +24,7 @@ use super::error::where_is;
 use super::rows::{self, ms, HANDLED_KEPT_MS, PRUNE_EVERY};
 use super::{now_ms, Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
-use crate::history::{HistoryLimits, Seen, StageRun};
+use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun, AGENTS_KEPT};
 use crate::outbox::{saved, OutboxPolicy};
 use crate::rules::Delivery;
 use crate::util::show_age;
@@ -37,10 +37,11 @@ type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 /// after it).
 const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
-/// Each migration takes the schema from its index to the next version.
+mod agent;
 mod record;
 
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql")];
+/// Each migration takes the schema from its index to the next version.
+const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
 
 /// The advisory lock migrations take, so replicas starting together migrate
 /// one at a time ("notify-r" in ASCII).
@@ -52,6 +53,10 @@ pub(crate) struct PostgresState {
     place: String,
     policy: OutboxPolicy,
     runs_per_stage: i64,
+    /// Agents whose newest state is kept, and agent-status notifications
+    /// kept as handled.
+    agents_kept: i64,
+    agent_handled_kept: i64,
     /// Deliveries waiting, as far as this replica has seen.
     waiting: AtomicUsize,
     recorded: AtomicU64,
@@ -78,6 +83,8 @@ impl PostgresState {
             place,
             policy,
             runs_per_stage: HistoryLimits::default().runs_per_stage as i64,
+            agents_kept: AGENTS_KEPT as i64,
+            agent_handled_kept: rows::AGENT_HANDLED_KEPT,
             waiting: AtomicUsize::new(0),
             recorded: AtomicU64::new(0),
         };
@@ -105,6 +112,15 @@ impl PostgresState {
 
     fn lease_end(&self, now: i64) -> i64 {
         now.saturating_add(ms(self.policy.lease))
+    }
+
+    /// Keeps at most `agents` agents and `handled` handled agent-status
+    /// notifications.
+    #[cfg(test)]
+    pub(crate) fn with_agent_limits(mut self, agents: i64, handled: i64) -> Self {
+        self.agents_kept = agents;
+        self.agent_handled_kept = handled;
+        self
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -173,6 +189,14 @@ impl StateStore for PostgresState {
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         self.record_run(run, evaluate)
+    }
+
+    fn record_agent(
+        &self,
+        run: &AgentRun<'_>,
+        evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
+    ) -> Result<Recorded, StoreError> {
+        self.record_agent_run(run, evaluate)
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {

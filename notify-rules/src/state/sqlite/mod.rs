@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use super::rows::{self, ms, HANDLED_KEPT_MS, PRUNE_EVERY};
 use super::{now_ms, Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
-use crate::history::{HistoryLimits, Seen, StageRun};
+use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun, AGENTS_KEPT};
 use crate::outbox::{saved, OutboxPolicy};
 use crate::rules::Delivery;
 use crate::util::{lock, show_age};
@@ -27,16 +27,19 @@ use crate::util::{lock, show_age};
 /// transaction before it is an error.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
 
-/// Each migration takes the schema from its index to the next version.
+mod agent;
 mod record;
-
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql")];
+mod schema;
 
 pub(crate) struct SqliteState {
     conn: Mutex<Conn>,
     place: String,
     policy: OutboxPolicy,
     runs_per_stage: i64,
+    /// Agents whose newest state is kept, and agent-status notifications
+    /// kept as handled.
+    agents_kept: i64,
+    agent_handled_kept: i64,
     /// Deliveries waiting, as far as this process has seen.
     waiting: AtomicUsize,
     recorded: AtomicU64,
@@ -86,7 +89,7 @@ impl SqliteState {
         db.pragma_update(None, "synchronous", "FULL")
             .map_err(fail)?;
         let mut conn = Conn { db, full: true };
-        migrate(&mut conn.db, &place)?;
+        schema::migrate(&mut conn.db, &place)?;
         let waiting: i64 = conn
             .db
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
@@ -96,6 +99,8 @@ impl SqliteState {
             place,
             policy,
             runs_per_stage: HistoryLimits::default().runs_per_stage as i64,
+            agents_kept: AGENTS_KEPT as i64,
+            agent_handled_kept: rows::AGENT_HANDLED_KEPT,
             waiting: AtomicUsize::new(usize::try_from(waiting).unwrap_or(0)),
             recorded: AtomicU64::new(0),
         })
@@ -107,6 +112,15 @@ impl SqliteState {
 
     fn lease_end(&self, now: i64) -> i64 {
         now.saturating_add(ms(self.policy.lease))
+    }
+
+    /// Keeps at most `agents` agents and `handled` handled agent-status
+    /// notifications.
+    #[cfg(test)]
+    pub(crate) fn with_agent_limits(mut self, agents: i64, handled: i64) -> Self {
+        self.agents_kept = agents;
+        self.agent_handled_kept = handled;
+        self
     }
 }
 
@@ -137,34 +151,6 @@ fn failure(place: &str, e: rusqlite::Error) -> StoreError {
     StoreError::new(place, message)
 }
 
-fn migrate(db: &mut Connection, place: &str) -> Result<(), StoreError> {
-    let fail = |e| failure(place, e);
-    let tx = db
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(fail)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS notify_rules_schema (version INTEGER NOT NULL)")
-        .map_err(fail)?;
-    let found: i64 = tx
-        .query_row(
-            "SELECT coalesce(max(version), 0) FROM notify_rules_schema",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(fail)?;
-    if found > MIGRATIONS.len() as i64 {
-        return Err(rows::newer_schema(place, found, MIGRATIONS.len()));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(sql).map_err(fail)?;
-        tx.execute(
-            "INSERT INTO notify_rules_schema (version) VALUES (?1)",
-            [i as i64 + 1],
-        )
-        .map_err(fail)?;
-    }
-    tx.commit().map_err(fail)
-}
-
 fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -176,6 +162,14 @@ impl StateStore for SqliteState {
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         self.record_run(run, evaluate)
+    }
+
+    fn record_agent(
+        &self,
+        run: &AgentRun<'_>,
+        evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
+    ) -> Result<Recorded, StoreError> {
+        self.record_agent_run(run, evaluate)
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {

@@ -80,8 +80,24 @@ impl SqliteState {
                 }
             }
         };
-        let mut recorded = Recorded::default();
+        if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            tx.execute("DELETE FROM handled WHERE at < ?1", [now - HANDLED_KEPT_MS])
+                .map_err(fail)?;
+        }
         let deliveries = evaluate(seen);
+        self.write_ahead(tx, deliveries, now)
+    }
+
+    /// Writes ahead the deliveries a notification made, claimed for the
+    /// caller, and commits the notification's transaction.
+    pub(super) fn write_ahead(
+        &self,
+        tx: rusqlite::Transaction<'_>,
+        deliveries: Vec<Delivery<'static>>,
+        now: i64,
+    ) -> Result<Recorded, StoreError> {
+        let fail = |e| self.fail(e);
+        let mut recorded = Recorded::default();
         if !deliveries.is_empty()
             && self.waiting.load(Ordering::Relaxed) + deliveries.len() > self.policy.capacity
         {
@@ -127,10 +143,6 @@ impl SqliteState {
                     delivery,
                 });
             }
-        }
-        if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            tx.execute("DELETE FROM handled WHERE at < ?1", [now - HANDLED_KEPT_MS])
-                .map_err(fail)?;
         }
         tx.commit().map_err(fail)?;
         let gone = recorded.gave_up.len();
