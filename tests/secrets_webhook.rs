@@ -52,7 +52,7 @@ fn the_posted_json_holds_no_material_credentials() {
     assert_eq!(cause["modifications"][0]["revision"], "0a1b2c");
     // The delivery itself still holds the notification as GoCD sent it.
     assert_eq!(
-        deliveries[0].status().pipeline.build_cause[0]
+        deliveries[0].status().unwrap().pipeline.build_cause[0]
             .material
             .url(),
         Some("https://ci:t0ken@git.example.org/x.git?private_token=abc")

@@ -7,7 +7,10 @@ use std::fmt;
 
 use proc_macro2::Span;
 
-pub use crate::lang::{ClauseKind, Condition, Name, ResultName, Shape, StateName};
+pub use crate::lang::{
+    AgentClauseKind, AgentCondition, AgentStateName, BuildStateName, ClauseKind, Condition,
+    ConfigStateName, Name, ResultName, Shape, StateName,
+};
 use crate::span::SpanRef;
 
 /// Where something was written.
@@ -60,8 +63,12 @@ impl Loc {
 pub struct Rules {
     /// Every `target` name, in declaration order.
     pub targets: Vec<Ident>,
-    /// The rules, top to bottom.
+    /// The stage rules, top to bottom.
     pub rules: Vec<Rule>,
+    /// The agent rules (`on agent ...`), top to bottom. Each kind of rule is
+    /// numbered from 0 on its own: a stage notification tries only stage
+    /// rules, an agent notification only agent rules.
+    pub agent_rules: Vec<AgentRule>,
 }
 
 /// A name with its place.
@@ -84,16 +91,43 @@ pub struct Rule {
     pub loc: Loc,
 }
 
+/// `on agent clause... => action, ...;`
+#[derive(Debug, Clone)]
+pub struct AgentRule {
+    /// All must match; none means every agent notification.
+    pub clauses: Vec<AgentClause>,
+    /// Done in order when the rule fires.
+    pub actions: Vec<Action>,
+    /// The `on` keyword.
+    pub loc: Loc,
+}
+
+impl AgentRule {
+    /// Whether the rule ends evaluation when it fires.
+    pub fn stops(&self) -> bool {
+        self.actions.iter().any(|a| matches!(a, Action::Stop))
+    }
+}
+
+/// A clause of an agent rule.
+pub type AgentClause = Clause<AgentCondition>;
+
 impl Rules {
     /// The templates that more than one `send` uses (the default message of
     /// `send(target)` included), each with an id from 0: one evaluation renders
     /// each of them once, however many targets get it.
     pub fn repeated_templates(&self) -> std::collections::HashMap<Template, u32> {
         let mut uses: std::collections::HashMap<Template, u32> = Default::default();
-        for action in self.rules.iter().flat_map(|r| &r.actions) {
-            if let Action::Send { template, .. } = action {
-                let t = template.clone().unwrap_or_else(Template::default_message);
-                *uses.entry(t).or_default() += 1;
+        let stage = self.rules.iter().map(|r| (&r.actions, false));
+        let agent = self.agent_rules.iter().map(|r| (&r.actions, true));
+        for (actions, agent) in stage.chain(agent) {
+            for action in actions {
+                if let Action::Send { template, .. } = action {
+                    let t = template
+                        .clone()
+                        .unwrap_or_else(|| Template::default_for(agent));
+                    *uses.entry(t).or_default() += 1;
+                }
             }
         }
         let mut repeated: Vec<Template> = uses
@@ -119,13 +153,14 @@ impl Rule {
     }
 }
 
-/// `[not] condition`
+/// `[not] condition`: of a stage rule, or with [`AgentCondition`] of an
+/// agent rule.
 #[derive(Debug, Clone)]
-pub struct Clause {
+pub struct Clause<C = Condition> {
     /// `not` in front.
     pub negated: bool,
     /// What is tested.
-    pub condition: Condition,
+    pub condition: C,
     /// The clause word.
     pub loc: Loc,
 }
@@ -141,7 +176,7 @@ pub struct Pattern {
     pub loc: Loc,
 }
 
-impl fmt::Display for Clause {
+impl<C: fmt::Display> fmt::Display for Clause<C> {
     /// The clause as written, in normal form: `not stage "a" | regex("b.*")`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.negated {
@@ -205,6 +240,28 @@ impl Template {
         // The text is a constant that a test parses; an error here cannot happen,
         // and an empty message would be the least harm if it did.
         crate::parse_template(DEFAULT_TEMPLATE).unwrap_or(Template { pieces: Vec::new() })
+    }
+
+    /// The message of `send(target)` in an agent rule:
+    /// [`DEFAULT_AGENT_TEMPLATE`], parsed.
+    ///
+    /// ```
+    /// let t = notify_rules_syntax::ast::Template::default_agent_message();
+    /// assert_eq!(t.pieces.len(), 6);
+    /// ```
+    pub fn default_agent_message() -> Template {
+        // As for the stage message: a constant a test parses.
+        crate::template::parse_for(DEFAULT_AGENT_TEMPLATE, Some(true))
+            .unwrap_or(Template { pieces: Vec::new() })
+    }
+
+    /// The default message of a rule about agents (`true`) or stages.
+    pub fn default_for(agent: bool) -> Template {
+        if agent {
+            Template::default_agent_message()
+        } else {
+            Template::default_message()
+        }
     }
 
     /// The length in bytes of the literal text, placeholders left out: what a
@@ -281,11 +338,31 @@ pub enum Field {
     Transition,
     /// `{link}`
     Link,
+    /// `{agent.uuid}`
+    AgentUuid,
+    /// `{agent.host_name}`
+    AgentHostName,
+    /// `{agent.ip_address}`
+    AgentIpAddress,
+    /// `{agent.os}`
+    AgentOs,
+    /// `{agent.free_space}`
+    AgentFreeSpace,
+    /// `{agent.state}`
+    AgentState,
+    /// `{agent.build_state}`
+    AgentBuildState,
+    /// `{agent.config_state}`
+    AgentConfigState,
+    /// `{agent.elastic}`: `true` or `false`.
+    AgentElastic,
+    /// `{agent.transition_time}`
+    AgentTransitionTime,
 }
 
 impl Field {
     /// Every placeholder with its name, for parsing and suggestions.
-    pub const ALL: [(&'static str, Field); 22] = [
+    pub const ALL: [(&'static str, Field); 32] = [
         ("pipeline.name", Field::PipelineName),
         ("pipeline.counter", Field::PipelineCounter),
         ("pipeline.label", Field::PipelineLabel),
@@ -308,7 +385,33 @@ impl Field {
         ("material.revision", Field::MaterialRevision),
         ("transition", Field::Transition),
         ("link", Field::Link),
+        ("agent.uuid", Field::AgentUuid),
+        ("agent.host_name", Field::AgentHostName),
+        ("agent.ip_address", Field::AgentIpAddress),
+        ("agent.os", Field::AgentOs),
+        ("agent.free_space", Field::AgentFreeSpace),
+        ("agent.state", Field::AgentState),
+        ("agent.build_state", Field::AgentBuildState),
+        ("agent.config_state", Field::AgentConfigState),
+        ("agent.elastic", Field::AgentElastic),
+        ("agent.transition_time", Field::AgentTransitionTime),
     ];
+
+    /// Which rules can use the placeholder: `Some(true)` agent rules only,
+    /// `Some(false)` stage rules only, `None` both (`{transition}`, `{link}`).
+    ///
+    /// ```
+    /// use notify_rules_syntax::ast::Field;
+    /// assert_eq!(Field::AgentUuid.for_agents(), Some(true));
+    /// assert_eq!(Field::StageName.for_agents(), Some(false));
+    /// assert_eq!(Field::Link.for_agents(), None);
+    /// ```
+    pub fn for_agents(self) -> Option<bool> {
+        match self {
+            Field::Transition | Field::Link => None,
+            f => Some(f.name().starts_with("agent.")),
+        }
+    }
 
     /// The placeholder's name, without braces.
     pub fn name(self) -> &'static str {
@@ -324,6 +427,11 @@ impl Field {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
 }
+
+/// The message of `send(target)` without a template in an agent rule: the
+/// host, the agent state and the build state.
+pub const DEFAULT_AGENT_TEMPLATE: &str =
+    "Agent {agent.host_name}: {agent.state}, build {agent.build_state}";
 
 /// The message of `send(target)` without a template.
 pub const DEFAULT_TEMPLATE: &str =

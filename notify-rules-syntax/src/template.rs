@@ -51,12 +51,19 @@ impl std::error::Error for TemplateError {}
 /// assert_eq!((e.offset, e.end), (10, 24));
 /// ```
 pub fn parse_template(text: &str) -> Result<Template, TemplateError> {
-    parse_all(text).map_err(|mut errors| errors.swap_remove(0))
+    parse_for(text, Some(false)).map_err(|mut errors| errors.swap_remove(0))
 }
 
-/// Parses a message template, reporting every problem (the list is never
-/// empty on error).
+/// Parses a message template of a stage rule.
+#[cfg(test)]
 pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
+    parse_for(text, Some(false))
+}
+
+/// Parses a message template of an agent rule (`Some(true)`), a stage rule
+/// (`Some(false)`), or of either (`None`), reporting every problem (the list
+/// is never empty on error). A placeholder of the other kind of rule is one.
+pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec<TemplateError>> {
     let mut pieces = Vec::new();
     let mut errors = Vec::new();
     let mut buf = String::new();
@@ -74,13 +81,16 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
                 Some((j, b'}')) => {
                     let name = &inner[..j];
                     match Field::from_name(name) {
+                        Some(field) if !fits(field, agent) => {
+                            errors.push(other_kind(field, i, i + j + 2));
+                        }
                         Some(field) => {
                             if !buf.is_empty() {
                                 pieces.push(Piece::Text(std::mem::take(&mut buf)));
                             }
                             pieces.push(Piece::Field(field));
                         }
-                        None => errors.push(unknown_placeholder(name, i, i + j + 2)),
+                        None => errors.push(unknown_placeholder(name, agent, i, i + j + 2)),
                     }
                     i += j + 2;
                 }
@@ -120,21 +130,64 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
     Ok(Template { pieces })
 }
 
-fn unknown_placeholder(name: &str, offset: usize, end: usize) -> TemplateError {
-    let names = Field::ALL.iter().map(|(n, _)| *n);
-    let help = match suggest::suggest(name, names.clone()) {
+/// Whether a rule of the kind `agent` can use `field`.
+fn fits(field: Field, agent: Option<bool>) -> bool {
+    match (field.for_agents(), agent) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// The placeholders a rule of the kind `agent` can use, as help lists them.
+fn listed(agent: Option<bool>) -> String {
+    Field::ALL
+        .iter()
+        .filter(|(_, f)| fits(*f, agent))
+        .map(|(n, _)| format!("`{{{n}}}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A placeholder of the other kind of rule: a stage one in an agent rule or
+/// the reverse.
+fn other_kind(field: Field, offset: usize, end: usize) -> TemplateError {
+    let name = field.name();
+    let (message, help) = if field.for_agents() == Some(true) {
+        (
+            format!("`{{{name}}}` is an agent placeholder: only agent rules (`on agent ...`) can use it"),
+            format!("a stage rule can use {}", listed(Some(false))),
+        )
+    } else {
+        (
+            format!("`{{{name}}}` is a stage placeholder: only stage rules can use it, not agent rules (`on agent ...`)"),
+            format!("an agent rule can use {}", listed(Some(true))),
+        )
+    };
+    TemplateError {
+        message,
+        help: Some(help),
+        offset,
+        end,
+    }
+}
+
+fn unknown_placeholder(
+    name: &str,
+    agent: Option<bool>,
+    offset: usize,
+    end: usize,
+) -> TemplateError {
+    let names = Field::ALL
+        .iter()
+        .filter(|(_, f)| fits(*f, agent))
+        .map(|(n, _)| *n);
+    let help = match suggest::suggest(name, names) {
         Some(near) => format!("did you mean `{{{near}}}`?"),
         None if name.trim().is_empty() => {
             "write `{{}}` for literal braces, or name a placeholder such as `{pipeline.name}`"
                 .into()
         }
-        None => format!(
-            "the placeholders are {}",
-            names
-                .map(|n| format!("`{{{n}}}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        None => format!("the placeholders are {}", listed(agent)),
     };
     TemplateError {
         message: format!("unknown placeholder `{{{name}}}`"),
@@ -155,7 +208,7 @@ mod tests {
     #[test]
     fn every_placeholder_parses() {
         for (name, field) in Field::ALL {
-            let t = parse_template(&format!("a {{{name}}} b")).unwrap();
+            let t = parse_for(&format!("a {{{name}}} b"), None).unwrap();
             assert_eq!(t.pieces, [text("a "), Piece::Field(field), text(" b")]);
         }
     }
@@ -203,6 +256,23 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("the placeholders are `{pipeline.name}`, "));
+    }
+
+    #[test]
+    fn placeholders_of_the_other_kind_of_rule_are_refused() {
+        let e = &parse_for("{agent.host_name} {link}", Some(false)).unwrap_err()[0];
+        assert_eq!(
+            e.message,
+            "`{agent.host_name}` is an agent placeholder: only agent rules (`on agent ...`) can use it"
+        );
+        assert_eq!((e.offset, e.end), (0, 17));
+        let e = &parse_for("x {stage.name} {transition}", Some(true)).unwrap_err()[0];
+        assert!(e
+            .message
+            .starts_with("`{stage.name}` is a stage placeholder"));
+        assert!(e.help.as_deref().unwrap().contains("`{agent.uuid}`"));
+        let t = crate::ast::Template::default_agent_message();
+        assert_eq!(t.pieces.len(), 6);
     }
 
     #[test]

@@ -9,12 +9,15 @@ pub use notify_rules_macros::{rules as rules_impl, rules_file as rules_file_impl
 pub use notify_rules_syntax::ast::Field;
 pub use regex::Regex;
 
-pub use crate::model::{Job, JobResult, StageResult, StageState, StageStatus};
+pub use crate::model::{
+    AgentConfigState, AgentState, AgentStatus, BuildState, Job, JobResult, StageResult, StageState,
+    StageStatus,
+};
 pub use crate::rules::matching::{
     any_branch, any_job, contains, ends_with, eq_ci, glob, lookup_ci, merge_ids, starts_with,
 };
-pub use crate::rules::{Eval, Meta};
-pub use crate::{RuleSet, Transition};
+pub use crate::rules::{AgentEval, Eval, Meta};
+pub use crate::{AgentTransition, RuleSet, Transition};
 
 /// Compiles a rule's regular expression. The macro compiled the same text with
 /// the same settings before emitting this call, so failure means a mismatch

@@ -6,8 +6,9 @@ mod regexes;
 
 use std::collections::HashMap;
 
-use crate::ast::{Action, Clause, ClauseKind, Condition, Loc, Rule, Rules, Shape};
+use crate::ast::{Action, AgentCondition, AgentRule, Clause, Condition, Loc, Rule, Rules, Shape};
 use crate::error::{Error, Lines};
+use crate::lang::Table;
 use crate::suggest;
 
 pub use regexes::build_regex;
@@ -21,8 +22,12 @@ pub(crate) fn check(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
     regexes::regexes(rules, src, errors);
     targets(rules, lines, errors);
     for rule in &rules.rules {
-        repeated_clauses(rule, lines, errors);
+        repeated_clauses(&rule.clauses, lines, errors);
         never_matches(rule, errors);
+    }
+    for rule in &rules.agent_rules {
+        repeated_clauses(&rule.clauses, lines, errors);
+        agent_never_matches(rule, errors);
     }
 }
 
@@ -52,8 +57,10 @@ fn targets(rules: &Rules, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
         }
     }
     let names: Vec<&str> = rules.targets.iter().map(|t| t.name.as_str()).collect();
-    for rule in &rules.rules {
-        for action in &rule.actions {
+    let actions = rules.rules.iter().map(|r| &r.actions);
+    let agent_actions = rules.agent_rules.iter().map(|r| &r.actions);
+    for actions in actions.chain(agent_actions) {
+        for action in actions {
             let Action::Send { target, .. } = action else {
                 continue;
             };
@@ -80,15 +87,19 @@ fn targets(rules: &Rules, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
     }
 }
 
-fn repeated_clauses(rule: &Rule, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
-    let mut seen: HashMap<ClauseKind, &Clause> = HashMap::new();
-    for clause in &rule.clauses {
+fn repeated_clauses<C: Table>(
+    clauses: &[Clause<C>],
+    lines: Option<&Lines<'_>>,
+    errors: &mut Vec<Error>,
+) {
+    let mut seen: HashMap<C::Kind, &Clause<C>> = HashMap::new();
+    for clause in clauses {
         let kind = clause.condition.kind();
         let Some(first) = seen.get(&kind).copied() else {
             seen.insert(kind, clause);
             continue;
         };
-        let word = kind.word();
+        let word = C::word(kind);
         let mut help = combine_help(first, clause);
         if let Some(at) = place(first.loc, lines) {
             help = format!("the first `{word}` is at {at}; {help}");
@@ -100,9 +111,9 @@ fn repeated_clauses(rule: &Rule, lines: Option<&Lines<'_>>, errors: &mut Vec<Err
 }
 
 /// How to write two clauses of one kind as one.
-fn combine_help(first: &Clause, second: &Clause) -> String {
+fn combine_help<C: Table>(first: &Clause<C>, second: &Clause<C>) -> String {
     let kind = first.condition.kind();
-    let word = kind.word();
+    let word = C::word(kind);
     let merged = if first.negated == second.negated {
         first.condition.merged(&second.condition)
     } else {
@@ -116,13 +127,40 @@ fn combine_help(first: &Clause, second: &Clause) -> String {
         };
         return format!("write `{clause}`");
     }
-    match kind.shape() {
+    match C::shape(kind) {
         Shape::Guard => "combine the two in one expression with `&&`".into(),
         Shape::Transition | Shape::Bare => format!("remove one `{word}`"),
         Shape::Patterns | Shape::Names | Shape::PatternsThenNames => format!(
             "a rule has one `{word}` clause; say both in one clause (a `regex(...)` can exclude values), \
              or write two rules"
         ),
+    }
+}
+
+/// `lost` with `back`: an agent-status is one or the other.
+fn agent_never_matches(rule: &AgentRule, errors: &mut Vec<Error>) {
+    let is = |c: &&Clause<AgentCondition>, lost: bool| {
+        !c.negated
+            && matches!(
+                (&c.condition, lost),
+                (AgentCondition::Lost, true) | (AgentCondition::Back, false)
+            )
+    };
+    let lost = rule.clauses.iter().find(|c| is(c, true));
+    let back = rule.clauses.iter().find(|c| is(c, false));
+    if let (Some(lost), Some(back)) = (lost, back) {
+        let later = if lost.loc.start > back.loc.start {
+            lost
+        } else {
+            back
+        };
+        errors.push(
+            Error::new(
+                "this rule can never match: an agent cannot be both `lost` and `back`",
+                later.loc,
+            )
+            .with_help("`lost` is losing contact, `back` is coming back: write one rule for each"),
+        );
     }
 }
 

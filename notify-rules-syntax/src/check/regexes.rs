@@ -11,9 +11,18 @@ use crate::lexer;
 pub(super) fn regexes(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
     // Rule sets repeat expressions; each is compiled once.
     let mut good: HashSet<(&str, bool)> = HashSet::new();
-    for clause in rules.rules.iter().flat_map(|r| &r.clauses) {
-        let ignore_case = clause.condition.kind().ignores_case();
-        let regexes = clause.condition.patterns().iter();
+    let stage = rules
+        .rules
+        .iter()
+        .flat_map(|r| &r.clauses)
+        .map(|c| (c.condition.kind().ignores_case(), c.condition.patterns()));
+    let agent = rules
+        .agent_rules
+        .iter()
+        .flat_map(|r| &r.clauses)
+        .map(|c| (c.condition.kind().ignores_case(), c.condition.patterns()));
+    for (ignore_case, patterns) in stage.chain(agent) {
+        let regexes = patterns.iter();
         for p in regexes.filter(|p| p.kind == PatternKind::Regex) {
             if good.contains(&(p.text.as_str(), ignore_case)) {
                 continue;

@@ -10,7 +10,7 @@
 macro_rules! names {
     (
         $(#[$meta:meta])*
-        pub enum $Name:ident: $what:literal { $($V:ident),+ $(,)? }
+        pub enum $Name:ident: $what:literal $(($case:ident))? { $($V:ident),+ $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,10 +31,15 @@ macro_rules! names {
             }
 
             /// Looks a name up, as written (names are capitalised, and a name
-            /// in another case is a mistake that gets a suggestion).
+            /// in another case is a mistake that gets a suggestion), or in
+            /// any ASCII case for a table that ignores it.
             pub fn from_name(name: &str) -> Option<$Name> {
                 match name {
                     $( stringify!($V) => Some($Name::$V), )+
+                    _ if <$Name as $crate::lang::Name>::IGNORES_CASE => $Name::ALL
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| *v),
                     _ => None,
                 }
             }
@@ -42,6 +47,7 @@ macro_rules! names {
 
         impl $crate::lang::Name for $Name {
             const WHAT: &'static str = $what;
+            const IGNORES_CASE: bool = names!(@case $($case)?);
 
             fn table() -> &'static [(&'static str, Self)] {
                 &$Name::ALL
@@ -52,6 +58,8 @@ macro_rules! names {
             }
         }
     };
+    (@case ignore_case) => { true };
+    (@case) => { false };
 }
 
 /// A table of clauses: the condition enum (what a clause tests, with its
@@ -166,6 +174,26 @@ macro_rules! clauses {
                 Some(match kind {
                     $( $Kind::$V => clause_shape!(@read $shape $(($($arg)*))?; r, word, $Cond, $V), )+
                 })
+            }
+        }
+
+        impl $crate::lang::Table for $Cond {
+            type Kind = $Kind;
+
+            fn kind(&self) -> $Kind {
+                $Cond::kind(self)
+            }
+
+            fn word(kind: $Kind) -> &'static str {
+                kind.word()
+            }
+
+            fn shape(kind: $Kind) -> $crate::lang::Shape {
+                kind.shape()
+            }
+
+            fn merged(&self, other: &$Cond) -> Option<$Cond> {
+                $Cond::merged(self, other)
             }
         }
 

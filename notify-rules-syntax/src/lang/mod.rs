@@ -15,9 +15,10 @@
 //! (`rules/explain.rs`) shows it looked at. Parsing, suggestions, help,
 //! "given twice", writing it back and the regex checks follow from the row.
 //!
-//! Agent rules (`on agent ...`) get tables of their own in the same way: a
-//! second `clauses!` with their rows, and `names!` for the agent, build and
-//! config states.
+//! Agent rules (`on agent ...`) have tables of their own made the same way:
+//! [`AgentCondition`] with their rows, and [`AgentStateName`],
+//! [`BuildStateName`] and [`ConfigStateName`], whose names are read without
+//! regard to case.
 
 #[macro_use]
 mod macros;
@@ -76,6 +77,49 @@ clauses! {
     Guard = "if": Guard,
 }
 
+names! {
+    /// An agent state name in an agent rule's `state` clause.
+    pub enum AgentStateName: "agent state" (ignore_case) { Idle, Building, LostContact, Missing, Unknown }
+}
+
+names! {
+    /// A build state name in an agent rule's `build_state` clause.
+    pub enum BuildStateName: "build state" (ignore_case) { Idle, Building, Cancelled, Unknown }
+}
+
+names! {
+    /// A config state name in an agent rule's `config` clause.
+    pub enum ConfigStateName: "config state" (ignore_case) { Pending, Enabled, Disabled }
+}
+
+clauses! {
+    /// What a clause of an agent rule (`on agent ...`) tests.
+    pub enum AgentCondition;
+    /// The kind of an agent rule's clause.
+    pub enum AgentClauseKind;
+
+    /// `host P`
+    Host = "host": Patterns(ignore_case),
+    /// `ip P`
+    Ip = "ip": Patterns(match_case),
+    /// `os P`
+    Os = "os": Patterns(ignore_case),
+    /// `state S | ...`
+    State = "state": Names(AgentStateName),
+    /// `build_state B | ...`
+    BuildState = "build_state": Names(BuildStateName),
+    /// `config C | ...`
+    Config = "config": Names(ConfigStateName),
+    /// `elastic`
+    Elastic = "elastic": Bare,
+    /// `lost`: the agent lost contact since the previous agent-status.
+    Lost = "lost": Bare,
+    /// `back`: the agent is back since the previous agent-status.
+    Back = "back": Bare,
+    /// `if EXPR` (token input only): the expression's tokens.
+    Guard = "if": Guard,
+}
+
 /// How a clause's arguments are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -98,11 +142,33 @@ pub trait Name: Copy + Eq + 'static {
     /// What one of them is called in messages: `state`, `result`.
     const WHAT: &'static str;
 
+    /// Whether a name is read in any ASCII case (`enabled` is `Enabled`).
+    const IGNORES_CASE: bool;
+
     /// Every name with its value, in the order help lists them.
     fn table() -> &'static [(&'static str, Self)];
 
     /// The name as written.
     fn as_str(self) -> &'static str;
+}
+
+/// What the checks need of a table of clauses, the same for stage and agent
+/// rules; [`clauses!`] implements it.
+pub(crate) trait Table: fmt::Display + Sized {
+    /// The table's kind enum.
+    type Kind: Copy + Eq + std::hash::Hash;
+
+    /// The clause's kind.
+    fn kind(&self) -> Self::Kind;
+
+    /// The word that starts a clause of `kind`.
+    fn word(kind: Self::Kind) -> &'static str;
+
+    /// How its arguments are written.
+    fn shape(kind: Self::Kind) -> Shape;
+
+    /// Two clauses of one kind said as one.
+    fn merged(&self, other: &Self) -> Option<Self>;
 }
 
 /// What reads a clause's arguments, one method a shape; the table says which
@@ -126,6 +192,15 @@ impl ClauseKind {
     /// `rules!` has it and it is explained where it is refused.
     pub(crate) fn listed() -> impl Iterator<Item = ClauseKind> {
         ClauseKind::ALL
+            .into_iter()
+            .filter(|k| k.shape() != Shape::Guard)
+    }
+}
+
+impl AgentClauseKind {
+    /// The clause words of agent rules as help lists them, `if` left out.
+    pub(crate) fn listed() -> impl Iterator<Item = AgentClauseKind> {
+        AgentClauseKind::ALL
             .into_iter()
             .filter(|k| k.shape() != Shape::Guard)
     }

@@ -210,7 +210,7 @@ impl Parser<'_> {
         match &t.kind {
             Tok::Str(s) => {
                 self.pos += 1;
-                match template::parse_all(&s.value) {
+                match template::parse_for(&s.value, Some(self.agent)) {
                     Ok(tpl) => Some(tpl),
                     Err(errors) => {
                         for e in errors {

@@ -6,7 +6,10 @@
 use proc_macro2::TokenStream;
 
 use super::{is_clause_word, Input, Parser, ITEM_WORDS};
-use crate::ast::{Clause, ClauseKind, Condition, Loc, Name, Pattern, ResultName, Shape, StateName};
+use crate::ast::{
+    AgentClauseKind, AgentCondition, AgentStateName, BuildStateName, Clause, ClauseKind, Condition,
+    ConfigStateName, Loc, Name, Pattern, ResultName, Shape, StateName,
+};
 use crate::lang::ReadArgs;
 use crate::lexer::{Tok, Token};
 use crate::suggest;
@@ -15,32 +18,140 @@ use crate::suggest;
 const STOP_WORDS: [&str; 5] = ["not", "on", "target", "send", "stop"];
 
 pub(super) fn is_list_end_word(word: &str) -> bool {
-    is_clause_word(word) || STOP_WORDS.contains(&word)
+    is_clause_word(word)
+        || AgentClauseKind::from_word(word).is_some()
+        || word == "agent"
+        || STOP_WORDS.contains(&word)
+}
+
+/// `a, b and c`.
+fn and_list(words: Vec<String>) -> String {
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
 }
 
 /// "the clauses are `pipeline`, ... and `any`, each optionally preceded by `not`".
 fn clause_help() -> String {
-    let words: Vec<String> = ClauseKind::listed()
+    let words = ClauseKind::listed()
         .map(|k| format!("`{}`", k.word()))
         .collect();
-    let list = match words.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => words.concat(),
-    };
-    format!("the clauses are {list}, each optionally preceded by `not`")
+    format!(
+        "the clauses are {}, each optionally preceded by `not`",
+        and_list(words)
+    )
 }
 
-/// The kind of the clause a guard token (`if EXPR` in `rules!`) starts.
-#[cfg(feature = "codegen")]
-fn guard_kind() -> Option<ClauseKind> {
-    ClauseKind::ALL
-        .into_iter()
-        .find(|k| k.shape() == Shape::Guard)
+/// The clause words of agent rules, as the language reference lists them:
+/// "host, ip, os, ...".
+fn agent_words() -> String {
+    AgentClauseKind::listed()
+        .map(AgentClauseKind::word)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "agent rules take host, ip, ..., each optionally preceded by `not`".
+fn agent_clause_help() -> String {
+    format!(
+        "agent rules take {}, each optionally preceded by `not`",
+        agent_words()
+    )
+}
+
+/// If `word` names a value of agent rules (in any case), what it is and the
+/// clause that takes it: `("agent state", "state")`.
+pub(super) fn agent_value(word: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    if let Some(v) = AgentStateName::from_name(word) {
+        return Some((AgentStateName::WHAT, "state", v.as_str()));
+    }
+    if let Some(v) = BuildStateName::from_name(word) {
+        return Some((BuildStateName::WHAT, "build_state", v.as_str()));
+    }
+    ConfigStateName::from_name(word).map(|v| (ConfigStateName::WHAT, "config", v.as_str()))
+}
+
+/// A table of clauses as the parser reads it: stage rules' or agent rules'.
+pub(super) trait Clauses: Sized {
+    /// The table's kind enum.
+    type Kind: Copy;
+
+    /// The clause `word` starts.
+    fn kind_of(word: &str) -> Option<Self::Kind>;
+
+    /// The kind of the clause a guard token (`if EXPR` in `rules!`) starts.
+    #[cfg(feature = "codegen")]
+    fn guard() -> Option<Self::Kind>;
+
+    /// Reads the arguments of a clause of `kind`.
+    fn read_args(kind: Self::Kind, r: &mut impl ReadArgs) -> Option<Self>;
+
+    /// The help that lists the clauses.
+    fn help() -> String;
+
+    /// Reports `word`, which starts no clause of the table.
+    fn unknown(p: &mut Parser<'_>, word: &str);
+}
+
+impl Clauses for Condition {
+    type Kind = ClauseKind;
+
+    fn kind_of(word: &str) -> Option<ClauseKind> {
+        ClauseKind::from_word(word)
+    }
+
+    #[cfg(feature = "codegen")]
+    fn guard() -> Option<ClauseKind> {
+        ClauseKind::ALL
+            .into_iter()
+            .find(|k| k.shape() == Shape::Guard)
+    }
+
+    fn read_args(kind: ClauseKind, r: &mut impl ReadArgs) -> Option<Condition> {
+        Condition::read(kind, r)
+    }
+
+    fn help() -> String {
+        clause_help()
+    }
+
+    fn unknown(p: &mut Parser<'_>, word: &str) {
+        p.unknown_clause(word);
+    }
+}
+
+impl Clauses for AgentCondition {
+    type Kind = AgentClauseKind;
+
+    fn kind_of(word: &str) -> Option<AgentClauseKind> {
+        AgentClauseKind::from_word(word)
+    }
+
+    #[cfg(feature = "codegen")]
+    fn guard() -> Option<AgentClauseKind> {
+        AgentClauseKind::ALL
+            .into_iter()
+            .find(|k| k.shape() == Shape::Guard)
+    }
+
+    fn read_args(kind: AgentClauseKind, r: &mut impl ReadArgs) -> Option<AgentCondition> {
+        AgentCondition::read(kind, r)
+    }
+
+    fn help() -> String {
+        agent_clause_help()
+    }
+
+    fn unknown(p: &mut Parser<'_>, word: &str) {
+        p.unknown_agent_clause(word);
+    }
 }
 
 impl Parser<'_> {
-    /// One clause. `None` when it was wrong (reported) or skipped.
-    pub(super) fn clause(&mut self) -> Option<Clause> {
+    /// One clause of a stage rule (`C` = [`Condition`]) or an agent rule
+    /// ([`AgentCondition`]). `None` when it was wrong (reported) or skipped.
+    pub(super) fn clause<C: Clauses>(&mut self) -> Option<Clause<C>> {
         let negated = self.at_ident("not");
         if negated {
             self.pos += 1;
@@ -57,7 +168,7 @@ impl Parser<'_> {
                     self.pos += 1;
                 }
                 // Read for its own mistakes; kept, its meaning would be a guess.
-                self.clause();
+                self.clause::<C>();
                 return None;
             }
         }
@@ -69,15 +180,15 @@ impl Parser<'_> {
             }
         };
         let kind = match &t.kind {
-            Tok::Ident(w) => match ClauseKind::from_word(w) {
+            Tok::Ident(w) => match C::kind_of(w) {
                 Some(kind) => kind,
                 None => {
-                    self.unknown_clause(w);
+                    C::unknown(self, w);
                     return None;
                 }
             },
             #[cfg(feature = "codegen")]
-            Tok::Guard(_) => guard_kind()?,
+            Tok::Guard(_) => C::guard()?,
             Tok::Bad => {
                 self.pos += 1;
                 return None;
@@ -99,7 +210,7 @@ impl Parser<'_> {
                 return None;
             }
             Tok::FatArrow | Tok::Semi => {
-                self.expected("a clause after `not`", Some(clause_help()));
+                self.expected("a clause after `not`", Some(C::help()));
                 return None;
             }
             _ => {
@@ -109,7 +220,7 @@ impl Parser<'_> {
                     } else {
                         "a clause"
                     },
-                    Some(clause_help()),
+                    Some(C::help()),
                 );
                 self.pos += 1;
                 self.skip_clause();
@@ -117,7 +228,7 @@ impl Parser<'_> {
             }
         };
         self.pos += 1;
-        let condition = Condition::read(kind, &mut Args { p: self, word: t })?;
+        let condition = C::read_args(kind, &mut Args { p: self, word: t })?;
         Some(Clause {
             negated,
             condition,
@@ -133,8 +244,14 @@ impl Parser<'_> {
             .into_iter()
             .filter(|k| k.shape() != Shape::Guard || self.input != Input::Text)
             .map(ClauseKind::word);
-        let help = if let Some(near) = suggest::suggest(word, words) {
+        let help = if AgentClauseKind::from_word(word).is_some() {
+            format!("`{word}` is an agent clause: write `on agent {word} ...`")
+        } else if word == "agent" {
+            "`agent` comes right after `on`: `on agent ...` is a rule about agents".into()
+        } else if let Some(near) = suggest::suggest(word, words) {
             format!("did you mean `{near}`?")
+        } else if let (false, Some((what, clause, name))) = (is_name, agent_value(word)) {
+            format!("`{word}` is an {what}: write `on agent {clause} {name}`")
         } else if is_name {
             format!(
                 "`{word}` is a state or result: write `state {word}`, and list several with `|`"
@@ -145,6 +262,47 @@ impl Parser<'_> {
             clause_help()
         };
         self.error(format!("unknown clause `{word}`"), loc, Some(help));
+        self.pos += 1;
+        self.skip_clause();
+    }
+
+    /// A word that starts no clause of an agent rule.
+    fn unknown_agent_clause(&mut self, word: &str) {
+        let (_, loc) = self.found();
+        let words = AgentClauseKind::ALL
+            .into_iter()
+            .filter(|k| k.shape() != Shape::Guard || self.input != Input::Text)
+            .map(AgentClauseKind::word);
+        let (message, help) = if is_clause_word(word) {
+            (
+                format!(
+                    "`{word}` is a stage clause; agent rules take {}",
+                    agent_words()
+                ),
+                format!("write it in a rule without `agent`: `on {word} ...` is about stages"),
+            )
+        } else if let Some(near) = suggest::suggest(word, words) {
+            (
+                format!("unknown clause `{word}` in an agent rule"),
+                format!("did you mean `{near}`?"),
+            )
+        } else if let Some((what, clause, name)) = agent_value(word) {
+            (
+                format!("unknown clause `{word}` in an agent rule"),
+                format!("`{word}` is an {what}: write `{clause} {name}`"),
+            )
+        } else if let Some(near) = suggest::suggest(word, ["send", "stop"]) {
+            (
+                format!("unknown clause `{word}` in an agent rule"),
+                format!("did you mean `{near}`? Actions come after `=>`"),
+            )
+        } else {
+            (
+                format!("unknown clause `{word}` in an agent rule"),
+                agent_clause_help(),
+            )
+        };
+        self.error(message, loc, Some(help));
         self.pos += 1;
         self.skip_clause();
     }

@@ -10,7 +10,7 @@ mod tests;
 
 use proc_macro2::Span;
 
-use crate::ast::{ClauseKind, Ident, Loc, Rule, Rules};
+use crate::ast::{AgentCondition, AgentRule, ClauseKind, Condition, Ident, Loc, Rule, Rules};
 use crate::check;
 use crate::error::{Error, Errors};
 use crate::lexer::{Lexed, Tok, Token};
@@ -42,6 +42,7 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
         end: end.unwrap_or_else(|| Loc::span(Span::call_site())),
         rules: Rules::default(),
         quiet: Vec::new(),
+        agent: false,
     };
     p.items();
     let Parser {
@@ -86,6 +87,9 @@ struct Parser<'t> {
     /// Byte ranges of text whose lexer errors are dropped: `if` guards, which
     /// are reported once as a whole.
     quiet: Vec<(usize, usize)>,
+    /// Whether the rule being read is an agent rule (`on agent ...`), whose
+    /// templates take agent placeholders.
+    agent: bool,
 }
 
 impl<'t> Parser<'t> {
@@ -340,16 +344,49 @@ impl<'t> Parser<'t> {
 
     /// A rule, after `on` (or at its first clause when `on` was forgotten).
     fn rule(&mut self, on: Loc) {
+        if self.at_ident("agent") {
+            self.pos += 1;
+            let Some(clauses) = self.clauses::<AgentCondition>(on, true) else {
+                return;
+            };
+            self.agent = true;
+            let actions = self.actions();
+            self.agent = false;
+            self.rules.agent_rules.push(AgentRule {
+                clauses,
+                actions,
+                loc: on,
+            });
+            return;
+        }
+        let Some(clauses) = self.clauses::<Condition>(on, false) else {
+            return;
+        };
+        let actions = self.actions();
+        self.rules.rules.push(Rule {
+            clauses,
+            actions,
+            loc: on,
+        });
+    }
+
+    /// A rule's clauses, up to and with its `=>`; `None` when the rule ended
+    /// before its actions (reported). An agent rule may have none.
+    fn clauses<C: clause::Clauses>(
+        &mut self,
+        on: Loc,
+        agent: bool,
+    ) -> Option<Vec<crate::ast::Clause<C>>> {
         let mut clauses = Vec::new();
         let mut attempted = false;
         loop {
             let Some(t) = self.peek() else {
-                if attempted {
+                if attempted || agent {
                     self.expected("`=>` and an action", Some(RULE_HELP.into()));
                 } else {
                     self.no_clause(on);
                 }
-                return;
+                return None;
             };
             match &t.kind {
                 Tok::FatArrow => {
@@ -357,7 +394,7 @@ impl<'t> Parser<'t> {
                     break;
                 }
                 Tok::Ident(w) if w == "send" || w == "stop" => {
-                    if attempted {
+                    if attempted || agent {
                         let loc = self.after_prev();
                         self.error(
                             "missing `=>` between the clauses and the actions",
@@ -368,24 +405,24 @@ impl<'t> Parser<'t> {
                     break;
                 }
                 Tok::Semi => {
-                    if !attempted {
+                    if !attempted && !agent {
                         self.no_clause(on);
                     }
                     self.expected("`=>` and an action", Some(RULE_HELP.into()));
                     self.pos += 1;
-                    return;
+                    return None;
                 }
                 Tok::Ident(w) if ITEM_WORDS.contains(&w.as_str()) => {
-                    if !attempted {
+                    if !attempted && !agent {
                         self.no_clause(on);
                     }
                     self.expected("`=>` and an action", Some(RULE_HELP.into()));
-                    return;
+                    return None;
                 }
                 _ => {
                     attempted = true;
                     let before = self.pos;
-                    if let Some(c) = self.clause() {
+                    if let Some(c) = self.clause::<C>() {
                         clauses.push(c);
                     }
                     if self.pos == before {
@@ -394,15 +431,10 @@ impl<'t> Parser<'t> {
                 }
             }
         }
-        if !attempted {
+        if !attempted && !agent {
             self.no_clause(on);
         }
-        let actions = self.actions();
-        self.rules.rules.push(Rule {
-            clauses,
-            actions,
-            loc: on,
-        });
+        Some(clauses)
     }
 
     fn no_clause(&mut self, on: Loc) {

@@ -1,9 +1,9 @@
 //! Lists of names from one of the language's tables: `state Passed | Failed`,
 //! the results after a `job` clause's patterns.
 
-use super::clause::is_list_end_word;
+use super::clause::{agent_value, is_list_end_word};
 use super::Parser;
-use crate::ast::{Name, StateName};
+use crate::ast::{Name, ResultName, StateName};
 use crate::lexer::Tok;
 use crate::suggest;
 
@@ -44,12 +44,15 @@ impl Parser<'_> {
             match &t.kind {
                 Tok::Ident(w) if !is_list_end_word(w) => {
                     self.pos += 1;
-                    match N::table().iter().find(|(n, _)| n == w) {
+                    let found = N::table()
+                        .iter()
+                        .find(|(n, _)| n == w || (N::IGNORES_CASE && n.eq_ignore_ascii_case(w)));
+                    match found {
                         Some((_, v)) => out.push(*v),
                         None => {
                             ok = false;
-                            let help = name_help::<N>(w);
-                            self.error(format!("unknown {what} `{w}`"), t.loc, Some(help));
+                            let (message, help) = unknown_name::<N>(w);
+                            self.error(message, t.loc, Some(help));
                         }
                     }
                 }
@@ -90,9 +93,37 @@ fn name_list<N: Name>() -> String {
     format!("the {}s are {}", N::WHAT, suggest::list(names_of::<N>()))
 }
 
+/// The error and its help for `word`, which is no `N` name.
+fn unknown_name<N: Name>(word: &str) -> (String, String) {
+    // Stage tables are case-sensitive, agent tables are not: a name of the
+    // other kind of rule is told so rather than suggested a near miss.
+    let stage_name = names_of::<StateName>()
+        .chain(names_of::<ResultName>())
+        .any(|n| n.eq_ignore_ascii_case(word));
+    if !N::IGNORES_CASE && !stage_name {
+        if let Some((what, agent_clause, name)) = agent_value(word) {
+            return (
+                format!("`{word}` is an {what}: write `on agent {agent_clause} {name}`"),
+                format!("in this stage rule, {}", name_list::<N>()),
+            );
+        }
+    }
+    (
+        format!("unknown {} `{word}`", N::WHAT),
+        name_help::<N>(word),
+    )
+}
+
 fn name_help<N: Name>(word: &str) -> String {
     if let Some(near) = suggest::suggest(word, names_of::<N>()) {
         return format!("did you mean `{near}`?");
+    }
+    // A stage state in an agent rule (`on agent state Failed`).
+    if N::IGNORES_CASE && StateName::from_name(word).is_some() {
+        return format!(
+            "`{word}` is a stage state (`on state {word}`); {}",
+            name_list::<N>()
+        );
     }
     // A state where only results go (`job "x" Building`).
     if N::WHAT != StateName::WHAT && StateName::from_name(word).is_some() {

@@ -64,12 +64,24 @@ impl SubjectTemplate {
     /// The subject of one delivery.
     #[cfg(feature = "email")]
     pub(crate) fn render(&self, delivery: &crate::Delivery) -> String {
+        // The subject's placeholders are a stage's; an agent delivery's
+        // subject is the agent's default message, which names the host and
+        // its states.
+        let Some(status) = delivery.status() else {
+            return delivery
+                .agent()
+                .map(|a| {
+                    let t = Template::default_agent_message();
+                    crate::rules::render::render_agent_alone(&t, a, delivery.agent_transition())
+                })
+                .unwrap_or_default();
+        };
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(&crate::rules::render::render_alone(
                     t,
-                    delivery.status(),
+                    status,
                     delivery.transition(),
                 )),
                 Part::Target => out.push_str(delivery.target()),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::http::Poster;
 use super::{show_duration, ConfigError, Notifier, NotifyError};
-use crate::model::StageStatus;
+use crate::model::{AgentStatus, StageStatus};
 use crate::rules::Delivery;
 
 /// POSTs each delivery as JSON to a URL:
@@ -20,7 +20,17 @@ use crate::rules::Delivery;
 ///
 /// `transition` is `broken`, `fixed`, `still failing` or `null`; `notification` is
 /// the stage-status body in GoCD's wire form, with credentials taken out of the
-/// material URLs ([`StageStatus::redacted`]). Each request carries an
+/// material URLs ([`StageStatus::redacted`]).
+///
+/// A delivery of an agent rule carries the agent-status body, as GoCD sent it
+/// (snake_case keys), under `agent` instead of `notification`; its
+/// `transition` is `lost`, `back` or `null`:
+///
+/// ```json
+/// {"target": "ops", "text": "Agent agent-7 lost contact", "transition": "lost",
+///  "idempotency_key": "agent/0b9e/LostContact/Unknown/Enabled/1715680953871/r0a0/ops",
+///  "agent": {"uuid": "0b9e", "host_name": "agent-7", "agent_state": "LostContact", ...}}
+/// ``` Each request carries an
 /// `Idempotency-Key` header (the same key) so that a receiver can drop a repeat
 /// of a delivery that was retried.
 ///
@@ -49,7 +59,10 @@ struct Body<'a> {
     text: &'a str,
     transition: Option<&'static str>,
     idempotency_key: &'a str,
-    notification: StageStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<StageStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent: Option<&'a AgentStatus>,
 }
 
 impl Webhook {
@@ -82,9 +95,10 @@ impl Webhook {
         let body = Body {
             target: delivery.target(),
             text: delivery.text(),
-            transition: delivery.transition().map(|t| t.as_str()),
+            transition: delivery.transition_text(),
             idempotency_key: &key,
-            notification: delivery.status().redacted(),
+            notification: delivery.status().map(StageStatus::redacted),
+            agent: delivery.agent(),
         };
         // Serializing plain structs and strings into a String cannot fail.
         serde_json::to_string(&body).unwrap_or_default()

@@ -6,10 +6,12 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::Transition;
-use crate::model::StageStatus;
+use super::{AgentTransition, Transition};
+use crate::model::{AgentStatus, StageStatus};
 
-/// One message for one target, made by a rule that fired.
+/// One message for one target, made by a rule that fired: a stage rule about
+/// a stage-status ([`Delivery::status`]) or an agent rule about an
+/// agent-status ([`Delivery::agent`]).
 ///
 /// A delivery from [`RuleSet::evaluate`](crate::RuleSet::evaluate) borrows the
 /// notification it was made from (`'n`), so evaluating copies nothing of it;
@@ -26,20 +28,69 @@ use crate::model::StageStatus;
 /// let kept: Vec<Delivery<'static>> = {
 ///     let status: StageStatus = serde_json::from_str(body).unwrap();
 ///     let made = rules.evaluate(&status);
-///     assert!(std::ptr::eq(made[0].status(), &status), "borrowed, not copied");
+///     assert!(std::ptr::eq(made[0].status().unwrap(), &status), "borrowed, not copied");
 ///     made.into_iter().map(Delivery::into_owned).collect()
 /// };
 /// assert_eq!(kept[0].text(), "shop failed");
-/// assert_eq!(kept[0].status().pipeline.name, "shop");
+/// assert_eq!(kept[0].status().unwrap().pipeline.name, "shop");
+/// assert!(kept[0].agent().is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery<'n> {
     target: Text,
     text: Text,
     status: Source<'n>,
-    transition: Option<Transition>,
+    transition: Option<Change>,
     rule: u32,
     action: u32,
+}
+
+/// The transition history found for the notification, of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Stage(Transition),
+    Agent(AgentTransition),
+}
+
+impl Change {
+    /// The text of `{transition}`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Change::Stage(t) => t.as_str(),
+            Change::Agent(t) => t.as_str(),
+        }
+    }
+
+    /// The change whose text is `s`, of agents (`agent`) or of stages.
+    pub(crate) fn from_str(s: &str, agent: bool) -> Option<Change> {
+        if agent {
+            [AgentTransition::Lost, AgentTransition::Back]
+                .into_iter()
+                .find(|t| t.as_str() == s)
+                .map(Change::Agent)
+        } else {
+            [
+                Transition::Broken,
+                Transition::Fixed,
+                Transition::StillFailing,
+            ]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .map(Change::Stage)
+        }
+    }
+}
+
+impl From<Transition> for Change {
+    fn from(t: Transition) -> Change {
+        Change::Stage(t)
+    }
+}
+
+impl From<AgentTransition> for Change {
+    fn from(t: AgentTransition) -> Change {
+        Change::Agent(t)
+    }
 }
 
 /// A target name or a message: a constant of the program, a string of its own,
@@ -101,29 +152,61 @@ impl Text {
 pub(crate) enum Source<'n> {
     Borrowed(&'n StageStatus),
     Shared(Arc<StageStatus>),
+    AgentBorrowed(&'n AgentStatus),
+    AgentShared(Arc<AgentStatus>),
 }
 
-impl Deref for Source<'_> {
-    type Target = StageStatus;
+impl Source<'_> {
+    #[inline]
+    fn stage(&self) -> Option<&StageStatus> {
+        match self {
+            Source::Borrowed(s) => Some(s),
+            Source::Shared(s) => Some(s),
+            _ => None,
+        }
+    }
 
     #[inline]
-    fn deref(&self) -> &StageStatus {
+    fn agent(&self) -> Option<&AgentStatus> {
         match self {
-            Source::Borrowed(s) => s,
-            Source::Shared(s) => s,
+            Source::AgentBorrowed(a) => Some(a),
+            Source::AgentShared(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    fn is_borrowed(&self) -> bool {
+        matches!(self, Source::Borrowed(_) | Source::AgentBorrowed(_))
+    }
+
+    /// The same notification, shared: copied once if it was borrowed.
+    fn into_owned(self) -> Source<'static> {
+        match self {
+            Source::Borrowed(s) => Source::Shared(Arc::new(s.clone())),
+            Source::Shared(s) => Source::Shared(s),
+            Source::AgentBorrowed(a) => Source::AgentShared(Arc::new(a.clone())),
+            Source::AgentShared(a) => Source::AgentShared(a),
         }
     }
 }
 
 impl PartialEq for Source<'_> {
     fn eq(&self, other: &Source<'_>) -> bool {
-        std::ptr::eq(&**self, &**other) || **self == **other
+        match (self.stage(), other.stage(), self.agent(), other.agent()) {
+            (Some(a), Some(b), _, _) => std::ptr::eq(a, b) || a == b,
+            (_, _, Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
+            _ => false,
+        }
     }
 }
 
 impl fmt::Debug for Source<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        match (self.stage(), self.agent()) {
+            (Some(s), _) => fmt::Debug::fmt(s, f),
+            (_, Some(a)) => fmt::Debug::fmt(a, f),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -132,7 +215,7 @@ impl<'n> Delivery<'n> {
         target: Text,
         text: Text,
         status: Source<'n>,
-        transition: Option<Transition>,
+        transition: Option<Change>,
         rule: u32,
         action: u32,
     ) -> Self {
@@ -161,13 +244,58 @@ impl<'n> Delivery<'n> {
         &self.text
     }
 
-    /// The notification the message is about.
-    pub fn status(&self) -> &StageStatus {
-        &self.status
+    /// The stage-status the message is about; `None` for a delivery of an
+    /// agent rule, which is about an agent-status ([`Delivery::agent`]).
+    #[inline]
+    pub fn status(&self) -> Option<&StageStatus> {
+        self.status.stage()
     }
 
-    /// The transition the notification made, when history knew it.
+    /// The agent-status the message is about; `None` for a delivery of a
+    /// stage rule.
+    ///
+    /// ```
+    /// use notify_rules::{RuleSet, AgentTransition, model::AgentStatus};
+    ///
+    /// let body = r#"{"uuid":"0b9e","host_name":"agent-7","agent_state":"LostContact",
+    ///   "build_state":"Unknown","agent_config_state":"Enabled"}"#;
+    /// let agent: AgentStatus = serde_json::from_str(body).unwrap();
+    /// let rules = RuleSet::parse("target ops; on agent lost => send(ops);").unwrap();
+    /// let made = rules.evaluate_agent_with(&agent, Some(AgentTransition::Lost), None);
+    /// assert!(std::ptr::eq(made[0].agent().unwrap(), &agent), "borrowed, not copied");
+    /// assert_eq!(made[0].agent_transition(), Some(AgentTransition::Lost));
+    /// assert!(made[0].status().is_none());
+    /// ```
+    #[inline]
+    pub fn agent(&self) -> Option<&AgentStatus> {
+        self.status.agent()
+    }
+
+    /// The transition the stage-status made, when history knew it.
     pub fn transition(&self) -> Option<Transition> {
+        match self.transition {
+            Some(Change::Stage(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The transition the agent-status made (`lost`, `back`), when history
+    /// knew it.
+    pub fn agent_transition(&self) -> Option<AgentTransition> {
+        match self.transition {
+            Some(Change::Agent(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The text of `{transition}` for either kind, when history knew it.
+    pub(crate) fn transition_text(&self) -> Option<&'static str> {
+        self.transition.map(Change::as_str)
+    }
+
+    /// The transition, of either kind, as the outbox keeps it.
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
+    pub(crate) fn change(&self) -> Option<Change> {
         self.transition
     }
 
@@ -185,26 +313,23 @@ impl<'n> Delivery<'n> {
     /// notification is copied once here if it was borrowed, and not at all if
     /// it was already shared.
     pub fn into_owned(self) -> Delivery<'static> {
-        let status = match self.status {
-            Source::Borrowed(s) => Arc::new(s.clone()),
-            Source::Shared(s) => s,
-        };
         Delivery {
             target: self.target,
             text: self.text,
-            status: Source::Shared(status),
+            status: self.status.into_owned(),
             transition: self.transition,
             rule: self.rule,
             action: self.action,
         }
     }
 
-    /// The same delivery borrowing `status`, which is the notification it
+    /// The same delivery borrowing `borrowed`, which is the notification it
     /// borrowed (evaluation ties it to more than that).
-    pub(crate) fn rebind(self, status: &StageStatus) -> Delivery<'_> {
+    pub(crate) fn rebind(self, borrowed: Source<'_>) -> Delivery<'_> {
         let status = match self.status {
-            Source::Borrowed(_) => Source::Borrowed(status),
+            Source::Borrowed(_) | Source::AgentBorrowed(_) => borrowed,
             Source::Shared(s) => Source::Shared(s),
+            Source::AgentShared(a) => Source::AgentShared(a),
         };
         Delivery {
             target: self.target,
@@ -219,7 +344,7 @@ impl<'n> Delivery<'n> {
     /// Whether the delivery borrows its notification (it came from
     /// [`RuleSet::evaluate`](crate::RuleSet::evaluate)) rather than sharing it.
     pub fn is_borrowed(&self) -> bool {
-        matches!(self.status, Source::Borrowed(_))
+        self.status.is_borrowed()
     }
 
     /// A key that is the same each time the same notification makes the same
@@ -234,8 +359,28 @@ impl<'n> Delivery<'n> {
     /// let d = &rules.evaluate(&status)[0];
     /// assert_eq!(d.idempotency_key(), "shop/3/deploy/1/Failed/r0a0/ops");
     /// ```
+    ///
+    /// An agent delivery's key names the agent and the state it changed to:
+    /// `agent/<uuid>/<agent state>/<build state>/<config state>/<time>/r0a0/ops`.
     pub fn idempotency_key(&self) -> String {
-        let p = &self.status.pipeline;
+        let p = match (self.status.stage(), self.status.agent()) {
+            (Some(s), _) => &s.pipeline,
+            (_, Some(a)) => {
+                let time = a.transition_time.map(|t| t.timestamp_millis());
+                return format!(
+                    "agent/{}/{}/{}/{}/{}/r{}a{}/{}",
+                    a.uuid,
+                    a.agent_state,
+                    a.build_state,
+                    a.agent_config_state,
+                    time.unwrap_or(0),
+                    self.rule,
+                    self.action,
+                    &*self.target
+                );
+            }
+            _ => return String::new(),
+        };
         format!(
             "{}/{}/{}/{}/{}/r{}a{}/{}",
             p.name,
@@ -253,7 +398,7 @@ impl<'n> Delivery<'n> {
 impl Delivery<'static> {
     /// Rebuilds a delivery exactly as evaluation made it (the outbox keeps
     /// deliveries across restarts), so its idempotency key is unchanged.
-    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
+    #[cfg(test)]
     pub(crate) fn restored(
         target: String,
         text: String,
@@ -262,10 +407,30 @@ impl Delivery<'static> {
         rule: u32,
         action: u32,
     ) -> Self {
+        Delivery::restored_from(
+            target,
+            text,
+            Source::Shared(status),
+            transition.map(Change::Stage),
+            rule,
+            action,
+        )
+    }
+
+    /// Like [`Delivery::restored`], about either kind of notification.
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
+    pub(crate) fn restored_from(
+        target: String,
+        text: String,
+        status: Source<'static>,
+        transition: Option<Change>,
+        rule: u32,
+        action: u32,
+    ) -> Self {
         Delivery::made(
             Text::Owned(target),
             Text::Owned(text),
-            Source::Shared(status),
+            status,
             transition,
             rule,
             action,
@@ -282,6 +447,32 @@ impl Delivery<'static> {
             Text::from(target.into()),
             Text::Owned(text.into()),
             Source::Shared(status),
+            None,
+            0,
+            0,
+        )
+    }
+
+    /// Makes a delivery about an agent-status by hand, for notifier tests and
+    /// custom front ends.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use notify_rules::{Delivery, model::AgentStatus};
+    ///
+    /// let agent: AgentStatus = serde_json::from_str(r#"{"uuid":"0b9e","host_name":"agent-7"}"#).unwrap();
+    /// let d = Delivery::new_agent("ops", "agent-7 lost contact", Arc::new(agent));
+    /// assert_eq!(d.agent().unwrap().uuid, "0b9e");
+    /// ```
+    pub fn new_agent(
+        target: impl Into<Cow<'static, str>>,
+        text: impl Into<String>,
+        agent: Arc<AgentStatus>,
+    ) -> Self {
+        Delivery::made(
+            Text::from(target.into()),
+            Text::Owned(text.into()),
+            Source::AgentShared(agent),
             None,
             0,
             0,

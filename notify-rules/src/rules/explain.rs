@@ -2,8 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::interp::{Cond, Program};
-use super::Eval;
+use super::interp::{AgentCond, Cond, Program, Rule};
+use super::{AgentEval, Eval};
 
 /// What one rule did with one notification; see [`RuleSet::explain`](crate::RuleSet::explain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,29 +49,65 @@ impl fmt::Display for RuleExplanation {
 
 impl Program {
     pub(crate) fn explain(&self, ev: &Eval<'_>) -> Vec<RuleExplanation> {
-        let mut out = Vec::with_capacity(self.rules.len());
-        let mut stopped = false;
-        for (index, rule) in self.rules.iter().enumerate() {
-            let outcome = if stopped {
-                Outcome::NotTried
-            } else if let Some(i) = rule.clauses.iter().position(|(neg, c)| c.holds(ev) == *neg) {
-                Outcome::NoMatch {
-                    clause: rule.clause_text[i].clone(),
-                    saw: seen(&rule.clauses[i].1, ev),
-                }
-            } else {
-                stopped = rule.stops;
-                Outcome::Matched {
-                    stopped: rule.stops,
-                }
-            };
-            out.push(RuleExplanation {
-                index,
-                line: rule.line,
-                outcome,
-            });
-        }
-        out
+        explain(&self.rules, |c| c.holds(ev), |c| seen(c, ev))
+    }
+
+    pub(crate) fn explain_agent(&self, ev: &AgentEval<'_>) -> Vec<RuleExplanation> {
+        explain(&self.agent_rules, |c| c.holds(ev), |c| seen_agent(c, ev))
+    }
+}
+
+/// What each of `rules` did, by what `holds` says of their clauses and what
+/// `seen` says each looked at.
+fn explain<C>(
+    rules: &[Rule<C>],
+    holds: impl Fn(&C) -> bool,
+    seen: impl Fn(&C) -> String,
+) -> Vec<RuleExplanation> {
+    let mut out = Vec::with_capacity(rules.len());
+    let mut stopped = false;
+    for (index, rule) in rules.iter().enumerate() {
+        let outcome = if stopped {
+            Outcome::NotTried
+        } else if let Some(i) = rule.clauses.iter().position(|(neg, c)| holds(c) == *neg) {
+            Outcome::NoMatch {
+                clause: rule.clause_text[i].clone(),
+                saw: seen(&rule.clauses[i].1),
+            }
+        } else {
+            stopped = rule.stops;
+            Outcome::Matched {
+                stopped: rule.stops,
+            }
+        };
+        out.push(RuleExplanation {
+            index,
+            line: rule.line,
+            outcome,
+        });
+    }
+    out
+}
+
+/// The value an agent clause looked at, as `field = value`.
+fn seen_agent(cond: &AgentCond, ev: &AgentEval<'_>) -> String {
+    let a = ev.status;
+    let opt = |name: &str, v: Option<&str>| match v {
+        Some(v) => format!("{name} = {v:?}"),
+        None => format!("{name} = null"),
+    };
+    match cond {
+        AgentCond::Host(_) => opt("agent.host_name", a.host_name.as_deref()),
+        AgentCond::Ip(_) => opt("agent.ip_address", a.ip_address.as_deref()),
+        AgentCond::Os(_) => opt("agent.os", a.operating_system.as_deref()),
+        AgentCond::State(_) => format!("agent.state = {}", a.agent_state),
+        AgentCond::BuildState(_) => format!("agent.build_state = {}", a.build_state),
+        AgentCond::Config(_) => format!("agent.config_state = {}", a.agent_config_state),
+        AgentCond::Elastic => format!("agent.elastic = {}", a.is_elastic),
+        AgentCond::Transition(_) => match ev.transition {
+            Some(t) => format!("transition = {t}"),
+            None => "no transition (no history)".to_owned(),
+        },
     }
 }
 

@@ -7,15 +7,19 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use notify_rules_syntax::ast::{self, Condition, Name, PatternKind, Piece, Template};
+use notify_rules_syntax::ast::{
+    self, AgentCondition, Condition, Name, PatternKind, Piece, Template,
+};
 use notify_rules_syntax::index::{lookup, NameIndex, INDEX_FROM};
 use notify_rules_syntax::{Errors, Lines};
 use regex::Regex;
 
 use super::delivery::Text;
 use super::matching::{any_branch, any_job, build_regex, eq_ci, glob, merge_ids};
-use super::{Engine, Eval, RuleSet, RuleSetError, Transition};
-use crate::model::{JobResult, StageResult, StageState};
+use super::{AgentEval, AgentTransition, Engine, Eval, RuleSet, RuleSetError, Transition};
+use crate::model::{
+    AgentConfigState, AgentState, BuildState, JobResult, StageResult, StageState, StageStatus,
+};
 
 pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
     let rules = notify_rules_syntax::parse_str(source).map_err(|e| RuleSetError::new(source, e))?;
@@ -28,6 +32,7 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         .rules
         .iter()
         .flat_map(|r| &r.actions)
+        .chain(program.agent_rules.iter().flat_map(|r| &r.actions))
         .any(|a| match a {
             Action::Send {
                 message: Message::Template { template, .. },
@@ -39,6 +44,7 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         targets: rules.targets.iter().map(|t| t.name.clone()).collect(),
         uses_link,
         rule_count: program.rules.len(),
+        agent_rule_count: program.agent_rules.len(),
         engine: Engine::Loaded(Arc::new(program)),
     })
 }
@@ -48,10 +54,12 @@ pub(crate) struct Program {
     /// For a large rule set, the rules each exact pipeline name selects; the
     /// generated code's index, built by the same function.
     index: Option<NameIndex>,
+    pub(crate) agent_rules: Vec<Rule<AgentCond>>,
 }
 
-pub(crate) struct Rule {
-    pub(crate) clauses: Vec<(bool, Cond)>,
+/// A rule: stage clauses ([`Cond`]) or agent clauses ([`AgentCond`]).
+pub(crate) struct Rule<C = Cond> {
+    pub(crate) clauses: Vec<(bool, C)>,
     /// Each clause written back, for `explain`.
     pub(crate) clause_text: Vec<String>,
     actions: Vec<Action>,
@@ -72,6 +80,17 @@ pub(crate) enum Cond {
     Job(Vec<Matcher>, Vec<JobResult>),
     Transition(Transition),
     Any,
+}
+
+pub(crate) enum AgentCond {
+    Host(Vec<Matcher>),
+    Ip(Vec<Matcher>),
+    Os(Vec<Matcher>),
+    State(Vec<AgentState>),
+    BuildState(Vec<BuildState>),
+    Config(Vec<AgentConfigState>),
+    Elastic,
+    Transition(AgentTransition),
 }
 
 pub(crate) enum Matcher {
@@ -185,36 +204,56 @@ impl Program {
                 clauses.push((clause.negated, cond));
                 clause_text.push(clause.to_string());
             }
-            let actions = rule
-                .actions
-                .iter()
-                .map(|a| match a {
-                    ast::Action::Send { target, template } => {
-                        let template = template.clone().unwrap_or_else(Template::default_message);
-                        let target = Arc::clone(
-                            targets
-                                .entry(target.name.as_str())
-                                .or_insert_with(|| Arc::from(target.name.as_str())),
-                        );
-                        Action::Send {
-                            target,
-                            message: message(template, &uses),
-                        }
-                    }
-                    ast::Action::Stop => Action::Stop,
-                })
-                .collect();
             let line = lines.line_col(rule.loc.start).0;
             out.push(Rule {
                 clauses,
                 clause_text,
-                actions,
+                actions: actions(&rule.actions, false, &mut targets, &uses),
+                stops: rule.stops(),
+                line,
+            });
+        }
+        let mut agent_rules = Vec::with_capacity(rules.agent_rules.len());
+        for rule in &rules.agent_rules {
+            let mut clauses = Vec::with_capacity(rule.clauses.len());
+            let mut clause_text = Vec::with_capacity(rule.clauses.len());
+            for clause in &rule.clauses {
+                let ci = clause.condition.kind().ignores_case();
+                let cond = match &clause.condition {
+                    AgentCondition::Host(p) => AgentCond::Host(matchers(p, ci)),
+                    AgentCondition::Ip(p) => AgentCond::Ip(matchers(p, ci)),
+                    AgentCondition::Os(p) => AgentCond::Os(matchers(p, ci)),
+                    AgentCondition::State(s) => AgentCond::State(values(s, AgentState::from_wire)),
+                    AgentCondition::BuildState(s) => {
+                        AgentCond::BuildState(values(s, BuildState::from_wire))
+                    }
+                    AgentCondition::Config(s) => {
+                        AgentCond::Config(values(s, AgentConfigState::from_wire))
+                    }
+                    AgentCondition::Elastic => AgentCond::Elastic,
+                    AgentCondition::Lost => AgentCond::Transition(AgentTransition::Lost),
+                    AgentCondition::Back => AgentCond::Transition(AgentTransition::Back),
+                    // The parser refuses guards in text; nothing to evaluate.
+                    AgentCondition::Guard(_) => continue,
+                };
+                clauses.push((clause.negated, cond));
+                clause_text.push(clause.to_string());
+            }
+            let line = lines.line_col(rule.loc.start).0;
+            agent_rules.push(Rule {
+                clauses,
+                clause_text,
+                actions: actions(&rule.actions, true, &mut targets, &uses),
                 stops: rule.stops(),
                 line,
             });
         }
         let index = (rules.rules.len() >= INDEX_FROM).then(|| NameIndex::of(rules));
-        Program { rules: out, index }
+        Program {
+            rules: out,
+            index,
+            agent_rules,
+        }
     }
 
     pub(crate) fn run(&self, ev: &mut Eval<'_>) {
@@ -239,25 +278,76 @@ impl Program {
         if !rule.clauses.iter().all(|(neg, c)| c.holds(ev) != *neg) {
             return false;
         }
-        for (a, action) in rule.actions.iter().enumerate() {
-            let Action::Send { target, message } = action else {
-                continue;
-            };
-            let (text, shared) = match message {
-                Message::Constant(text) => (Text::Shared(Arc::clone(text)), None),
-                Message::Template {
-                    template,
-                    text_len,
-                    shared,
-                } => match shared.and_then(|t| ev.rendered(t)) {
-                    Some(text) => (text, None),
-                    None => (Text::Owned(ev.render(template, *text_len)), *shared),
-                },
-            };
-            ev.send_loaded(i as u32, a as u32, target, shared, text);
-        }
+        fire(rule, i, ev, Eval::<StageStatus>::render);
         rule.stops
     }
+
+    pub(crate) fn run_agent(&self, ev: &mut AgentEval<'_>) {
+        for (i, rule) in self.agent_rules.iter().enumerate() {
+            if rule.clauses.iter().all(|(neg, c)| c.holds(ev) != *neg) {
+                fire(rule, i, ev, AgentEval::render);
+                if rule.stops {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Makes the deliveries of rule `i`, which matched.
+#[inline]
+fn fire<'a, C, N, T>(
+    rule: &Rule<C>,
+    i: usize,
+    ev: &mut Eval<'a, N, T>,
+    render: impl Fn(&Eval<'a, N, T>, &Template, usize) -> String,
+) {
+    for (a, action) in rule.actions.iter().enumerate() {
+        let Action::Send { target, message } = action else {
+            continue;
+        };
+        let (text, shared) = match message {
+            Message::Constant(text) => (Text::Shared(Arc::clone(text)), None),
+            Message::Template {
+                template,
+                text_len,
+                shared,
+            } => match shared.and_then(|t| ev.rendered(t)) {
+                Some(text) => (text, None),
+                None => (Text::Owned(render(ev, template, *text_len)), *shared),
+            },
+        };
+        ev.send_loaded(i as u32, a as u32, target, shared, text);
+    }
+}
+
+/// A rule's actions, loaded: each target shared by every delivery to it.
+fn actions<'r>(
+    actions: &'r [ast::Action],
+    agent: bool,
+    targets: &mut HashMap<&'r str, Arc<str>>,
+    uses: &HashMap<Template, u32>,
+) -> Vec<Action> {
+    actions
+        .iter()
+        .map(|a| match a {
+            ast::Action::Send { target, template } => {
+                let template = template
+                    .clone()
+                    .unwrap_or_else(|| Template::default_for(agent));
+                let target = Arc::clone(
+                    targets
+                        .entry(target.name.as_str())
+                        .or_insert_with(|| Arc::from(target.name.as_str())),
+                );
+                Action::Send {
+                    target,
+                    message: message(template, uses),
+                }
+            }
+            ast::Action::Stop => Action::Stop,
+        })
+        .collect()
 }
 
 fn message(template: Template, uses: &HashMap<Template, u32>) -> Message {
@@ -290,6 +380,22 @@ impl Cond {
             }),
             Cond::Transition(t) => ev.transition == Some(*t),
             Cond::Any => true,
+        }
+    }
+}
+
+impl AgentCond {
+    pub(crate) fn holds(&self, ev: &AgentEval<'_>) -> bool {
+        let a = ev.status;
+        match self {
+            AgentCond::Host(m) => opt(m, a.host_name.as_deref()),
+            AgentCond::Ip(m) => opt(m, a.ip_address.as_deref()),
+            AgentCond::Os(m) => opt(m, a.operating_system.as_deref()),
+            AgentCond::State(s) => s.contains(&a.agent_state),
+            AgentCond::BuildState(s) => s.contains(&a.build_state),
+            AgentCond::Config(s) => s.contains(&a.agent_config_state),
+            AgentCond::Elastic => a.is_elastic,
+            AgentCond::Transition(t) => ev.transition == Some(*t),
         }
     }
 }

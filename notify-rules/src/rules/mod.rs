@@ -12,8 +12,9 @@ mod tests;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::model::StageStatus;
-use delivery::{Source, Text};
+use crate::model::{AgentStatus, StageStatus};
+use delivery::Text;
+pub(crate) use delivery::{Change, Source};
 
 pub use delivery::Delivery;
 pub use error::RuleSetError;
@@ -84,20 +85,28 @@ impl fmt::Display for AgentTransition {
 
 /// Where evaluation reads from and writes to. Generated code and the run-time
 /// evaluator both go through it, so both render and deliver the same way.
+/// `N` is the notification (a stage-status, or an agent-status for agent
+/// rules, see [`AgentEval`]) and `T` the transition history can find for it.
 #[doc(hidden)]
-pub struct Eval<'a> {
-    pub status: &'a StageStatus,
-    pub transition: Option<Transition>,
+pub struct Eval<'a, N = StageStatus, T = Transition> {
+    pub status: &'a N,
+    pub transition: Option<T>,
     pub server_url: Option<&'a str>,
     /// What each delivery holds of the notification: `status` itself, or the
     /// `Arc` it is in.
     source: Source<'a>,
+    /// `transition`, as deliveries keep it.
+    change: Option<Change>,
     /// Messages of templates that more than one action uses, by template id,
     /// as the index of the first delivery that carries them.
     rendered: [(u32, u32); RENDERED],
     rendered_len: usize,
     pub out: Vec<Delivery<'a>>,
 }
+
+/// Where the evaluation of agent rules reads from and writes to.
+#[doc(hidden)]
+pub type AgentEval<'a> = Eval<'a, AgentStatus, AgentTransition>;
 
 /// How many rendered messages an evaluation remembers for reuse; past this
 /// many, a repeated message is rendered again.
@@ -114,12 +123,34 @@ impl<'a> Eval<'a> {
             transition,
             server_url,
             source: Source::Borrowed(status),
+            change: transition.map(Change::Stage),
             rendered: [(0, 0); RENDERED],
             rendered_len: 0,
             out: Vec::new(),
         }
     }
+}
 
+impl<'a> AgentEval<'a> {
+    pub(crate) fn new_agent(
+        status: &'a AgentStatus,
+        transition: Option<AgentTransition>,
+        server_url: Option<&'a str>,
+    ) -> Self {
+        Eval {
+            status,
+            transition,
+            server_url,
+            source: Source::AgentBorrowed(status),
+            change: transition.map(Change::Agent),
+            rendered: [(0, 0); RENDERED],
+            rendered_len: 0,
+            out: Vec::new(),
+        }
+    }
+}
+
+impl<'a, N, T> Eval<'a, N, T> {
     /// Records a delivery of a message rendered for it.
     #[inline]
     pub fn send(&mut self, rule: u32, action: u32, target: &'static str, text: String) {
@@ -204,7 +235,7 @@ impl<'a> Eval<'a> {
             target,
             text,
             self.source.clone(),
-            self.transition,
+            self.change,
             rule,
             action,
         ));
@@ -221,10 +252,12 @@ pub struct Meta {
 }
 
 type CompiledFn = dyn Fn(&mut Eval<'_>) + Send + Sync;
+type CompiledAgentFn = dyn Fn(&mut AgentEval<'_>) + Send + Sync;
 
 #[derive(Clone)]
 enum Engine {
-    Compiled(Arc<CompiledFn>),
+    /// The stage rules' function, and the agent rules' when there are some.
+    Compiled(Arc<CompiledFn>, Option<Arc<CompiledAgentFn>>),
     Loaded(Arc<interp::Program>),
 }
 
@@ -235,19 +268,22 @@ pub struct RuleSet {
     engine: Engine,
     targets: Vec<String>,
     uses_link: bool,
+    /// The stage rules.
     rule_count: usize,
+    agent_rule_count: usize,
 }
 
 impl fmt::Debug for RuleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.engine {
-            Engine::Compiled(_) => "compiled",
+            Engine::Compiled(..) => "compiled",
             Engine::Loaded(_) => "loaded",
         };
         f.debug_struct("RuleSet")
             .field("engine", &kind)
             .field("targets", &self.targets)
             .field("rules", &self.rule_count)
+            .field("agent_rules", &self.agent_rule_count)
             .finish()
     }
 }
@@ -291,7 +327,9 @@ impl RuleSet {
         let made = self.run(Eval::new(status, transition, server_url));
         // Evaluation ties the deliveries to `server_url` too; they borrow only
         // `status`, so they are tied to it alone (in place, no copy).
-        made.into_iter().map(|d| d.rebind(status)).collect()
+        made.into_iter()
+            .map(|d| d.rebind(Source::Borrowed(status)))
+            .collect()
     }
 
     /// Like [`RuleSet::evaluate_with`], for a notification already behind an
@@ -308,7 +346,7 @@ impl RuleSet {
     /// let status: Arc<StageStatus> = Arc::new(serde_json::from_str(body).unwrap());
     /// let rules = rules! { target ops; on any => send(ops); };
     /// let d = rules.evaluate_shared(&status, None, None);
-    /// assert!(std::ptr::eq(d[0].status(), &*status));
+    /// assert!(std::ptr::eq(d[0].status().unwrap(), &*status));
     /// ```
     pub fn evaluate_shared(
         &self,
@@ -326,10 +364,122 @@ impl RuleSet {
 
     fn run<'s>(&self, mut ev: Eval<'s>) -> Vec<Delivery<'s>> {
         match &self.engine {
-            Engine::Compiled(f) => f(&mut ev),
+            Engine::Compiled(f, _) => f(&mut ev),
             Engine::Loaded(p) => p.run(&mut ev),
         }
         ev.out
+    }
+
+    /// The deliveries the agent rules make for one agent-status, in rule
+    /// order, with no history: `lost` and `back` do not match and `{link}`
+    /// renders empty. Stage rules never match an agent-status. The
+    /// deliveries borrow `status` like [`RuleSet::evaluate`]'s.
+    ///
+    /// ```
+    /// use notify_rules::{RuleSet, model::AgentStatus};
+    ///
+    /// let body = r#"{"uuid":"0b9e","host_name":"win-7","agent_state":"Idle",
+    ///   "build_state":"Idle","agent_config_state":"Disabled"}"#;
+    /// let agent: AgentStatus = serde_json::from_str(body).unwrap();
+    /// let rules = RuleSet::parse(r#"target infra;
+    ///     on agent host "WIN-*" config disabled => send(infra);
+    ///     on agent lost => send(infra, "lost");
+    ///     on state Failed => send(infra);"#).unwrap();
+    /// let made = rules.evaluate_agent(&agent);
+    /// assert_eq!(made.len(), 1);
+    /// assert_eq!(made[0].text(), "Agent win-7: Idle, build Idle");
+    /// assert_eq!(made[0].rule_index(), 0);
+    /// ```
+    pub fn evaluate_agent<'s>(&self, status: &'s AgentStatus) -> Vec<Delivery<'s>> {
+        self.evaluate_agent_with(status, None, None)
+    }
+
+    /// Like [`RuleSet::evaluate_agent`], with the transition history found
+    /// (`lost`, `back`) and the server address for `{link}`.
+    ///
+    /// ```
+    /// use notify_rules::{RuleSet, AgentTransition, model::AgentStatus};
+    ///
+    /// let agent: AgentStatus = serde_json::from_str(r#"{"uuid":"0b9e","agent_state":"Idle"}"#).unwrap();
+    /// let rules = RuleSet::parse("target ops; on agent back => send(ops, \"{transition}: {link}\");").unwrap();
+    /// let made = rules.evaluate_agent_with(&agent, Some(AgentTransition::Back), Some("https://ci.example.org/go"));
+    /// assert_eq!(made[0].text(), "back: https://ci.example.org/go/agents/0b9e/job_run_history");
+    /// ```
+    pub fn evaluate_agent_with<'s>(
+        &self,
+        status: &'s AgentStatus,
+        transition: Option<AgentTransition>,
+        server_url: Option<&str>,
+    ) -> Vec<Delivery<'s>> {
+        let made = self.run_agent(AgentEval::new_agent(status, transition, server_url));
+        made.into_iter()
+            .map(|d| d.rebind(Source::AgentBorrowed(status)))
+            .collect()
+    }
+
+    /// Like [`RuleSet::evaluate_agent_with`], for an agent-status behind an
+    /// [`Arc`]: each delivery holds a reference count of it, not a copy.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use notify_rules::{RuleSet, model::AgentStatus};
+    ///
+    /// let agent: Arc<AgentStatus> = Arc::new(serde_json::from_str(r#"{"uuid":"0b9e"}"#).unwrap());
+    /// let rules = RuleSet::parse("target ops; on agent => send(ops);").unwrap();
+    /// let d = rules.evaluate_agent_shared(&agent, None, None);
+    /// assert!(std::ptr::eq(d[0].agent().unwrap(), &*agent));
+    /// ```
+    pub fn evaluate_agent_shared(
+        &self,
+        status: &Arc<AgentStatus>,
+        transition: Option<AgentTransition>,
+        server_url: Option<&str>,
+    ) -> Vec<Delivery<'static>> {
+        let mut ev = AgentEval::new_agent(status, transition, server_url);
+        ev.source = Source::AgentShared(Arc::clone(status));
+        self.run_agent(ev)
+            .into_iter()
+            .map(Delivery::into_owned)
+            .collect()
+    }
+
+    fn run_agent<'s>(&self, mut ev: AgentEval<'s>) -> Vec<Delivery<'s>> {
+        match &self.engine {
+            Engine::Compiled(_, Some(f)) => f(&mut ev),
+            Engine::Compiled(_, None) => {}
+            Engine::Loaded(p) => p.run_agent(&mut ev),
+        }
+        ev.out
+    }
+
+    /// Whether some rule is an agent rule (`on agent ...`): then the plugin
+    /// asks GoCD for `agent-status` notifications too.
+    ///
+    /// ```
+    /// use notify_rules::RuleSet;
+    /// assert!(RuleSet::parse("target ops; on agent => send(ops);").unwrap().has_agent_rules());
+    /// assert!(!RuleSet::parse("target ops; on any => send(ops);").unwrap().has_agent_rules());
+    /// ```
+    pub fn has_agent_rules(&self) -> bool {
+        self.agent_rule_count > 0
+    }
+
+    /// Like [`RuleSet::explain`], for the agent rules and an agent-status
+    /// (with no history, so `lost` and `back` do not match).
+    ///
+    /// ```
+    /// use notify_rules::{RuleSet, model::AgentStatus};
+    ///
+    /// let rules = RuleSet::parse("target ops;\non agent host \"win-*\" => send(ops);").unwrap();
+    /// let agent: AgentStatus = serde_json::from_str(r#"{"uuid":"0b9e","host_name":"lin-1"}"#).unwrap();
+    /// let why = rules.explain_agent(&agent).unwrap();
+    /// assert_eq!(why[0].to_string(), r#"rule 1 (line 2): no match: `host "win-*"` saw agent.host_name = "lin-1""#);
+    /// ```
+    pub fn explain_agent(&self, status: &AgentStatus) -> Option<Vec<RuleExplanation>> {
+        match &self.engine {
+            Engine::Loaded(p) => Some(p.explain_agent(&AgentEval::new_agent(status, None, None))),
+            Engine::Compiled(..) => None,
+        }
     }
 
     /// For each rule of a rule set loaded with [`RuleSet::parse`], whether it
@@ -351,7 +501,7 @@ impl RuleSet {
     pub fn explain(&self, status: &StageStatus) -> Option<Vec<RuleExplanation>> {
         match &self.engine {
             Engine::Loaded(p) => Some(p.explain(&Eval::new(status, None, None))),
-            Engine::Compiled(_) => None,
+            Engine::Compiled(..) => None,
         }
     }
 
@@ -365,14 +515,14 @@ impl RuleSet {
         self.uses_link
     }
 
-    /// How many rules there are.
+    /// How many rules there are, stage and agent rules.
     pub fn len(&self) -> usize {
-        self.rule_count
+        self.rule_count + self.agent_rule_count
     }
 
     /// Whether there are no rules.
     pub fn is_empty(&self) -> bool {
-        self.rule_count == 0
+        self.len() == 0
     }
 
     #[doc(hidden)]
@@ -381,11 +531,26 @@ impl RuleSet {
         f: impl Fn(&mut Eval<'_>) + Send + Sync + 'static,
     ) -> RuleSet {
         RuleSet {
-            engine: Engine::Compiled(Arc::new(f)),
+            engine: Engine::Compiled(Arc::new(f), None),
             targets: meta.targets.iter().map(|t| (*t).to_owned()).collect(),
             uses_link: meta.uses_link,
             rule_count: meta.rule_count,
+            agent_rule_count: 0,
         }
+    }
+
+    /// Adds the generated function of the `count` agent rules.
+    #[doc(hidden)]
+    pub fn __with_agent(
+        mut self,
+        count: usize,
+        f: impl Fn(&mut AgentEval<'_>) + Send + Sync + 'static,
+    ) -> RuleSet {
+        if let Engine::Compiled(_, agent) = &mut self.engine {
+            *agent = Some(Arc::new(f));
+            self.agent_rule_count = count;
+        }
+        self
     }
 
     /// What generated code emits next to `compile_error!`, so that one mistake in
@@ -393,10 +558,11 @@ impl RuleSet {
     #[doc(hidden)]
     pub fn __placeholder() -> RuleSet {
         RuleSet {
-            engine: Engine::Compiled(Arc::new(|_: &mut Eval<'_>| {})),
+            engine: Engine::Compiled(Arc::new(|_: &mut Eval<'_>| {}), None),
             targets: Vec::new(),
             uses_link: false,
             rule_count: 0,
+            agent_rule_count: 0,
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use notify_rules_syntax::ast::{Field, Piece, Template};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::Eval;
+use super::{AgentEval, Eval};
 use crate::model::Job;
 
 impl Eval<'_> {
@@ -67,6 +67,17 @@ impl Eval<'_> {
                     push_link(out, server, self.status);
                 }
             }
+            // Agent placeholders: the checks keep them out of stage rules.
+            Field::AgentUuid
+            | Field::AgentHostName
+            | Field::AgentIpAddress
+            | Field::AgentOs
+            | Field::AgentFreeSpace
+            | Field::AgentState
+            | Field::AgentBuildState
+            | Field::AgentConfigState
+            | Field::AgentElastic
+            | Field::AgentTransitionTime => {}
         }
     }
 
@@ -95,29 +106,112 @@ impl Eval<'_> {
             Field::MaterialType | Field::MaterialBranch => 16,
             Field::MaterialRevision => 40,
             Field::MaterialUrl | Field::Link => 64,
+            _ => 0,
         }
     }
 
     /// Renders a whole template whose text is `text_len` bytes (the run-time
     /// evaluator's path; generated code pushes the same pieces inline).
     pub(crate) fn render(&self, template: &Template, text_len: usize) -> String {
-        let fields: usize = template
-            .pieces
-            .iter()
-            .map(|piece| match piece {
-                Piece::Text(_) => 0,
-                Piece::Field(f) => self.size_hint(*f),
-            })
-            .sum();
-        let mut out = String::with_capacity(text_len + fields);
-        for piece in &template.pieces {
-            match piece {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Field(f) => self.push_field(&mut out, *f),
-            }
-        }
-        out
+        render_with(
+            template,
+            text_len,
+            |f| self.size_hint(f),
+            |out, f| self.push_field(out, f),
+        )
     }
+}
+
+impl AgentEval<'_> {
+    /// Appends the value of one placeholder of an agent rule to `out`.
+    #[inline]
+    pub fn push_field(&self, out: &mut String, field: Field) {
+        let a = self.status;
+        let opt = |out: &mut String, v: &Option<String>| out.push_str(v.as_deref().unwrap_or(""));
+        match field {
+            Field::AgentUuid => out.push_str(&a.uuid),
+            Field::AgentHostName => opt(out, &a.host_name),
+            Field::AgentIpAddress => opt(out, &a.ip_address),
+            Field::AgentOs => opt(out, &a.operating_system),
+            Field::AgentFreeSpace => opt(out, &a.free_space),
+            Field::AgentState => out.push_str(a.agent_state.as_str()),
+            Field::AgentBuildState => out.push_str(a.build_state.as_str()),
+            Field::AgentConfigState => out.push_str(a.agent_config_state.as_str()),
+            Field::AgentElastic => out.push_str(if a.is_elastic { "true" } else { "false" }),
+            Field::AgentTransitionTime => push_time(out, a.transition_time.as_ref()),
+            Field::Transition => {
+                if let Some(t) = self.transition {
+                    out.push_str(t.as_str());
+                }
+            }
+            Field::Link => {
+                if let Some(server) = self.server_url {
+                    push_agent_link(out, server, &a.uuid);
+                }
+            }
+            // Stage placeholders: the checks keep them out of agent rules.
+            _ => {}
+        }
+    }
+
+    /// How many bytes a placeholder of an agent rule will likely take.
+    #[inline]
+    pub fn size_hint(&self, field: Field) -> usize {
+        let a = self.status;
+        let opt = |v: &Option<String>| v.as_deref().map_or(0, str::len);
+        match field {
+            Field::AgentUuid => a.uuid.len(),
+            Field::AgentHostName => opt(&a.host_name),
+            Field::AgentIpAddress => opt(&a.ip_address),
+            Field::AgentOs => opt(&a.operating_system),
+            Field::AgentFreeSpace => opt(&a.free_space),
+            Field::AgentState => a.agent_state.as_str().len(),
+            Field::AgentBuildState => a.build_state.as_str().len(),
+            Field::AgentConfigState => a.agent_config_state.as_str().len(),
+            Field::AgentElastic => 5,
+            Field::AgentTransitionTime => 24,
+            Field::Transition => 4,
+            Field::Link => 96,
+            _ => 0,
+        }
+    }
+
+    /// Renders a whole template of an agent rule.
+    pub(crate) fn render(&self, template: &Template, text_len: usize) -> String {
+        render_with(
+            template,
+            text_len,
+            |f| self.size_hint(f),
+            |out, f| self.push_field(out, f),
+        )
+    }
+}
+
+/// A template's pieces written out, with room reserved for the fields'
+/// likely sizes.
+#[inline]
+fn render_with(
+    template: &Template,
+    text_len: usize,
+    hint: impl Fn(Field) -> usize,
+    push: impl Fn(&mut String, Field),
+) -> String {
+    let fields: usize = template
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(_) => 0,
+            Piece::Field(f) => hint(*f),
+        })
+        .sum();
+    let mut out = String::with_capacity(text_len + fields);
+    for piece in &template.pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Field(f) => push(&mut out, *f),
+        }
+    }
+    out
 }
 
 /// Renders a template outside any rule (the e-mail subject): no server
@@ -137,6 +231,26 @@ pub(crate) fn render_alone(
         })
         .sum();
     Eval::new(status, transition, None).render(template, text_len)
+}
+
+/// `<server>/go/agents/<uuid>/job_run_history`: the agent's page.
+fn push_agent_link(out: &mut String, server: &str, uuid: &str) {
+    let server = server.trim_end_matches('/');
+    out.push_str(server.strip_suffix("/go").unwrap_or(server));
+    out.push_str("/go/agents/");
+    push_segment(out, uuid);
+    out.push_str("/job_run_history");
+}
+
+/// Renders a template of an agent rule outside any rule (the e-mail subject
+/// of an agent delivery).
+#[cfg(feature = "email")]
+pub(crate) fn render_agent_alone(
+    template: &Template,
+    status: &crate::model::AgentStatus,
+    transition: Option<super::AgentTransition>,
+) -> String {
+    AgentEval::new_agent(status, transition, None).render(template, template.text_len())
 }
 
 fn push_u64(out: &mut String, v: u64) {
