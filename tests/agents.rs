@@ -10,27 +10,40 @@ use notify_rules_test_kit::{postgres, temp_dir, AgentBody, StageBody};
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
 
-fn agent_rules() -> RuleSet {
-    rules! {
+const AGENT_RULES: &str = r#"
+target log;
+on agent lost => send(log, "lost {agent.host_name} {agent.state} {transition}");
+on agent back => send(log, "back {agent.host_name} {agent.state} {transition}");
+on state Failed => send(log, "stage {pipeline.name}");
+"#;
+
+/// The same rules compiled and loaded: each test runs on both.
+fn agent_rules() -> [RuleSet; 2] {
+    let compiled = rules! {
         target log;
         on agent lost => send(log, "lost {agent.host_name} {agent.state} {transition}");
         on agent back => send(log, "back {agent.host_name} {agent.state} {transition}");
         on state Failed => send(log, "stage {pipeline.name}");
-    }
+    };
+    [RuleSet::parse(AGENT_RULES).unwrap(), compiled]
 }
 
 struct Harness {
     plugin: Plugin,
     log: Log,
+    /// Which rules, compiled or loaded, for the failure messages.
+    rules: String,
 }
 
 impl Harness {
     fn new(rules: RuleSet, configure: impl FnOnce(PluginBuilder) -> PluginBuilder) -> Harness {
         let log = Log::default();
+        let name = format!("{rules:?}");
         let builder = Plugin::builder(rules).notifier("log", text_recorder(&log));
         Harness {
             plugin: configure(builder).build().unwrap(),
             log,
+            rules: name,
         }
     }
 
@@ -41,7 +54,9 @@ impl Harness {
             .at(&format!("2024-05-14T10:{minute:02}:00.000+0000"));
         let r = self.plugin.handle("agent-status", &body.to_string());
         assert_eq!((r.code, r.body.as_str()), (200, SUCCESS), "{body}");
-        take(&self.log)
+        let made = take(&self.log);
+        eprintln!("{}: {uuid} {state} at {minute}: {made:?}", self.rules);
+        made
     }
 }
 
@@ -49,7 +64,10 @@ impl Harness {
 fn lost_once_back_once(h: &Harness) {
     assert_eq!(h.agent("a-1", "Idle", 1), [""; 0]);
     assert_eq!(h.agent("a-1", "Building", 2), [""; 0]);
-    assert_eq!(h.agent("a-1", "LostContact", 3), ["lost agent-a-1 LostContact lost"]);
+    assert_eq!(
+        h.agent("a-1", "LostContact", 3),
+        ["lost agent-a-1 LostContact lost"]
+    );
     // GoCD says it again later: still lost, not lost again.
     assert_eq!(h.agent("a-1", "LostContact", 4), [""; 0]);
     assert_eq!(h.agent("a-1", "Missing", 5), [""; 0]);
@@ -61,44 +79,64 @@ fn lost_once_back_once(h: &Harness) {
 
 #[test]
 fn idle_building_lost_lost_missing_idle_is_one_lost_and_one_back() {
-    lost_once_back_once(&Harness::new(agent_rules(), |b| b));
+    for rules in agent_rules() {
+        lost_once_back_once(&Harness::new(rules, |b| b));
+    }
 }
 
 #[test]
 fn each_agent_has_its_own_history() {
-    let h = Harness::new(agent_rules(), |b| b);
-    assert_eq!(h.agent("a-1", "LostContact", 1), ["lost agent-a-1 LostContact lost"]);
-    // Another agent's first word is compared with nothing of a-1's.
-    assert_eq!(h.agent("b-2", "Idle", 2), [""; 0]);
-    assert_eq!(h.agent("b-2", "Missing", 3), ["lost agent-b-2 Missing lost"]);
-    assert_eq!(h.agent("a-1", "Building", 4), ["back agent-a-1 Building back"]);
-    assert_eq!(h.agent("b-2", "Building", 5), ["back agent-b-2 Building back"]);
+    for rules in agent_rules() {
+        let h = Harness::new(rules, |b| b);
+        assert_eq!(
+            h.agent("a-1", "LostContact", 1),
+            ["lost agent-a-1 LostContact lost"]
+        );
+        // Another agent's first word is compared with nothing of a-1's.
+        assert_eq!(h.agent("b-2", "Idle", 2), [""; 0]);
+        assert_eq!(
+            h.agent("b-2", "Missing", 3),
+            ["lost agent-b-2 Missing lost"]
+        );
+        assert_eq!(
+            h.agent("a-1", "Building", 4),
+            ["back agent-a-1 Building back"]
+        );
+        assert_eq!(
+            h.agent("b-2", "Building", 5),
+            ["back agent-b-2 Building back"]
+        );
+    }
 }
 
 #[test]
 fn stage_and_agent_rules_keep_to_their_own_notifications() {
-    let h = Harness::new(agent_rules(), |b| b);
-    let stage = StageBody::new("shop", 1).state("Failed").to_string();
-    let r = h.plugin.handle("stage-status", &stage);
-    assert_eq!(r.body, SUCCESS);
-    assert_eq!(take(&h.log), ["stage shop"]);
-    // An agent notification never matches `on state Failed`, nor a stage one
-    // `on agent`.
-    assert_eq!(h.agent("a-1", "LostContact", 1), ["lost agent-a-1 LostContact lost"]);
+    for rules in agent_rules() {
+        let h = Harness::new(rules, |b| b);
+        let stage = StageBody::new("shop", 1).state("Failed").to_string();
+        let r = h.plugin.handle("stage-status", &stage);
+        assert_eq!(r.body, SUCCESS);
+        assert_eq!(take(&h.log), ["stage shop"]);
+        // An agent notification never matches `on state Failed`, nor a stage one
+        // `on agent`.
+        assert_eq!(
+            h.agent("a-1", "LostContact", 1),
+            ["lost agent-a-1 LostContact lost"]
+        );
+    }
 }
 
 #[test]
 fn the_interest_list_names_agent_status_only_with_agent_rules() {
-    let with = Harness::new(agent_rules(), |b| b);
-    let r = with.plugin.handle("notifications-interested-in", "");
-    assert_eq!(
-        (r.code, r.body.as_str()),
-        (200, r#"{"notifications":["stage-status","agent-status"]}"#)
-    );
-    let without = Harness::new(
-        rules! { target log; on state Failed => send(log); },
-        |b| b,
-    );
+    for rules in agent_rules() {
+        let with = Harness::new(rules, |b| b);
+        let r = with.plugin.handle("notifications-interested-in", "");
+        assert_eq!(
+            (r.code, r.body.as_str()),
+            (200, r#"{"notifications":["stage-status","agent-status"]}"#)
+        );
+    }
+    let without = Harness::new(rules! { target log; on state Failed => send(log); }, |b| b);
     let r = without.plugin.handle("notifications-interested-in", "");
     assert_eq!(r.body, r#"{"notifications":["stage-status"]}"#);
     // Agent bodies are still read and answered, and make nothing.
@@ -107,25 +145,30 @@ fn the_interest_list_names_agent_status_only_with_agent_rules() {
 
 #[test]
 fn link_goes_to_the_agents_job_history() {
-    let h = Harness::new(
-        rules! { target log; on agent => send(log, "{link}"); },
-        |b| b.server_url("https://gocd.example.com/"),
-    );
-    assert_eq!(
-        h.agent("c0ffee", "Idle", 1),
-        ["https://gocd.example.com/go/agents/c0ffee/job_run_history"]
-    );
+    let compiled = rules! { target log; on agent => send(log, "{link}"); };
+    let loaded = RuleSet::parse(r#"target log; on agent => send(log, "{link}");"#).unwrap();
+    for rules in [loaded, compiled] {
+        let h = Harness::new(rules, |b| b.server_url("https://gocd.example.com/"));
+        assert_eq!(
+            h.agent("c0ffee", "Idle", 1),
+            ["https://gocd.example.com/go/agents/c0ffee/job_run_history"]
+        );
+    }
 }
 
 #[test]
 fn sqlite_keeps_the_agent_history_across_a_restart() {
     let dir = temp_dir();
     let db = dir.path().join("state.db");
-    let h = Harness::new(agent_rules(), |b| b.state(State::sqlite(&db)));
+    let [loaded, _] = agent_rules();
+    let h = Harness::new(loaded.clone(), |b| b.state(State::sqlite(&db)));
     lost_once_back_once(&h);
-    assert_eq!(h.agent("a-1", "LostContact", 7), ["lost agent-a-1 LostContact lost"]);
+    assert_eq!(
+        h.agent("a-1", "LostContact", 7),
+        ["lost agent-a-1 LostContact lost"]
+    );
     drop(h);
-    let h = Harness::new(agent_rules(), |b| b.state(State::sqlite(&db)));
+    let h = Harness::new(loaded, |b| b.state(State::sqlite(&db)));
     // The process that knew a-1 was lost is gone; the file still knows.
     assert_eq!(h.agent("a-1", "LostContact", 7), [""; 0]);
     assert_eq!(h.agent("a-1", "Idle", 8), ["back agent-a-1 Idle back"]);
@@ -137,10 +180,14 @@ fn postgres_keeps_the_agent_history_between_plugins() {
         return;
     };
     // Two plugins on one database: two replicas behind a load balancer.
-    let a = Harness::new(agent_rules(), |b| b.state(State::postgres(url.clone())));
-    let b = Harness::new(agent_rules(), |b| b.state(State::postgres(url.clone())));
+    let [loaded, compiled] = agent_rules();
+    let a = Harness::new(compiled, |b| b.state(State::postgres(url.clone())));
+    let b = Harness::new(loaded, |b| b.state(State::postgres(url.clone())));
     assert_eq!(a.agent("a-1", "Idle", 1), [""; 0]);
-    assert_eq!(b.agent("a-1", "LostContact", 2), ["lost agent-a-1 LostContact lost"]);
+    assert_eq!(
+        b.agent("a-1", "LostContact", 2),
+        ["lost agent-a-1 LostContact lost"]
+    );
     // The same notification at the other replica: handled already.
     assert_eq!(a.agent("a-1", "LostContact", 2), [""; 0]);
     assert_eq!(a.agent("a-1", "Missing", 3), [""; 0]);

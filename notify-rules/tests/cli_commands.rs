@@ -117,7 +117,7 @@ fn explain_says_why_each_rule_did_or_did_not_match() {
 }
 
 #[test]
-fn explain_with_no_deliveries_and_with_an_agent_body() {
+fn explain_with_no_deliveries_and_with_an_agent_body_and_no_agent_rule() {
     let passed = FAILED.replace("\"Failed\"", "\"Passed\"");
     let agent = r#"{"uuid":"a-1","host_name":"h","agent_config_state":"Enabled","agent_state":"Idle","build_state":"Idle"}"#;
     let rules = "target ops;\non state Failed => send(ops);\n";
@@ -134,11 +134,49 @@ fn explain_with_no_deliveries_and_with_an_agent_body() {
             "rule 1 (line 2): no match: `state Failed` saw stage.state = Passed\nno deliveries\n"
         )
     );
+    // Stage rules are not tried on an agent body: there is no agent rule.
     let (code, out, _) = run(&d, "explain r.rules agent.json");
-    assert_eq!(
-        (code, out.as_str()),
-        (0, "agent.json: an agent-status notification (agent a-1); rules apply to stage-status notifications only\n")
-    );
+    assert_eq!((code, out.as_str()), (0, "no deliveries\n"));
+}
+
+const AGENT_RULES: &str = r#"target ops, infra;
+on agent lost => send(ops, "{agent.host_name} lost contact");
+on agent host "build-*" state LostContact => send(infra);
+on agent not elastic config Disabled => send(infra, "{agent.host_name} disabled");
+on state Failed => send(ops);
+"#;
+
+const AGENT_LOST: &str = r#"{"uuid":"0b9e","host_name":"build-agent-07","is_elastic":false,
+  "agent_config_state":"Enabled","agent_state":"LostContact","build_state":"Unknown",
+  "transition_time":"2024-05-14T10:02:33.871+0000"}"#;
+
+#[test]
+fn explain_and_run_evaluate_agent_rules_on_agent_bodies() {
+    let wrapped = format!(r#"{{"type":"agent","data":{AGENT_LOST}}}"#);
+    let files = [
+        ("r.rules", AGENT_RULES),
+        ("lost.json", AGENT_LOST),
+        ("wrapped.json", wrapped.as_str()),
+    ];
+    for payload in ["lost.json", "wrapped.json"] {
+        // No history in `explain`: `lost` cannot be known.
+        assert_eq!(
+            succeeds(&files, &format!("explain r.rules {payload}")),
+            "rule 1 (line 2): no match: `lost` saw no transition (no history)\n\
+             rule 2 (line 3): matched\n\
+             rule 3 (line 4): no match: `config Disabled` saw agent.config_state = Enabled\n\
+             1 delivery:\n\
+             \x20 infra: Agent build-agent-07: LostContact, build Unknown\n",
+            "{payload}"
+        );
+        // `run` goes through a plugin, whose history has not heard of the
+        // agent before: lost.
+        assert_eq!(
+            succeeds(&files, &format!("run r.rules {payload}")),
+            "[ops] build-agent-07 lost contact\n[infra] Agent build-agent-07: LostContact, build Unknown\n",
+            "{payload}"
+        );
+    }
 }
 
 #[test]
