@@ -5,11 +5,13 @@
 
 use chrono::{DateTime, Utc};
 use notify_rules::model::{
-    BuildCause, GitConfig, Job, JobResult, JobState, Material, MercurialConfig, Modification,
-    PipelineConfig, StageResult, StageState, StageStatus,
+    AgentState, AgentStatus, BuildCause, GitConfig, Job, JobResult, JobState, Material,
+    MercurialConfig, Modification, PipelineConfig, StageResult, StageState, StageStatus,
 };
-use notify_rules::{rules_file, Delivery, RuleSet, Transition};
-use notify_rules_test_kit::gen::{date, opt_pick, pick, pick_str, PipelineParts, StageParts};
+use notify_rules::{rules_file, AgentTransition, Delivery, RuleSet, Transition};
+use notify_rules_test_kit::gen::{
+    self, date, opt_pick, pick, pick_str, AgentParts, PipelineParts, StageParts,
+};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -221,4 +223,104 @@ fn compiled_and_loaded_rules_make_the_same_deliveries() {
         .map(|(i, _)| i + 1)
         .collect();
     assert!(never.is_empty(), "rules that never fired: {never:?}");
+}
+
+const AGENT_SOURCE: &str = include_str!("rules/differential_agent.rules");
+
+/// Agent notifications in the agent rules' own vocabulary, with the
+/// transition history would find: the previous state is drawn too, and `lost`
+/// and `back` follow from it as the plugin's history makes them.
+fn agent_case() -> impl Strategy<Value = (AgentStatus, Option<AgentTransition>)> {
+    let agent = AgentParts {
+        uuid: pick_str(&["0b9e", "c0ffee00-1111", "a/b c"]),
+        host_name: opt_pick(&[
+            "win-7",
+            "WIN-build",
+            "mac-12",
+            "mac-x",
+            "linux-1",
+            "quiet-3",
+            "agent-7",
+        ]),
+        ip_address: opt_pick(&["10.0.4.17", "192.168.1.9", "10.8.0.42", "::1"]),
+        operating_system: opt_pick(&["Ubuntu Linux", "windows", "WINDOWS", "Mac OS X", "FreeBSD"]),
+        free_space: opt_pick(&["41.8 GB", "Unknown"]),
+        agent_config_state: gen::agent_config_state(),
+        agent_state: gen::agent_state(),
+        build_state: gen::agent_build_state(),
+        transition_time: time(),
+        ..AgentParts::any()
+    };
+    (agent.strategy(), proptest::option::of(gen::agent_state())).prop_map(|(agent, before)| {
+        let gone = |s: &AgentState| matches!(s, AgentState::LostContact | AgentState::Missing);
+        let up = matches!(agent.agent_state, AgentState::Idle | AgentState::Building);
+        let transition = match &before {
+            _ if gone(&agent.agent_state) && !before.as_ref().is_some_and(gone) => {
+                Some(AgentTransition::Lost)
+            }
+            Some(b) if up && gone(b) => Some(AgentTransition::Back),
+            _ => None,
+        };
+        (agent, transition)
+    })
+}
+
+fn agent_key(d: &Delivery) -> (String, String, usize, Option<AgentTransition>) {
+    (
+        d.target().to_owned(),
+        d.text().to_owned(),
+        d.rule_index(),
+        d.agent_transition(),
+    )
+}
+
+#[test]
+fn compiled_and_loaded_agent_rules_make_the_same_deliveries() {
+    let compiled: RuleSet = rules_file!("tests/rules/differential_agent.rules");
+    let loaded = RuleSet::parse(AGENT_SOURCE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(compiled.len(), 19);
+    assert_eq!(compiled.len(), loaded.len());
+    assert!(compiled.has_agent_rules() && loaded.has_agent_rules());
+    assert_eq!(compiled.uses_link(), loaded.uses_link());
+
+    let config = Config {
+        cases: 2000,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let fired: Vec<std::cell::Cell<usize>> = vec![std::cell::Cell::new(0); compiled.len() - 1];
+    let server = proptest::option::of(pick(&[
+        "https://ci.example.org/go",
+        "http://localhost:8153/",
+    ]));
+    runner
+        .run(&(agent_case(), server), |((a, transition), server)| {
+            let x: Vec<_> = compiled
+                .evaluate_agent_with(&a, transition, server)
+                .iter()
+                .map(agent_key)
+                .collect();
+            let y: Vec<_> = loaded
+                .evaluate_agent_with(&a, transition, server)
+                .iter()
+                .map(agent_key)
+                .collect();
+            prop_assert_eq!(&x, &y);
+            for (_, _, rule, _) in &x {
+                fired[*rule].set(fired[*rule].get() + 1);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Rule 15 (`host "quiet-*" => stop`) sends nothing; the ones after it
+    // show that it stopped.
+    let never: Vec<usize> = fired
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.get() == 0 && *i != 14)
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(never.is_empty(), "agent rules that never fired: {never:?}");
 }

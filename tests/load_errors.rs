@@ -202,3 +202,118 @@ fn every_error_is_reported_at_once_with_its_place() {
         "{check}"
     );
 }
+
+#[test]
+fn a_stage_clause_in_an_agent_rule_and_agent_words_in_a_stage_rule() {
+    check(
+        "target ops;\non agent pipeline \"x\" => send(ops);",
+        2,
+        10,
+        "`pipeline` is a stage clause; agent rules take host, ip, os, state, build_state, config, elastic, lost, back",
+        Some("write it in a rule without `agent`: `on pipeline ...` is about stages"),
+    );
+    check(
+        "target ops;\non state LostContact => send(ops);",
+        2,
+        10,
+        "`LostContact` is an agent state: write `on agent state LostContact`",
+        Some("in this stage rule, the states are `Building`, `Failing`, `Passed`, `Failed`, `Cancelled`, `Unknown`"),
+    );
+    check(
+        "target ops;\non result Enabled => send(ops);",
+        2,
+        11,
+        "`Enabled` is an agent config state: write `on agent config Enabled`",
+        Some("in this stage rule, the results are `Passed`, `Failed`, `Cancelled`, `Unknown`"),
+    );
+    check(
+        "target ops;\non host \"win-*\" => send(ops);",
+        2,
+        4,
+        "unknown clause `host`",
+        Some("`host` is an agent clause: write `on agent host ...`"),
+    );
+    check(
+        "target ops;\non agent hots \"win-*\" => send(ops);",
+        2,
+        10,
+        "unknown clause `hots` in an agent rule",
+        Some("did you mean `host`?"),
+    );
+    check(
+        "target ops;\non agent missing => send(ops);",
+        2,
+        10,
+        "unknown clause `missing` in an agent rule",
+        Some("`missing` is an agent state: write `state Missing`"),
+    );
+}
+
+#[test]
+fn unknown_agent_values_get_a_suggestion() {
+    check(
+        "target ops;\non agent state LostContcat => send(ops);",
+        2,
+        16,
+        "unknown agent state `LostContcat`",
+        Some("did you mean `LostContact`?"),
+    );
+    check(
+        "target ops;\non agent build_state cancelld => send(ops);",
+        2,
+        22,
+        "unknown build state `cancelld`",
+        Some("did you mean `Cancelled`?"),
+    );
+    check(
+        "target ops;\non agent config Failed => send(ops);",
+        2,
+        17,
+        "unknown config state `Failed`",
+        Some("`Failed` is a stage state (`on state Failed`); the config states are `Pending`, `Enabled`, `Disabled`"),
+    );
+}
+
+#[test]
+fn placeholders_of_the_other_kind_of_rule() {
+    let (line, col, message, help) =
+        first_error("target ops;\non agent lost => send(ops, \"{pipeline.name} lost\");");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 29, "`{pipeline.name}` is a stage placeholder: only stage rules can use it, not agent rules (`on agent ...`)")
+    );
+    assert!(help
+        .unwrap()
+        .starts_with("an agent rule can use `{transition}`, `{link}`, `{agent.uuid}`"),);
+    let (line, col, message, help) =
+        first_error("target ops;\non any => send(ops, \"on {agent.host_name}\");");
+    assert_eq!(
+        (line, col, message.as_str()),
+        (2, 25, "`{agent.host_name}` is an agent placeholder: only agent rules (`on agent ...`) can use it")
+    );
+    assert!(help
+        .unwrap()
+        .starts_with("a stage rule can use `{pipeline.name}`"));
+}
+
+#[test]
+fn lost_with_back_never_matches() {
+    check(
+        "target ops;\non agent lost elastic back => send(ops);",
+        2,
+        23,
+        "this rule can never match: an agent cannot be both `lost` and `back`",
+        Some("`lost` is losing contact, `back` is coming back: write one rule for each"),
+    );
+}
+
+#[test]
+fn every_agent_error_is_reported_at_once() {
+    let src = "target ops;\non agent stage \"x\" config Enabld => send(ops, \"{stage.name}\");\non host \"w\" => send(ops);\non agent back lost elastic elastic => send(opz);\n";
+    let err = RuleSet::parse(src).unwrap_err();
+    let places: Vec<(usize, usize)> = err.errors().iter().map(|(l, c, _, _)| (*l, *c)).collect();
+    assert_eq!(
+        places,
+        [(2, 10), (2, 27), (2, 48), (3, 4), (4, 15), (4, 28), (4, 44)]
+    );
+}

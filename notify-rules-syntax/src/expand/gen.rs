@@ -12,7 +12,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::ast::{
-    Action, Condition, Field, Name, Pattern, PatternKind, Piece, Rule, Rules, Template,
+    Action, AgentCondition, AgentRule, Condition, Field, Name, Pattern, PatternKind, Piece, Rule,
+    Rules, Template,
 };
 use crate::index::{NameIndex, INDEX_FROM};
 
@@ -23,6 +24,8 @@ struct Gen {
     regexes: Vec<TokenStream>,
     /// Guard expressions, in order of appearance.
     guards: Vec<TokenStream>,
+    /// Guard expressions of agent rules, over `&AgentStatus`.
+    agent_guards: Vec<TokenStream>,
     /// The templates more than one action uses, by id.
     repeated: HashMap<Template, u32>,
 }
@@ -32,18 +35,22 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
         pv: pv.clone(),
         regexes: Vec::new(),
         guards: Vec::new(),
+        agent_guards: Vec::new(),
         repeated: rules.repeated_templates(),
     };
     let bodies: Vec<(TokenStream, TokenStream)> = rules
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| (g.condition(r), g.actions(r, i)))
+        .map(|(i, r)| (g.condition(r), g.actions(&r.actions, i, false)))
         .collect();
+    let with_agent = g.agent_rules(&rules.agent_rules);
 
     let targets = rules.targets.iter().map(|t| t.name.as_str());
-    let uses_link = rules.rules.iter().any(|r| {
-        r.actions.iter().any(|a| match a {
+    let stage_actions = rules.rules.iter().map(|r| &r.actions);
+    let agent_actions = rules.agent_rules.iter().map(|r| &r.actions);
+    let uses_link = stage_actions.chain(agent_actions).any(|actions| {
+        actions.iter().any(|a| match a {
             Action::Send {
                 template: Some(t), ..
             } => t.pieces.contains(&Piece::Field(Field::Link)),
@@ -61,15 +68,20 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
     let regexes = &g.regexes;
     let guard_count = g.guards.len();
     let guards = g.guards.iter();
+    let agent_guard_count = g.agent_guards.len();
+    let agent_guards = g.agent_guards.iter();
     quote! {
         {
             #extra
             // A closure that captures a variable cannot coerce to a `fn` pointer;
             // the compiler says so here, at the guard.
             let __guards: [fn(&#pv::StageStatus) -> bool; #guard_count] = [#(#guards),*];
+            let __agent_guards: [fn(&#pv::AgentStatus) -> bool; #agent_guard_count] =
+                [#(#agent_guards),*];
             #[allow(unused_variables, unused_mut, unreachable_code, non_upper_case_globals, clippy::all, clippy::pedantic, clippy::nursery)]
             fn __notify_rules(
                 __guards: [fn(&#pv::StageStatus) -> bool; #guard_count],
+                __agent_guards: [fn(&#pv::AgentStatus) -> bool; #agent_guard_count],
             ) -> #pv::RuleSet {
                 static __META: #pv::Meta = #pv::Meta {
                     targets: &[#(#targets),*],
@@ -87,8 +99,9 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
                         #body
                     },
                 )
+                #with_agent
             }
-            __notify_rules(__guards)
+            __notify_rules(__guards, __agent_guards)
         }
     }
 }
@@ -162,6 +175,80 @@ fn indexed(
 }
 
 impl Gen {
+    /// `.__with_agent(...)`: the agent rules' function, one `if` per rule;
+    /// nothing when there are none.
+    fn agent_rules(&mut self, rules: &[AgentRule]) -> TokenStream {
+        if rules.is_empty() {
+            return TokenStream::new();
+        }
+        let pv = self.pv.clone();
+        let arms: Vec<TokenStream> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let parts: Vec<TokenStream> = rule
+                    .clauses
+                    .iter()
+                    .map(|c| {
+                        let test = self.agent_clause(&c.condition);
+                        if c.negated {
+                            quote!(!(#test))
+                        } else {
+                            test
+                        }
+                    })
+                    .collect();
+                let cond = join(parts, quote!(&&), quote!(true));
+                let acts = self.actions(&rule.actions, i, true);
+                let ret = if rule.stops() {
+                    quote!(return;)
+                } else {
+                    TokenStream::new()
+                };
+                quote! {
+                    if #cond {
+                        #acts
+                        #ret
+                    }
+                }
+            })
+            .collect();
+        let count = rules.len();
+        quote! {
+            .__with_agent(#count, move |__ev: &mut #pv::AgentEval<'_>| {
+                let __a: &#pv::AgentStatus = __ev.status;
+                #(#arms)*
+            })
+        }
+    }
+
+    fn agent_clause(&mut self, cond: &AgentCondition) -> TokenStream {
+        let pv = &self.pv.clone();
+        let ci = cond.kind().ignores_case();
+        match cond {
+            AgentCondition::Host(p) => self.optional(p, quote!(__a.host_name.as_deref()), ci),
+            AgentCondition::Ip(p) => self.optional(p, quote!(__a.ip_address.as_deref()), ci),
+            AgentCondition::Os(p) => self.optional(p, quote!(__a.operating_system.as_deref()), ci),
+            AgentCondition::State(s) => one_of(quote!(__a.agent_state), quote!(#pv::AgentState), s),
+            AgentCondition::BuildState(s) => {
+                one_of(quote!(__a.build_state), quote!(#pv::BuildState), s)
+            }
+            AgentCondition::Config(s) => one_of(
+                quote!(__a.agent_config_state),
+                quote!(#pv::AgentConfigState),
+                s,
+            ),
+            AgentCondition::Elastic => quote!(__a.is_elastic),
+            AgentCondition::Lost => agent_transition(pv, quote!(Lost)),
+            AgentCondition::Back => agent_transition(pv, quote!(Back)),
+            AgentCondition::Guard(expr) => {
+                let i = self.agent_guards.len();
+                self.agent_guards.push(guard(expr));
+                quote!((__agent_guards[#i])(__a))
+            }
+        }
+    }
+
     /// The rule's clauses joined with `&&`.
     fn condition(&mut self, rule: &Rule) -> TokenStream {
         let parts: Vec<TokenStream> = rule
@@ -213,13 +300,7 @@ impl Gen {
             Condition::Any => quote!(true),
             Condition::Guard(expr) => {
                 let i = self.guards.len();
-                let span = expr
-                    .clone()
-                    .into_iter()
-                    .next()
-                    .map(|t| t.span())
-                    .unwrap_or_else(Span::call_site);
-                self.guards.push(quote_spanned!(span=> #expr));
+                self.guards.push(guard(expr));
                 quote!((__guards[#i])(__s))
             }
         }
@@ -262,11 +343,10 @@ impl Gen {
     }
 
     /// The sends of a rule, each rendering its template into a fresh `String`.
-    fn actions(&self, rule: &Rule, index: usize) -> TokenStream {
+    fn actions(&self, actions: &[Action], index: usize, agent: bool) -> TokenStream {
         let pv = &self.pv;
         let rule_id = index as u32;
-        let sends = rule
-            .actions
+        let sends = actions
             .iter()
             .enumerate()
             .filter_map(|(a, action)| match action {
@@ -275,7 +355,7 @@ impl Gen {
                     let template = match template {
                         Some(t) => t,
                         None => {
-                            default = Template::default_message();
+                            default = Template::default_for(agent);
                             &default
                         }
                     };
@@ -348,6 +428,25 @@ fn join(parts: Vec<TokenStream>, op: TokenStream, empty: TokenStream) -> TokenSt
         return empty;
     };
     parts.fold(first, |acc, p| quote!(#acc #op #p))
+}
+
+/// A guard's expression, spanned at its first token so that the compiler's
+/// errors about it point there.
+fn guard(expr: &TokenStream) -> TokenStream {
+    let span = expr
+        .clone()
+        .into_iter()
+        .next()
+        .map(|t| t.span())
+        .unwrap_or_else(Span::call_site);
+    quote_spanned!(span=> #expr)
+}
+
+fn agent_transition(pv: &TokenStream, variant: TokenStream) -> TokenStream {
+    quote!(match __ev.transition {
+        #pv::Some(#pv::AgentTransition::#variant) => true,
+        _ => false,
+    })
 }
 
 fn transition(pv: &TokenStream, variant: TokenStream) -> TokenStream {

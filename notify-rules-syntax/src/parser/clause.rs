@@ -60,16 +60,17 @@ fn agent_clause_help() -> String {
     )
 }
 
-/// If `word` names a value of agent rules (in any case), what it is and the
-/// clause that takes it: `("agent state", "state")`.
+/// If `word` names a value of agent rules (in any case), what it is, the
+/// clause that takes it and the name as written: `("an agent state",
+/// "state", "LostContact")`.
 pub(super) fn agent_value(word: &str) -> Option<(&'static str, &'static str, &'static str)> {
     if let Some(v) = AgentStateName::from_name(word) {
-        return Some((AgentStateName::WHAT, "state", v.as_str()));
+        return Some(("an agent state", "state", v.as_str()));
     }
     if let Some(v) = BuildStateName::from_name(word) {
-        return Some((BuildStateName::WHAT, "build_state", v.as_str()));
+        return Some(("an agent build state", "build_state", v.as_str()));
     }
-    ConfigStateName::from_name(word).map(|v| (ConfigStateName::WHAT, "config", v.as_str()))
+    ConfigStateName::from_name(word).map(|v| ("an agent config state", "config", v.as_str()))
 }
 
 /// A table of clauses as the parser reads it: stage rules' or agent rules'.
@@ -251,7 +252,7 @@ impl Parser<'_> {
         } else if let Some(near) = suggest::suggest(word, words) {
             format!("did you mean `{near}`?")
         } else if let (false, Some((what, clause, name))) = (is_name, agent_value(word)) {
-            format!("`{word}` is an {what}: write `on agent {clause} {name}`")
+            format!("`{word}` is {what}: write `on agent {clause} {name}`")
         } else if is_name {
             format!(
                 "`{word}` is a state or result: write `state {word}`, and list several with `|`"
@@ -289,7 +290,7 @@ impl Parser<'_> {
         } else if let Some((what, clause, name)) = agent_value(word) {
             (
                 format!("unknown clause `{word}` in an agent rule"),
-                format!("`{word}` is an {what}: write `{clause} {name}`"),
+                format!("`{word}` is {what}: write `{clause} {name}`"),
             )
         } else if let Some(near) = suggest::suggest(word, ["send", "stop"]) {
             (

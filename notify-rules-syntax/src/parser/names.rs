@@ -103,7 +103,7 @@ fn unknown_name<N: Name>(word: &str) -> (String, String) {
     if !N::IGNORES_CASE && !stage_name {
         if let Some((what, agent_clause, name)) = agent_value(word) {
             return (
-                format!("`{word}` is an {what}: write `on agent {agent_clause} {name}`"),
+                format!("`{word}` is {what}: write `on agent {agent_clause} {name}`"),
                 format!("in this stage rule, {}", name_list::<N>()),
             );
         }

@@ -144,6 +144,29 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_body_holds_the_agent_status_and_its_transition() {
+        let agent: AgentStatus = serde_json::from_str(
+            r#"{"uuid":"0b9e","host_name":"agent-7","agent_state":"LostContact",
+              "transition_time":"2024-05-14T10:02:33.871+0000"}"#,
+        )
+        .unwrap();
+        let rules = crate::RuleSet::parse("target ops; on agent lost => send(ops);").unwrap();
+        let d = rules.evaluate_agent_shared(
+            &Arc::new(agent.clone()),
+            Some(crate::AgentTransition::Lost),
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(&Webhook::body(&d[0])).unwrap();
+        assert_eq!(v["text"], "Agent agent-7: LostContact, build Unknown");
+        assert_eq!(v["transition"], "lost");
+        assert_eq!(v["idempotency_key"], d[0].idempotency_key().as_str());
+        assert!(v.get("notification").is_none(), "{v}");
+        assert_eq!(v["agent"]["host_name"], "agent-7");
+        let back: AgentStatus = serde_json::from_value(v["agent"].clone()).unwrap();
+        assert_eq!(back, agent);
+    }
+
+    #[test]
     fn the_body_carries_material_urls_without_credentials() {
         let mut status = crate::plugin::test_support::status("shop", 3, "deploy", 1, "Failed");
         status.pipeline.build_cause = vec![serde_json::from_str(

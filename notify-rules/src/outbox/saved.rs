@@ -66,3 +66,55 @@ pub(crate) fn from_json(target: &str, json: &str) -> Result<Delivery<'static>, s
         saved.action,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::test_support::status;
+    use crate::rules::Transition;
+    use crate::AgentTransition;
+
+    const AGENT: &str = r#"{"uuid":"0b9e","host_name":"agent-7","is_elastic":true,"ip_address":"10.0.4.17",
+      "operating_system":"Linux","free_space":"41.8 GB","agent_config_state":"Enabled",
+      "agent_state":"LostContact","build_state":"Unknown","transition_time":"2024-05-14T10:02:33.871+0000"}"#;
+
+    #[test]
+    fn an_agent_delivery_comes_back_with_its_body_transition_and_key() {
+        let agent: AgentStatus = serde_json::from_str(AGENT).unwrap();
+        let rules = crate::RuleSet::parse(
+            "target ops; on any => send(ops); on agent lost => send(ops, \"{agent.host_name} lost\");",
+        )
+        .unwrap();
+        let d = rules
+            .evaluate_agent_shared(&Arc::new(agent), Some(AgentTransition::Lost), None)
+            .remove(0);
+        let json = to_json(&d);
+        assert!(!json.contains("\"notification\""), "{json}");
+        let back = from_json("ops", &json).unwrap();
+        assert_eq!(back, d);
+        assert_eq!(back.agent(), d.agent());
+        assert_eq!(back.agent_transition(), Some(AgentTransition::Lost));
+        assert_eq!(back.idempotency_key(), d.idempotency_key());
+        assert_eq!(back.text(), "agent-7 lost");
+    }
+
+    #[test]
+    fn stage_entries_read_as_before() {
+        let s = status("shop", 3, "deploy", 1, "Failed");
+        // What earlier versions wrote: the stage-status under `notification`.
+        let old = format!(
+            r#"{{"text":"t","transition":"broken","rule":2,"action":1,"notification":{}}}"#,
+            serde_json::to_string(&s).unwrap()
+        );
+        let d = from_json("ops", &old).unwrap();
+        assert_eq!(d.status(), Some(&s));
+        assert_eq!(d.transition(), Some(Transition::Broken));
+        assert_eq!(d.idempotency_key(), "shop/3/deploy/1/Failed/r2a1/ops");
+        assert_eq!(from_json("ops", &to_json(&d)).unwrap(), d);
+        let neither = from_json(
+            "ops",
+            r#"{"text":"t","transition":null,"rule":0,"action":0}"#,
+        );
+        assert!(neither.unwrap_err().to_string().contains("neither"));
+    }
+}

@@ -24,9 +24,9 @@ use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use notify_rules::model::{
-    BuildCause, GitConfig, Job, JobResult, JobState, Material, MercurialConfig, Modification,
-    PackageConfig, PerforceConfig, Pipeline, PipelineConfig, ScmConfig, Stage, StageResult,
-    StageState, StageStatus, SvnConfig, TfsConfig,
+    AgentConfigState, AgentState, AgentStatus, BuildCause, BuildState, GitConfig, Job, JobResult,
+    JobState, Material, MercurialConfig, Modification, PackageConfig, PerforceConfig, Pipeline,
+    PipelineConfig, ScmConfig, Stage, StageResult, StageState, StageStatus, SvnConfig, TfsConfig,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::option;
@@ -55,6 +55,12 @@ pub const JOB_STATES: &[&str] = &[
     "Discontinued",
     "Rescheduled",
 ];
+/// GoCD's agent states.
+pub const AGENT_STATES: &[&str] = &["Idle", "Building", "LostContact", "Missing", "Unknown"];
+/// GoCD's agent build states.
+pub const BUILD_STATES: &[&str] = &["Idle", "Building", "Cancelled", "Unknown"];
+/// GoCD's agent config states.
+pub const CONFIG_STATES: &[&str] = &["Pending", "Enabled", "Disabled", "Unknown"];
 /// The material types the model reads into their own variants.
 pub const MATERIAL_KINDS: &[&str] = &[
     "git",
@@ -332,6 +338,57 @@ parts! {
         build_cause: Vec<BuildCause>,
         stage: Stage,
     }
+}
+
+parts! {
+    /// A strategy for each field of an [`AgentStatus`].
+    AgentParts => AgentStatus {
+        uuid: String,
+        host_name: Option<String>,
+        is_elastic: bool,
+        ip_address: Option<String>,
+        operating_system: Option<String>,
+        free_space: Option<String>,
+        agent_config_state: AgentConfigState,
+        agent_state: AgentState,
+        build_state: BuildState,
+        transition_time: Option<DateTime<Utc>>,
+    }
+}
+
+impl AgentParts {
+    /// Arbitrary values for every field.
+    pub fn any() -> AgentParts {
+        AgentParts {
+            uuid: text(),
+            host_name: opt_text(),
+            is_elastic: any::<bool>().boxed(),
+            ip_address: opt_text(),
+            operating_system: opt_text(),
+            free_space: opt_text(),
+            agent_config_state: agent_config_state(),
+            agent_state: agent_state(),
+            build_state: agent_build_state(),
+            transition_time: any_date(),
+        }
+    }
+}
+
+/// Any agent-status notification.
+pub fn agent_status() -> BoxedStrategy<AgentStatus> {
+    AgentParts::any().strategy()
+}
+
+pub fn agent_state() -> BoxedStrategy<AgentState> {
+    read_wire(AGENT_STATES, AgentState::from_wire)
+}
+
+pub fn agent_build_state() -> BoxedStrategy<BuildState> {
+    read_wire(BUILD_STATES, BuildState::from_wire)
+}
+
+pub fn agent_config_state() -> BoxedStrategy<AgentConfigState> {
+    read_wire(CONFIG_STATES, AgentConfigState::from_wire)
 }
 
 impl JobParts {

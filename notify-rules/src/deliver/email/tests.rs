@@ -42,6 +42,18 @@ fn subjects_render() {
         "[{pipeline.group}] {pipeline.label} {stage.result} in {stage.duration}".into(),
     ));
     assert_eq!(t.subject_for(&d), "[g] 3 Failed in 3m 37s");
+    // An agent delivery has no stage to fill a stage template with: its
+    // subject names the host and its states.
+    let agent = serde_json::from_str(
+        r#"{"uuid":"0b9e","host_name":"agent-7","agent_state":"Missing","build_state":"Idle"}"#,
+    )
+    .unwrap();
+    let a = Delivery::new_agent("ops", "agent-7 is missing\nsince 10:00", Arc::new(agent));
+    assert_eq!(t.subject_for(&a), "Agent agent-7: Missing, build Idle");
+    assert_eq!(
+        email(Subject::FirstLine).subject_for(&a),
+        "agent-7 is missing"
+    );
 }
 
 #[test]
