@@ -1,8 +1,15 @@
 //! The history itself, with no locking and no storage.
 //!
 //! A stage is known by one shared string, `pipeline\0stage` in lower case (GoCD
-//! names cannot hold `\0`); the handled set and the run lists share it, so that
+//! names cannot hold `\0`); the handled record and the run lists share it, so that
 //! recording a notification of a known stage allocates nothing.
+//!
+//! Recording is on every notification's path, so the names are hashed once:
+//! the handled record's hash is made from the stage's and the counters, and
+//! both tables keep their entries' hashes, so nothing is hashed again to look
+//! up, grow or forget. The handled notifications are a ring, the oldest
+//! overwritten first, with a table of their places in it: one copy of each
+//! and no list of them to follow.
 //!
 //! Memory is bounded: at most [`HistoryLimits::handled`] handled notifications,
 //! and run lists only for stages that completed a `Passed` or `Failed` run, at
@@ -11,21 +18,32 @@
 //! is compared with nothing, as for a new stage).
 
 use std::collections::VecDeque;
-
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 
 use super::{HistoryLimits, Seen, StageRun};
 use crate::model::StageState;
 use crate::rules::Transition;
 
-/// A handled notification: its stage, counters and state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct HandledKey {
+/// A handled notification: its stage, counters and state, and its hash.
+#[derive(Debug, Clone)]
+struct Handled {
+    hash: u64,
     stage: Arc<str>,
     pipeline_counter: u64,
     stage_counter: u64,
     state: StageState,
+}
+
+/// A stage with completed runs, under its key and that key's hash.
+#[derive(Debug, Clone)]
+struct Stage {
+    key: Arc<str>,
+    hash: u64,
+    runs: StageRuns,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -50,9 +68,17 @@ pub(crate) const STAGES_KEPT: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct HistoryState {
     limits: HistoryLimits,
-    stages: HashMap<Arc<str>, StageRuns>,
-    handled: HashSet<HandledKey>,
-    handled_order: VecDeque<HandledKey>,
+    /// Seeded at random, as std's maps are.
+    hasher: RandomState,
+    stages: HashTable<Stage>,
+    /// The handled notifications: the one numbered `n` (counting from 0 in
+    /// the order handled) is at `n % limits.handled`, so the newest
+    /// overwrites the oldest once the ring is full.
+    handled: Vec<Handled>,
+    /// The number the next handled notification gets.
+    next_handled: u64,
+    /// The numbers of the handled notifications, by their hash.
+    handled_index: HashTable<u64>,
     /// Reused to build a stage's key for a look-up.
     scratch: String,
     /// Counts uses of stages, for `StageRuns::used`.
@@ -75,9 +101,11 @@ impl HistoryState {
         };
         HistoryState {
             limits,
-            stages: HashMap::new(),
-            handled: HashSet::new(),
-            handled_order: VecDeque::new(),
+            hasher: RandomState::default(),
+            stages: HashTable::new(),
+            handled: Vec::new(),
+            next_handled: 0,
+            handled_index: HashTable::new(),
             scratch: String::new(),
             clock: 0,
             max_stages: STAGES_KEPT,
@@ -99,52 +127,82 @@ impl HistoryState {
 
     /// The runs of a stage, made when it first completes a run and marked used;
     /// makes room by forgetting the stage used least recently.
-    fn stage_runs(&mut self, key: &Arc<str>) -> &mut StageRuns {
+    fn stage_runs(&mut self, hash: u64, key: &Arc<str>) -> &mut StageRuns {
         self.clock += 1;
         let used = self.clock;
-        if !self.stages.contains_key(key) && self.stages.len() >= self.max_stages {
-            let oldest = self
-                .stages
+        let stages = match self.stages.find_entry(hash, |s| s.key == *key) {
+            Ok(found) => {
+                let stage = &mut found.into_mut().runs;
+                stage.used = used;
+                return stage;
+            }
+            Err(absent) => absent.into_table(),
+        };
+        if stages.len() >= self.max_stages {
+            let oldest = stages
                 .iter()
-                .min_by_key(|(_, s)| s.used)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                self.stages.remove(&oldest);
+                .min_by_key(|s| s.runs.used)
+                .map(|s| (s.hash, s.key.clone()));
+            if let Some((hash, key)) = oldest {
+                if let Ok(found) = stages.find_entry(hash, |s| Arc::ptr_eq(&s.key, &key)) {
+                    found.remove();
+                }
             }
         }
-        let stage = self.stages.entry(key.clone()).or_default();
-        stage.used = used;
-        stage
-    }
-
-    /// The shared key of a stage: the one its runs use when it has any, so a
-    /// known stage costs no allocation.
-    fn stage_key(&mut self, pipeline: &str, stage: &str) -> Arc<str> {
-        self.scratch.clear();
-        self.scratch
-            .extend(pipeline.chars().map(|c| c.to_ascii_lowercase()));
-        self.scratch.push('\0');
-        self.scratch
-            .extend(stage.chars().map(|c| c.to_ascii_lowercase()));
-        if let Some((key, _)) = self.stages.get_key_value(self.scratch.as_str()) {
-            return key.clone();
-        }
-        Arc::from(self.scratch.as_str())
+        let stage = Stage {
+            key: key.clone(),
+            hash,
+            runs: StageRuns {
+                used,
+                ..StageRuns::default()
+            },
+        };
+        &mut stages
+            .insert_unique(hash, stage, |s| s.hash)
+            .into_mut()
+            .runs
     }
 
     /// Records a notification and says what it is.
     pub fn record(&mut self, run: &StageRun<'_>) -> Seen {
-        let stage = self.stage_key(run.pipeline, run.stage);
-        let key = HandledKey {
+        self.scratch.clear();
+        self.scratch.push_str(run.pipeline);
+        self.scratch.push('\0');
+        self.scratch.push_str(run.stage);
+        self.scratch.make_ascii_lowercase();
+        let key = self.scratch.as_str();
+        let stage_hash = self.hasher.hash_one(key);
+        let hash = self.hasher.hash_one((
+            stage_hash,
+            run.pipeline_counter,
+            run.stage_counter,
+            &run.state,
+        ));
+        let (handled, ring) = (&self.handled, self.limits.handled as u64);
+        let seen = self.handled_index.find(hash, |&n| {
+            let h = &handled[(n % ring) as usize];
+            h.hash == hash
+                && h.pipeline_counter == run.pipeline_counter
+                && h.stage_counter == run.stage_counter
+                && h.state == run.state
+                && *h.stage == *key
+        });
+        if seen.is_some() {
+            return Seen::Repeat;
+        }
+        // The key its runs use when the stage has any, so a known stage
+        // costs no allocation.
+        let stage = match self.stages.find(stage_hash, |s| *s.key == *key) {
+            Some(s) => s.key.clone(),
+            None => Arc::from(key),
+        };
+        self.remember_handled(Handled {
+            hash,
             stage: stage.clone(),
             pipeline_counter: run.pipeline_counter,
             stage_counter: run.stage_counter,
             state: run.state.clone(),
-        };
-        if self.handled.contains(&key) {
-            return Seen::Repeat;
-        }
-        self.remember_handled(key);
+        });
         let passed = match run.state {
             StageState::Passed => true,
             StageState::Failed => false,
@@ -154,7 +212,7 @@ impl HistoryState {
         };
         let at = (run.pipeline_counter, run.stage_counter);
         let limit = self.limits.runs_per_stage;
-        let stage = self.stage_runs(&stage);
+        let stage = self.stage_runs(stage_hash, &stage);
         let idx = stage.runs.partition_point(|(k, _)| *k < at);
         if stage.trimmed && idx == 0 {
             // Older than every run kept: what came before it was forgotten, so
@@ -171,14 +229,27 @@ impl HistoryState {
         })
     }
 
-    fn remember_handled(&mut self, key: HandledKey) {
-        self.handled.insert(key.clone());
-        self.handled_order.push_back(key);
-        while self.handled_order.len() > self.limits.handled {
-            if let Some(old) = self.handled_order.pop_front() {
-                self.handled.remove(&old);
+    /// Puts a handled notification in the ring, in the place of the oldest
+    /// once it is full.
+    fn remember_handled(&mut self, entry: Handled) {
+        let ring = self.limits.handled as u64;
+        let n = self.next_handled;
+        self.next_handled += 1;
+        let hash = entry.hash;
+        let place = (n % ring) as usize;
+        if place == self.handled.len() {
+            self.handled.push(entry);
+        } else {
+            let oldest = n - ring;
+            let old_hash = self.handled[place].hash;
+            if let Ok(found) = self.handled_index.find_entry(old_hash, |&m| m == oldest) {
+                found.remove();
             }
+            self.handled[place] = entry;
         }
+        let handled = &self.handled;
+        self.handled_index
+            .insert_unique(hash, n, |&m| handled[(m % ring) as usize].hash);
     }
 
     /// The completed runs kept for a stage, oldest first, as
@@ -190,14 +261,17 @@ impl HistoryState {
             stage.to_ascii_lowercase()
         );
         self.stages
-            .get(key.as_str())
-            .map(|s| s.runs.iter().map(|((pc, sc), p)| (*pc, *sc, *p)).collect())
+            .find(self.hasher.hash_one(key.as_str()), |s| *s.key == *key)
+            .map(|s| {
+                let runs = s.runs.runs.iter();
+                runs.map(|((pc, sc), p)| (*pc, *sc, *p)).collect()
+            })
             .unwrap_or_default()
     }
 
     /// How many handled notifications are remembered.
     pub fn handled_len(&self) -> usize {
-        self.handled_order.len()
+        self.handled.len()
     }
 }
 

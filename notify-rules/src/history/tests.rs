@@ -144,3 +144,37 @@ fn only_completed_runs_make_stages_and_the_least_recently_used_is_forgotten() {
         new(Some(Broken))
     );
 }
+
+#[test]
+fn the_handled_ring_forgets_the_oldest_as_it_goes_round() {
+    let mut h = HistoryState::new(HistoryLimits {
+        runs_per_stage: 50,
+        handled: 3,
+    });
+    // Several times round the ring of three.
+    for pc in 1..=10 {
+        assert_eq!(h.record(&run(pc, 1, Building)), new(None));
+        assert_eq!(h.record(&run(pc, 1, Building)), Seen::Repeat);
+        assert_eq!(h.handled_len(), usize::try_from(pc).unwrap().min(3));
+    }
+    // The newest three are remembered, in either case of the names.
+    for pc in 8..=10 {
+        let upper = StageRun::new("API", pc, "TEST", 1, Building);
+        assert_eq!(h.record(&upper), Seen::Repeat);
+    }
+    // Run 7 was forgotten: new again, and it takes the oldest place (run 8).
+    assert_eq!(h.record(&run(7, 1, Building)), new(None));
+    assert_eq!(h.record(&run(8, 1, Building)), new(None));
+    assert_eq!(h.record(&run(10, 1, Building)), Seen::Repeat);
+}
+
+#[test]
+fn only_ascii_letters_are_folded() {
+    let mut h = HistoryState::default();
+    let run = |pipeline, pc| StageRun::new(pipeline, pc, "Tëst", 1, Failed);
+    assert_eq!(h.record(&run("Ünï-API", 1)), new(Some(Broken)));
+    assert_eq!(h.record(&run("Ünï-api", 2)), new(Some(StillFailing)));
+    // `Ü` and `ü` differ: names are compared without regard to ASCII case only.
+    assert_eq!(h.record(&run("ünï-api", 3)), new(Some(Broken)));
+    assert_eq!(h.runs("ÜNï-Api", "TëST").len(), 2);
+}

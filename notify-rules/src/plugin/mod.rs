@@ -31,11 +31,12 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use foldhash::HashMap;
 
 use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
 use crate::model::{AgentStatus, StageStatus};
@@ -121,7 +122,9 @@ impl fmt::Display for FlushReport {
 /// threads that receive requests.
 pub struct Plugin {
     rules: RuleSet,
-    notifiers: HashMap<String, Arc<send::Bound>>,
+    /// Hashed with foldhash: looked up for every target of every
+    /// notification, and the names are the program's, not an attacker's.
+    notifiers: HashMap<String, send::Bound>,
     server_url: Option<String>,
     reader: Reader,
     store: Box<dyn StateStore>,

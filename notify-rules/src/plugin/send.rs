@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use smallvec::SmallVec;
+
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Notifier, NotifyError};
 use crate::rules::Delivery;
@@ -116,9 +118,10 @@ impl Bound {
 /// The deliveries for one target, made in order.
 struct Group<'p> {
     target: Cow<'p, str>,
-    bound: Option<Arc<Bound>>,
-    /// Fresh deliveries, already written to the outbox and claimed.
-    fresh: Vec<Claimed>,
+    bound: Option<&'p Bound>,
+    /// Fresh deliveries, already written to the outbox and claimed: nearly
+    /// always one, kept in place.
+    fresh: SmallVec<[Claimed; 1]>,
     /// The error of a try already made of the first fresh delivery.
     first_failed: Option<NotifyError>,
     waiting: Vec<Waiting>,
@@ -139,10 +142,10 @@ struct Outcome {
 
 impl Outcome {
     fn merge(&mut self, other: Outcome) {
-        self.problems.extend(other.problems);
+        append(&mut self.problems, other.problems);
         self.delivered += other.delivered;
-        self.failed.extend(other.failed);
-        self.gave_up.extend(other.gave_up);
+        append(&mut self.failed, other.failed);
+        append(&mut self.gave_up, other.gave_up);
     }
 
     /// A store error, if there was one.
@@ -169,6 +172,16 @@ impl Outcome {
     }
 }
 
+/// `into.extend(from)`, taking `from` whole when `into` is empty: both are
+/// empty for nearly every notification.
+fn append(into: &mut Vec<Problem>, from: Vec<Problem>) {
+    if into.is_empty() {
+        *into = from;
+    } else {
+        into.extend(from);
+    }
+}
+
 impl From<GaveUp> for Problem {
     fn from(g: GaveUp) -> Problem {
         Problem::GaveUp {
@@ -189,20 +202,26 @@ enum On {
 }
 
 impl<'p> Group<'p> {
+    /// Whether the group is served on the calling thread among others: its
+    /// notifier has been fast, or it has none (nothing to wait for).
+    fn is_fast(&self) -> bool {
+        self.bound.is_none_or(Bound::is_fast)
+    }
+
     /// Makes the group's deliveries; on a shared thread, returns what is left
     /// when a delivery needs retrying.
     /// `deadline`, when set, is the time after which waiting entries are left
     /// for another time.
     fn run(
         self,
+        out: &mut Outcome,
         outbox: &dyn StateStore,
         policy: &RetryPolicy,
         start: Instant,
         deadline: Option<Instant>,
         on: On,
-    ) -> (Outcome, Option<Group<'p>>) {
-        let mut out = Outcome::default();
-        let Some(bound) = self.bound.clone() else {
+    ) -> Option<Group<'p>> {
+        let Some(bound) = self.bound else {
             for c in &self.fresh {
                 out.problems.push(Problem::NoNotifier {
                     target: c.delivery.target().to_owned(),
@@ -216,7 +235,7 @@ impl<'p> Group<'p> {
                 let error = NotifyError::permanent(reason.clone());
                 out.settled(outbox.failed(c.id, &error), false);
             }
-            return (out, None);
+            return None;
         };
         let mut target_down = false;
         let mut previous = self.first_failed;
@@ -227,7 +246,7 @@ impl<'p> Group<'p> {
                 On::Own => bound.send_with_retry(d, policy, start, previous.take()),
                 On::Shared => match bound.send(d) {
                     Err(e) if !e.is_permanent() && policy.attempts > 1 => {
-                        let rest: Vec<Claimed> = std::iter::once(c).chain(fresh).collect();
+                        let rest = std::iter::once(c).chain(fresh).collect();
                         let spill = Group {
                             target: self.target,
                             bound: self.bound,
@@ -235,7 +254,7 @@ impl<'p> Group<'p> {
                             first_failed: Some(e),
                             waiting: self.waiting,
                         };
-                        return (out, Some(spill));
+                        return Some(spill);
                     }
                     other => other,
                 },
@@ -288,7 +307,21 @@ impl<'p> Group<'p> {
                 }
             }
         }
-        (out, None)
+        None
+    }
+
+    /// Runs the group on a thread of its own, or alone on the calling one.
+    fn run_alone(
+        self,
+        outbox: &dyn StateStore,
+        policy: &RetryPolicy,
+        start: Instant,
+        deadline: Option<Instant>,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        // Only a shared group hands deliveries back.
+        let _ = self.run(&mut out, outbox, policy, start, deadline, On::Own);
+        out
     }
 }
 
@@ -349,67 +382,91 @@ impl Plugin {
                 Vec::new()
             }
         };
-        let mut groups: Vec<Group<'_>> = Vec::new();
-        let mut group_of = |target: &str| -> usize {
-            if let Some(i) = groups.iter().position(|g| g.target == target) {
-                return i;
-            }
-            let (target, bound) = match self.notifiers.get_key_value(target) {
-                Some((name, bound)) => (Cow::Borrowed(name.as_str()), Some(bound.clone())),
-                None => (Cow::Owned(target.to_owned()), None),
-            };
-            groups.push(Group {
-                target,
-                bound,
-                fresh: Vec::new(),
-                first_failed: None,
-                waiting: Vec::new(),
-            });
-            groups.len() - 1
-        };
-        let mut placed: Vec<(usize, Result<Claimed, Waiting>)> =
-            Vec::with_capacity(begun.len() + waiting.len());
+        // Two targets at most make no allocation.
+        let mut groups: SmallVec<[Group<'_>; 2]> = SmallVec::new();
         for c in begun {
-            placed.push((group_of(c.delivery.target()), Ok(c)));
+            let i = self.group_of(&mut groups, c.delivery.target());
+            groups[i].fresh.push(c);
         }
         for c in waiting {
-            placed.push((group_of(c.delivery.target()), Err(c)));
-        }
-        for (i, item) in placed {
-            match item {
-                Ok(d) => groups[i].fresh.push(d),
-                Err(c) => groups[i].waiting.push(c),
-            }
+            let i = self.group_of(&mut groups, c.delivery.target());
+            groups[i].waiting.push(c);
         }
         let (outbox, policy) = (&*self.store, &self.retry);
         if groups.len() <= 1 {
             // Nobody to hold up.
             for g in groups {
-                total.merge(g.run(outbox, policy, start, deadline, On::Own).0);
+                total.merge(g.run_alone(outbox, policy, start, deadline));
             }
             return total;
         }
-        let (shared, mut own): (Vec<Group<'_>>, Vec<Group<'_>>) = groups
-            .into_iter()
-            .partition(|g| g.bound.as_ref().is_none_or(|b| b.is_fast()));
-        // With no fast target, the calling thread takes one slow one itself.
+        if groups.iter().all(Group::is_fast) {
+            // The usual case: every target is served here, one after the
+            // other, and no thread is started unless a delivery must be retried.
+            let mut rest = groups.into_iter();
+            while let Some(g) = rest.next() {
+                let spill = g.run(&mut total, outbox, policy, start, deadline, On::Shared);
+                if let Some(spill) = spill {
+                    // From here on as below: the retried target on a thread
+                    // of its own, the others still here.
+                    self.threaded(vec![spill], rest.collect(), start, deadline, &mut total);
+                    break;
+                }
+            }
+            return total;
+        }
+        let (shared, own): (Vec<Group<'_>>, Vec<Group<'_>>) =
+            groups.into_iter().partition(Group::is_fast);
+        self.threaded(own, shared, start, deadline, &mut total);
+        total
+    }
+
+    /// The group of `target` in `groups`, added when it has none yet.
+    fn group_of<'p>(&'p self, groups: &mut SmallVec<[Group<'p>; 2]>, target: &str) -> usize {
+        if let Some(i) = groups.iter().position(|g| g.target == target) {
+            return i;
+        }
+        let (target, bound) = match self.notifiers.get_key_value(target) {
+            Some((name, bound)) => (Cow::Borrowed(name.as_str()), Some(bound)),
+            None => (Cow::Owned(target.to_owned()), None),
+        };
+        groups.push(Group {
+            target,
+            bound,
+            fresh: SmallVec::new(),
+            first_failed: None,
+            waiting: Vec::new(),
+        });
+        groups.len() - 1
+    }
+
+    /// Runs each group of `own` on a thread of its own and those of `shared`
+    /// one after the other on the calling thread (a shared one that must be
+    /// retried moves to a thread of its own); with no shared group, the
+    /// calling thread takes one of `own` itself.
+    fn threaded<'p>(
+        &'p self,
+        mut own: Vec<Group<'p>>,
+        shared: Vec<Group<'p>>,
+        start: Instant,
+        deadline: Option<Instant>,
+        total: &mut Outcome,
+    ) {
+        let (outbox, policy) = (&*self.store, &self.retry);
         let mine = if shared.is_empty() { own.pop() } else { None };
         std::thread::scope(|scope| {
             let mut handles: Vec<_> = own
                 .into_iter()
-                .map(|g| scope.spawn(move || g.run(outbox, policy, start, deadline, On::Own).0))
+                .map(|g| scope.spawn(move || g.run_alone(outbox, policy, start, deadline)))
                 .collect();
             for g in shared {
-                let (o, spill) = g.run(outbox, policy, start, deadline, On::Shared);
-                total.merge(o);
-                if let Some(rest) = spill {
-                    handles.push(
-                        scope.spawn(move || rest.run(outbox, policy, start, deadline, On::Own).0),
-                    );
+                if let Some(rest) = g.run(total, outbox, policy, start, deadline, On::Shared) {
+                    handles
+                        .push(scope.spawn(move || rest.run_alone(outbox, policy, start, deadline)));
                 }
             }
             if let Some(g) = mine {
-                total.merge(g.run(outbox, policy, start, deadline, On::Own).0);
+                total.merge(g.run_alone(outbox, policy, start, deadline));
             }
             for h in handles {
                 // `Bound::send` catches notifier panics; a panic here would be a
@@ -422,6 +479,5 @@ impl Plugin {
                 }
             }
         });
-        total
     }
 }

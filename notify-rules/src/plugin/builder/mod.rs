@@ -1,6 +1,5 @@
 //! Building a [`Plugin`]: binding targets to notifiers and choosing the stores.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -264,8 +263,8 @@ impl PluginBuilder {
                 notifiers: self
                     .notifiers
                     .into_iter()
-                    .map(|(t, n)| (t, Arc::new(Bound::new(n))))
-                    .collect::<HashMap<_, _>>(),
+                    .map(|(t, n)| (t, Bound::new(n)))
+                    .collect::<foldhash::HashMap<_, _>>(),
                 server_url,
                 reader: self.reader,
                 store,
