@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use notify_rules_test_kit::serve::{Serving, Stopped};
+use notify_rules_test_kit::serve::{self, Serving, Stopped};
 use notify_rules_test_kit::{payload, temp_dir_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
@@ -25,17 +25,7 @@ const CONSOLE: &str = "[targets.ops]\nkind = \"console\"\n";
 /// posts each `(path, body)`, each answered success; stops the server with
 /// SIGTERM, which it must end on cleanly.
 fn serve_posts_and_stop(dir: &Path, posts: &[(&str, String)]) -> Stopped {
-    let mut cmd = serve(
-        dir,
-        &[
-            "--rules",
-            "r.rules",
-            "--config",
-            "c.toml",
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    );
+    let mut cmd = serve::command(BIN, dir);
     cmd.env("RUST_LOG", "info");
     let server = Serving::start(cmd);
     for (path, body) in posts {

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use notify_rules_test_kit::serve::Serving;
+use notify_rules_test_kit::serve::{self, Serving};
 use notify_rules_test_kit::{body, closed_port, postgres, temp_dir_with, Flaky};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
@@ -23,20 +23,10 @@ const CONFIG: &str = "[state]\nstore = \"postgres\"\nurl_env = \"T_DB_URL\"\n\
                       [targets.hook]\nkind = \"webhook\"\nurl_env = \"T_HOOK_URL\"\n";
 
 fn serve(dir: &Path, db: &str, hook: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "serve",
-        "--rules",
-        "r.rules",
-        "--config",
-        "c.toml",
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .current_dir(dir)
-    .env("RUST_LOG", "debug")
-    .env("T_DB_URL", db)
-    .env("T_HOOK_URL", hook);
+    let mut cmd = serve::command(BIN, dir);
+    cmd.env("RUST_LOG", "debug")
+        .env("T_DB_URL", db)
+        .env("T_HOOK_URL", hook);
     cmd
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use notify_rules_test_kit::serve::Serving;
+use notify_rules_test_kit::serve::{self, Serving};
 use notify_rules_test_kit::{body, temp_dir_with, Flaky};
 use serde_json::Value;
 
@@ -23,19 +23,8 @@ const CONFIG: &str = "[retry]\nattempts = 1\n[outbox]\nflush_interval = \"1s\"\n
                       [targets.hook]\nkind = \"webhook\"\nurl_env = \"T_HOOK_URL\"\n";
 
 fn serve(dir: &Path, url: &str) -> Serving {
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "serve",
-        "--rules",
-        "r.rules",
-        "--config",
-        "c.toml",
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .current_dir(dir)
-    .env("RUST_LOG", "info")
-    .env("T_HOOK_URL", url);
+    let mut cmd = serve::command(BIN, dir);
+    cmd.env("RUST_LOG", "info").env("T_HOOK_URL", url);
     Serving::start(cmd)
 }
 

@@ -3,7 +3,27 @@
 //! is (`CARGO_BIN_EXE_notify-rules`), so the caller builds the command.
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+
+/// `bin serve` (`bin` is `env!("CARGO_BIN_EXE_notify-rules")`) of the rules
+/// `r.rules` with the configuration `c.toml`, both in `dir` (where it runs),
+/// on a free port of 127.0.0.1: the layout every test of a served
+/// configuration uses. The caller adds its environment.
+pub fn command(bin: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "serve",
+        "--rules",
+        "r.rules",
+        "--config",
+        "c.toml",
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .current_dir(dir);
+    cmd
+}
 
 /// A running server: its address and what it has logged so far.
 pub struct Serving {
