@@ -6,6 +6,9 @@
 //! | `POST /` | a stage-status or agent-status body, told apart by its shape, raw or in the `{"type","data"}` wrapper |
 //! | `POST /stage-status`, `POST /agent-status` | that kind of body, raw or wrapped |
 //! | `POST /notifications-interested-in` | nothing; answers the kinds the plugin wants |
+//! | `GET /healthz` | 200 while the process answers |
+//! | `GET /readyz` | 200 when the rules are loaded and the state store answers, 503 with the reason otherwise |
+//! | `GET /metrics` | the [`Metrics`] in the Prometheus text format (when [`ServerOptions::metrics`] is set) |
 //!
 //! The answer's body is the [`Plugin`]'s answer (`{"status":"success"}`, or
 //! `{"status":"failure","messages":[...]}`). Its status is what forwarders look
@@ -40,6 +43,9 @@
 
 mod accept;
 pub mod config;
+mod health;
+mod metrics;
+mod reload;
 mod routes;
 mod signature;
 
@@ -47,13 +53,17 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::Notify;
 
+pub use metrics::Metrics;
+pub use reload::Reloader;
 pub use signature::Secret;
+
+use routes::{current, Current};
 
 use crate::Plugin;
 
@@ -115,6 +125,9 @@ pub struct ServerOptions {
     /// [`max_body_bytes`](Self::max_body_bytes) it bounds the memory that
     /// bodies being read can take.
     pub max_connections: usize,
+    /// What `GET /metrics` shows; a new [`Metrics`] by default. `None`
+    /// turns counting off (and `/metrics` answers 404).
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerOptions {
@@ -126,6 +139,7 @@ impl Default for ServerOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             outbox_flush_interval: Some(DEFAULT_OUTBOX_FLUSH_INTERVAL),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            metrics: Some(Metrics::new()),
         }
     }
 }
@@ -169,11 +183,11 @@ impl Drop for InFlightGuard {
 /// The routes of the server for a plugin, to serve yourself or to nest in a
 /// bigger axum application. [`Server`] serves them with graceful shutdown.
 pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
-    routes::router(plugin, options, InFlight::default())
+    routes::router(Arc::new(RwLock::new(plugin)), options, InFlight::default())
 }
 
 /// Tries the outbox again every `every` while it holds deliveries.
-async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight) {
+async fn flush_outbox(plugin: Current, every: Duration, in_flight: InFlight) {
     let mut ticks = tokio::time::interval(every.min(MAX_WAIT));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; nothing has failed yet at start.
@@ -181,7 +195,7 @@ async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight)
     loop {
         ticks.tick().await;
         let guard = in_flight.enter();
-        let plugin = plugin.clone();
+        let plugin = current(&plugin);
         // A database store blocks, even to count what waits (its clients
         // must not run on the runtime's threads).
         let flushed = tokio::task::spawn_blocking(move || {
@@ -209,11 +223,12 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     in_flight: InFlight,
-    plugin: Arc<Plugin>,
+    plugin: Current,
     flush_interval: Option<Duration>,
     header_timeout: Duration,
     max_connections: usize,
     open_to_all: bool,
+    metrics: Option<Metrics>,
 }
 
 impl Server {
@@ -228,6 +243,10 @@ impl Server {
                 )
             })?;
         let in_flight = InFlight::default();
+        if let Some(metrics) = &options.metrics {
+            metrics.rules_in_force(plugin.rules().len());
+        }
+        let plugin: Current = Arc::new(RwLock::new(plugin));
         let router = routes::router(plugin.clone(), &options, in_flight.clone());
         Ok(Server {
             listener,
@@ -238,6 +257,7 @@ impl Server {
             header_timeout: options.request_timeout,
             max_connections: options.max_connections,
             open_to_all: options.secret.is_none() && !options.listen.ip().is_loopback(),
+            metrics: options.metrics,
         })
     }
 
@@ -248,6 +268,14 @@ impl Server {
         self.listener
             .local_addr()
             .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0))
+    }
+
+    /// What replaces the plugin while the server runs (a reload).
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            plugin: self.plugin.clone(),
+            metrics: self.metrics.clone(),
+        }
     }
 
     /// Serves until SIGINT (Ctrl-C) or SIGTERM, then finishes the requests and
@@ -279,7 +307,7 @@ impl Server {
                 "no shared secret and not listening on loopback only: anyone who can reach this port can post notifications; set [server] secret_env"
             );
         }
-        let outbox_in_memory = !self.plugin.state_is_durable();
+        let outbox_in_memory = !current(&self.plugin).state_is_durable();
         if outbox_in_memory {
             tracing::warn!(
                 "the state is in memory: deliveries that cannot be sent yet, and the history, are lost when the server stops; set [state] store = \"sqlite\" to keep them"
@@ -318,7 +346,7 @@ impl Server {
         // Only memory is counted here: a database store must not be called
         // on the runtime's threads, and keeps what waits anyway.
         let waiting = if outbox_in_memory {
-            self.plugin.outbox_len()
+            current(&self.plugin).outbox_len()
         } else {
             0
         };

@@ -179,4 +179,51 @@ impl Config {
     pub fn targets(&self) -> impl Iterator<Item = &str> {
         self.file.targets.keys().map(String::as_str)
     }
+
+    /// The configured targets with their kinds, as `name (kind)`, sorted by
+    /// name: for the line `serve` logs at start.
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[targets.ops]\nkind = \"console\"\n", "c.toml")?;
+    /// assert_eq!(config.target_kinds(), ["ops (console)"]);
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn target_kinds(&self) -> Vec<String> {
+        self.file
+            .targets
+            .iter()
+            .map(|(name, target)| format!("{name} ({})", target.kind.as_str()))
+            .collect()
+    }
+
+    /// The state store, said without any secret: `sqlite FILE`, `memory`,
+    /// or `postgres` with the variable that holds its address (never the
+    /// address itself, which holds the password).
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[state]\nstore = \"postgres\"\nurl_env = \"DB_URL\"\n", "c.toml")?;
+    /// assert_eq!(config.state_summary(), "postgres (address in $DB_URL)");
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn state_summary(&self) -> String {
+        let state = &self.file.state;
+        match state.store {
+            schema::StoreKind::Memory => "memory".into(),
+            schema::StoreKind::Sqlite => {
+                let path = state
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new(DEFAULT_STATE_FILE));
+                format!("sqlite {}", self.base.join(path).display())
+            }
+            schema::StoreKind::Postgres => format!(
+                "postgres (address in ${})",
+                state.url_env.as_deref().unwrap_or("?")
+            ),
+        }
+    }
 }
