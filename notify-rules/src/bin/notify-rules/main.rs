@@ -5,12 +5,14 @@
 //! notify-rules check FILE...
 //! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules run FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
+//! notify-rules test RULES CASES [--server-url URL] [--time-zone ZONE]
 //! notify-rules serve --rules FILE --config FILE [--listen ADDR]
 //! notify-rules outbox list --config FILE [--json]
 //! notify-rules outbox retry --config FILE (KEY... | --all)
 //! notify-rules outbox drop --config FILE KEY...
 //! ```
 
+mod cases;
 mod commands;
 mod outbox;
 mod serve;
@@ -46,6 +48,9 @@ enum Command {
     /// Evaluates a rule file on a notification and prints the deliveries
     /// through the console notifier.
     Run(#[command(flatten)] commands::Inputs),
+    /// Runs rule tests: each case's notifications in order, with history,
+    /// its deliveries compared with the expected ones; exit 1 on a mismatch.
+    Test(#[command(flatten)] cases::TestArgs),
     /// Receives GoCD notifications over HTTP from a webhook forwarder.
     Serve {
         /// The rule file, loaded once at start.
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Check { files } => commands::check(&files),
         Command::Explain(inputs) => commands::explain(&inputs),
         Command::Run(inputs) => commands::run(&inputs),
+        Command::Test(args) => cases::test(&args),
         Command::Serve {
             rules,
             config,
