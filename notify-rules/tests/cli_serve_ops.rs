@@ -1,6 +1,9 @@
 //! `notify-rules serve` run as a service: `/healthz` and `/readyz` (not
 //! ready while another program holds the SQLite file's lock), `/metrics`
-//! with exact counts after a known sequence of notifications.
+//! with exact counts after a known sequence of notifications, the summary
+//! line at start, `--log-format json` read line by line, and SIGHUP with a
+//! broken rule file (the old rules stay) then a good one (the new rules
+//! answer).
 
 use std::path::Path;
 use std::process::Command;
@@ -177,4 +180,109 @@ fn metrics_count_notifications_deliveries_and_signatures_exactly() {
     assert!(!text.contains("metrics-s3cret"));
     let stopped = server.stop();
     assert!(stopped.status.success(), "{}", stopped.log);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_summary_and_no_secret() {
+    let config = "[server]\nsecret_env = \"T_SECRET\"\n[state]\nstore = \"memory\"\n\
+                  [targets.ops]\nkind = \"webhook\"\nurl_env = \"T_HOOK\"\n";
+    let dir = temp_dir_with(&[("r.rules", RULES), ("c.toml", config)]);
+    let mut cmd = serve(dir.path(), &["--log-format", "json"]);
+    cmd.env("T_SECRET", "json-s3cret")
+        .env("T_HOOK", "http://127.0.0.1:9/hook-s3cret");
+    let server = Serving::start(cmd);
+    assert_eq!(server.get("/healthz").0, 200);
+    let stopped = server.stop();
+    assert!(stopped.status.success(), "{}", stopped.log);
+    assert!(!stopped.log.contains("s3cret"), "{}", stopped.log);
+    let events: Vec<serde_json::Value> = stopped
+        .log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for event in &events {
+        assert!(event["level"].is_string(), "{event}");
+        assert!(event["timestamp"].is_string(), "{event}");
+        assert!(event["fields"]["message"].is_string(), "{event}");
+    }
+    let summary = &events[0]["fields"];
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("notify-rules "),
+        "{summary}"
+    );
+    assert_eq!(summary["rules"], 1, "{summary}");
+    assert_eq!(summary["targets"], "ops (webhook)", "{summary}");
+    assert_eq!(summary["state"], "memory", "{summary}");
+    assert!(summary["listen"]
+        .as_str()
+        .unwrap()
+        .starts_with("127.0.0.1:"));
+    assert_eq!(summary["hash"].as_str().unwrap().len(), 12, "{summary}");
+    let messages: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["fields"]["message"].as_str())
+        .collect();
+    assert!(messages.contains(&"listening"), "{messages:?}");
+    assert!(messages.contains(&"stopped"), "{messages:?}");
+}
+
+#[test]
+fn sighup_keeps_the_old_rules_on_an_error_and_takes_good_new_ones() {
+    let config = "[state]\npath = \"s.db\"\n[targets.ops]\nkind = \"console\"\n";
+    let dir = temp_dir_with(&[("r.rules", RULES), ("c.toml", config)]);
+    let mut server = Serving::start(serve(dir.path(), &[]));
+    let first = server.log.clone();
+    assert!(first.contains("rules=1"), "{first}");
+
+    std::fs::write(
+        dir.path().join("r.rules"),
+        "target ops;\non state Faild => send(ops, \"{pipeline.name} broke\");\n",
+    )
+    .unwrap();
+    server.signal("HUP");
+    let refused = server.log_until("stay");
+    assert!(
+        refused.contains("r.rules:2:10: unknown state `Faild`"),
+        "{refused}"
+    );
+    assert_eq!(
+        server.post("/", body("shop", 1, "deploy", 1, "Failed")),
+        (200, SUCCESS.to_owned())
+    );
+
+    std::fs::write(
+        dir.path().join("r.rules"),
+        "target ops;\non state Passed => send(ops, \"{pipeline.name} passed\");\non state Failed => send(ops, \"{pipeline.name} broke\");\n",
+    )
+    .unwrap();
+    server.signal("HUP");
+    let reloaded = server.log_until("reloaded");
+    assert!(reloaded.contains("rules=2"), "{reloaded}");
+    assert_eq!(
+        server.post("/", body("shop", 2, "deploy", 1, "Failed")),
+        (200, SUCCESS.to_owned())
+    );
+    assert_eq!(
+        server.post("/", body("shop", 3, "deploy", 1, "Passed")),
+        (200, SUCCESS.to_owned())
+    );
+    assert_eq!(
+        server
+            .get("/metrics")
+            .1
+            .lines()
+            .find(|l| l.starts_with("notify_rules_reloads_total{reason=\"done\"}")),
+        Some("notify_rules_reloads_total{reason=\"done\"} 1")
+    );
+    let stopped = server.stop();
+    assert!(stopped.status.success(), "{}", stopped.log);
+    // The console target writes to standard output: the old rules answered
+    // the first, the new ones the others.
+    assert_eq!(
+        stopped.stdout,
+        "[ops] shop failed\n[ops] shop broke\n[ops] shop passed\n"
+    );
 }
