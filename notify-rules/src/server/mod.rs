@@ -79,11 +79,21 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the outbox is tried again unless told otherwise.
 pub const DEFAULT_OUTBOX_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 
-/// How many connections are served at once unless told otherwise. A GoCD
+/// How many requests are handled at once unless told otherwise. A GoCD
 /// server's forwarder posts one notification at a time per pipeline run; 64 is
 /// far above that, and with 8 MiB bodies bounds what bodies being read can hold
 /// to 512 MiB.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+/// How long a client has to send a request's headers unless told otherwise
+/// (on a kept-alive connection, from the end of the previous answer):
+/// forwarders send them at once, and a client that trickles them holds a
+/// connection only this long.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many connections one client address may hold open without having
+/// sent a request, unless told otherwise; past that its oldest one is closed.
+pub const DEFAULT_MAX_IDLE_PER_ADDRESS: usize = 16;
 
 /// The longest wait the server puts on its clock: a longer timeout or
 /// interval is taken as this one, since adding it to the clock would overflow.
@@ -110,17 +120,26 @@ pub struct ServerOptions {
     /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default,
     /// and at most that: a larger value is taken as it, with a warning.
     pub max_body_bytes: usize,
-    /// The longest a request may take: one whose body has not arrived by
-    /// then is answered 408, one whose deliveries are not done 504 (they go
-    /// on, and their failures are logged). [`DEFAULT_REQUEST_TIMEOUT`] by
-    /// default. A client that has not sent its request's headers within this
-    /// time is disconnected. A value too large for the clock means no limit.
+    /// The longest a request may take once its headers are in: one whose
+    /// body has not arrived by then is answered 408, one whose deliveries are
+    /// not done 504 (they go on, and their failures are logged).
+    /// [`DEFAULT_REQUEST_TIMEOUT`] by default. A value too large for the
+    /// clock means no limit.
     pub request_timeout: Duration,
+    /// A client that has not sent a request's headers within this time is
+    /// disconnected; [`DEFAULT_HEADER_TIMEOUT`] by default.
+    pub header_timeout: Duration,
+    /// Connections from one address that have not sent a request yet, at
+    /// most; a new one past this closes the oldest.
+    /// [`DEFAULT_MAX_IDLE_PER_ADDRESS`] by default; 0 is taken as 1.
+    pub max_idle_per_address: usize,
     /// How often deliveries waiting in the plugin's outbox are tried again
     /// when no notification comes to do it ([`Plugin::flush_outbox`]);
     /// [`DEFAULT_OUTBOX_FLUSH_INTERVAL`] by default, `None` for never.
     pub outbox_flush_interval: Option<Duration>,
-    /// How many connections are served at once; more wait until one ends.
+    /// How many requests are handled at once (from their headers to their
+    /// answer; `GET` checks aside); more wait, within their time limit, until
+    /// one ends. Connections still sending headers take no slot.
     /// [`DEFAULT_MAX_CONNECTIONS`] by default; 0 is taken as 1. Together with
     /// [`max_body_bytes`](Self::max_body_bytes) it bounds the memory that
     /// bodies being read can take.
@@ -137,6 +156,8 @@ impl Default for ServerOptions {
             secret: None,
             max_body_bytes: crate::protocol::MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_idle_per_address: DEFAULT_MAX_IDLE_PER_ADDRESS,
             outbox_flush_interval: Some(DEFAULT_OUTBOX_FLUSH_INTERVAL),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             metrics: Some(Metrics::new()),
@@ -225,8 +246,7 @@ pub struct Server {
     in_flight: InFlight,
     plugin: Current,
     flush_interval: Option<Duration>,
-    header_timeout: Duration,
-    max_connections: usize,
+    limits: accept::Limits,
     open_to_all: bool,
     metrics: Option<Metrics>,
 }
@@ -254,8 +274,10 @@ impl Server {
             in_flight,
             plugin,
             flush_interval: options.outbox_flush_interval.filter(|d| !d.is_zero()),
-            header_timeout: options.request_timeout,
-            max_connections: options.max_connections,
+            limits: accept::Limits {
+                header_timeout: options.header_timeout,
+                max_idle_per_address: options.max_idle_per_address,
+            },
             open_to_all: options.secret.is_none() && !options.listen.ip().is_loopback(),
             metrics: options.metrics,
         })
@@ -325,14 +347,7 @@ impl Server {
                 shutdown.await;
             }
         };
-        accept::serve(
-            self.listener,
-            self.router,
-            self.header_timeout,
-            self.max_connections,
-            shutdown,
-        )
-        .await;
+        accept::serve(self.listener, self.router, self.limits, shutdown).await;
         if let Some(flusher) = flusher {
             // A flush already running keeps its in-flight guard, so the wait
             // below covers it.

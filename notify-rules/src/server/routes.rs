@@ -33,6 +33,10 @@ pub(crate) struct Shared {
     pub(crate) in_flight: InFlight,
     pub(crate) metrics: Option<Metrics>,
     pub(crate) probing: Probing,
+    /// One per request being handled ([`ServerOptions::max_connections`]).
+    slots: tokio::sync::Semaphore,
+    /// Whether a wait for a slot has been logged yet.
+    warned_full: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -97,6 +101,12 @@ pub(crate) fn router(plugin: Current, options: &ServerOptions, in_flight: InFlig
         in_flight,
         metrics: options.metrics.clone(),
         probing: Probing::default(),
+        slots: tokio::sync::Semaphore::new(
+            options
+                .max_connections
+                .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ),
+        warned_full: std::sync::atomic::AtomicBool::new(false),
     });
     let route = |path: Path| post(move |s: State<AppState>, req: Request| receive(s, path, req));
     let router = Router::new()
@@ -181,7 +191,11 @@ async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Re
     let deadline = tokio::time::Instant::now().checked_add(timeout);
     // What `notify_rules_notifications_total` counts: kind and outcome.
     let mut counted = ("unknown", "timeout");
-    let response = match within(deadline, start(&shared, path, req)).await {
+    let handled = async {
+        let slot = slot(&shared).await;
+        (slot, start(&shared, path, req).await)
+    };
+    let response = match within(deadline, handled).await {
         // Still reading the body: nothing was started, so nothing goes on.
         None => failure(
             StatusCode::REQUEST_TIMEOUT,
@@ -190,32 +204,34 @@ async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Re
                 timeout.as_millis()
             ),
         ),
-        Some(Started::Answered(response)) => {
+        Some((_, Started::Answered(response))) => {
             counted.1 = "refused";
             response
         }
-        Some(Started::Working(kind, mut work)) => match within(deadline, &mut work).await {
-            Some(joined) => {
-                let response = answered(path, joined, shared.metrics.as_ref());
-                counted = (kind, outcome(response.status()));
-                response
-            }
-            None => {
-                counted.0 = kind;
-                // Shutdown waits for this guard too, so the outcome is logged
-                // before the server stops.
-                let guard = shared.in_flight.enter();
-                let metrics = shared.metrics.clone();
-                tokio::spawn(finish_in_background(path, work, guard, metrics));
-                failure(
+        Some((_slot, Started::Working(kind, mut work))) => {
+            match within(deadline, &mut work).await {
+                Some(joined) => {
+                    let response = answered(path, joined, shared.metrics.as_ref());
+                    counted = (kind, outcome(response.status()));
+                    response
+                }
+                None => {
+                    counted.0 = kind;
+                    // Shutdown waits for this guard too, so the outcome is logged
+                    // before the server stops.
+                    let guard = shared.in_flight.enter();
+                    let metrics = shared.metrics.clone();
+                    tokio::spawn(finish_in_background(path, work, guard, metrics));
+                    failure(
                     StatusCode::GATEWAY_TIMEOUT,
                     format!(
                         "no answer within {} ms; deliveries already started go on in the background",
                         timeout.as_millis()
                     ),
                 )
+                }
             }
-        },
+        }
     };
     if let Some(metrics) = shared
         .metrics
@@ -237,6 +253,24 @@ async fn receive(State(shared): State<AppState>, path: Path, req: Request) -> Re
         );
     }
     response
+}
+
+/// A slot among the requests handled at once, waited for when all are taken
+/// (said once in the log).
+async fn slot(shared: &Shared) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    if let Ok(slot) = shared.slots.try_acquire() {
+        return Some(slot);
+    }
+    if !shared
+        .warned_full
+        .swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "every request slot is taken; new requests wait (raise [server] max_connections if this is normal load)"
+        );
+    }
+    // The semaphore is never closed.
+    shared.slots.acquire().await.ok()
 }
 
 /// `work` to its end, or `None` once `deadline` has passed.

@@ -8,7 +8,9 @@
 //! secret_env = "NOTIFY_RULES_SECRET"  # shared secret for signed requests (optional)
 //! max_body_bytes = 1048576           # at most 8 MiB
 //! request_timeout = "30s"             # from 1s to 1h
-//! max_connections = 64                # served at once; more wait
+//! max_connections = 64                # requests handled at once; more wait
+//! header_timeout = "5s"               # to send a request's headers; 1ms to 1h
+//! max_idle_per_address = 16           # connections of one address with no request yet
 //!
 //! [gocd]
 //! server_url = "https://gocd.example.com"   # for {link}

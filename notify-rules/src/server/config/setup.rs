@@ -94,6 +94,12 @@ impl Config {
         if let Some(n) = self.file.server.max_connections {
             options.max_connections = n;
         }
+        if let Some(t) = self.file.server.header_timeout {
+            options.header_timeout = t.0;
+        }
+        if let Some(n) = self.file.server.max_idle_per_address {
+            options.max_idle_per_address = n;
+        }
         if let Some(t) = self.file.outbox.flush_interval {
             options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
         }
