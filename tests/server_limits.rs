@@ -1,5 +1,6 @@
 //! The server against clients that misbehave and options at their extremes:
-//! bodies that never arrive, unsigned senders, more connections than allowed,
+//! bodies that never arrive, unsigned senders, more requests than allowed,
+//! connections that send half a request line and wait,
 //! timeouts too large for the clock.
 
 use std::io::{Read, Write};
@@ -175,4 +176,96 @@ fn max_body_bytes_above_the_parsers_limit_is_the_parsers_limit() {
         answer.contains(&format!("this server takes at most {limit} bytes")),
         "{answer}"
     );
+}
+
+/// Opens `n` connections that each send half a request line and wait.
+fn half_request_lines(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut stream = connect(addr);
+            stream.write_all(b"POST /stage-st").unwrap();
+            stream
+        })
+        .collect()
+}
+
+/// A signed notification over a new connection: its status, and how long
+/// the answer took.
+fn signed_post(addr: SocketAddr, secret: &Secret) -> (u16, Duration) {
+    let body = body();
+    let sig = secret.sign(body.as_bytes());
+    let started = std::time::Instant::now();
+    let (code, _) = notify_rules_test_kit::post_with(
+        &format!("http://{addr}/stage-status"),
+        &body,
+        &[("x-gocd-signature", &sig)],
+    );
+    (code, started.elapsed())
+}
+
+#[test]
+fn connections_sending_half_a_request_line_take_no_request_slot() {
+    let secret = Secret::new("s3cret");
+    // No address cap to help: only the slots counting requests, not
+    // connections, let the notification through.
+    let running = start(ServerOptions {
+        secret: Some(secret.clone()),
+        max_connections: 4,
+        max_idle_per_address: 1000,
+        header_timeout: Duration::from_secs(30),
+        ..options()
+    });
+    let addr = running.local_addr();
+    let idle = half_request_lines(addr, 200);
+    let (code, took) = signed_post(addr, &secret);
+    assert_eq!(code, 200);
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+    drop(idle);
+}
+
+#[test]
+fn one_address_keeps_only_its_newest_idle_connections_and_slow_headers_time_out() {
+    let secret = Secret::new("s3cret");
+    let running = start(ServerOptions {
+        secret: Some(secret.clone()),
+        max_idle_per_address: 16,
+        header_timeout: Duration::from_secs(2),
+        ..options()
+    });
+    let addr = running.local_addr();
+    let mut idle = half_request_lines(addr, 200);
+    let (code, took) = signed_post(addr, &secret);
+    assert_eq!(code, 200);
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+    // The oldest were closed as newer ones came, well before the header
+    // time limit; the newest 15 (the notification's connection took the
+    // 16th place) are still open.
+    let mut byte = [0u8; 1];
+    let (first, rest) = idle.split_at_mut(1);
+    first[0]
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let waited = |e: &std::io::Error| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    };
+    let oldest = first[0].read(&mut byte);
+    assert!(
+        matches!(&oldest, Ok(0)) || matches!(&oldest, Err(e) if !waited(e)),
+        "the oldest idle connection is still open: {oldest:?}"
+    );
+    let newest = rest.last_mut().unwrap();
+    newest
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let still_open = newest.read(&mut byte);
+    assert!(matches!(&still_open, Err(e) if waited(e)), "{still_open:?}");
+    // Then the header time limit closes it too, with a 408 or without a word.
+    newest
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let got = answer(newest);
+    assert!(got.is_empty() || got.starts_with("HTTP/1.1 408"), "{got}");
 }

@@ -2,7 +2,8 @@
 //! a stage-status notification through the whole server (signature check,
 //! reading the body, the plugin with history and a console notifier writing
 //! nowhere), against a minimal axum handler that only answers 200 with the
-//! same client, connection reuse and body. The goal is a ratio of at least 0.5.
+//! same client, connection reuse and body. The goal is a ratio of at least 0.5,
+//! with metrics on (as `serve` runs) and, to see what they cost, off.
 //!
 //! ```text
 //! cargo bench -p notify-rules --features server --bench server -- --warm-up-time 1 --measurement-time 3
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use notify_rules::deliver::Console;
-use notify_rules::server::{Secret, Server, ServerOptions};
+use notify_rules::server::{Metrics, Running, Secret, Server, ServerOptions};
 use notify_rules::{Plugin, RuleSet};
 
 const BODY: &str = include_str!("data/v4-deploy-failed.json");
@@ -91,15 +92,33 @@ fn plugin() -> Plugin {
         .unwrap()
 }
 
-fn load(c: &mut Criterion) {
-    let secret = Secret::new("bench-secret");
-    let plugin = plugin();
+/// The server as `serve` runs it: with metrics (its notifiers observed, as
+/// `Config::setup` binds them), or with them off.
+fn server(secret: &Secret, metrics: Option<Metrics>) -> Running {
+    let plugin = match &metrics {
+        Some(m) => Plugin::builder(RuleSet::parse(RULES).unwrap())
+            .notifier("ops", m.observe("ops", Console::to_writer(std::io::sink())))
+            .notifier(
+                "audit",
+                m.observe("audit", Console::to_writer(std::io::sink())),
+            )
+            .build()
+            .unwrap(),
+        None => plugin(),
+    };
     let options = ServerOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         secret: Some(secret.clone()),
+        metrics,
         ..ServerOptions::default()
     };
-    let running = Server::spawn(Arc::new(plugin), options).unwrap();
+    Server::spawn(Arc::new(plugin), options).unwrap()
+}
+
+fn load(c: &mut Criterion) {
+    let secret = Secret::new("bench-secret");
+    let running = server(&secret, Some(Metrics::new()));
+    let unmetered = server(&secret, None);
     let (minimal_addr, stop_minimal, minimal_thread) = minimal_axum();
 
     // Signed ahead of time: signing is the forwarder's cost, not the server's.
@@ -117,12 +136,20 @@ fn load(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
 
-    let server_url = format!("http://{}/", running.local_addr());
-    let next = AtomicU64::new(0);
     let failures = AtomicU64::new(0);
-    group.bench_function(
-        "notify-rules POST / (signed stage-status, 2 deliveries)",
-        |b| {
+    for (name, server) in [
+        (
+            "notify-rules POST / (signed stage-status, 2 deliveries)",
+            &running,
+        ),
+        (
+            "notify-rules POST / without metrics (signed stage-status, 2 deliveries)",
+            &unmetered,
+        ),
+    ] {
+        let server_url = format!("http://{}/", server.local_addr());
+        let next = AtomicU64::new(0);
+        group.bench_function(name, |b| {
             b.iter(|| {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize % signed.len();
                 let (sig, body) = &signed[i];
@@ -137,8 +164,8 @@ fn load(c: &mut Criterion) {
                 }
                 let _ = resp.into_body().read_to_string();
             })
-        },
-    );
+        });
+    }
 
     let minimal_url = format!("http://{minimal_addr}/");
     group.bench_function("minimal axum POST / (200 only)", |b| {
@@ -175,6 +202,7 @@ fn load(c: &mut Criterion) {
     let _ = stop_minimal.send(());
     minimal_thread.join().unwrap();
     running.shutdown().unwrap();
+    unmetered.shutdown().unwrap();
 }
 
 criterion_group!(benches, load);

@@ -172,8 +172,11 @@ fn unknown_paths_get_404_and_other_methods_405() {
     assert_eq!(code, 404);
     assert_eq!(
         answer,
-        r#"{"status":"failure","messages":["unknown path /stage; this server answers POST /, POST /stage-status, POST /agent-status, POST /notifications-interested-in"]}"#
+        r#"{"status":"failure","messages":["unknown path /stage; this server answers POST /, POST /stage-status, POST /agent-status, POST /notifications-interested-in, GET /healthz, GET /readyz, GET /metrics"]}"#
     );
+    let (code, answer) = h.post("/healthz", "", &[]);
+    assert_eq!(code, 405);
+    assert!(answer.contains("/healthz takes GET, not POST"), "{answer}");
     let mut resp = h.agent.get(h.url("/stage-status")).call().unwrap();
     assert_eq!(resp.status().as_u16(), 405);
     assert_eq!(resp.headers().get("allow").unwrap(), "POST");

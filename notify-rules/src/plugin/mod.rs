@@ -338,6 +338,30 @@ impl Plugin {
     pub fn targets(&self) -> &[String] {
         self.rules.targets()
     }
+
+    /// The rules this plugin evaluates.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Whether the state store answers a write now, as recording a
+    /// notification needs (a readiness check); it may block as long as the
+    /// store waits for a lock or a connection.
+    ///
+    /// ```
+    /// use notify_rules::{Plugin, RuleSet};
+    ///
+    /// let plugin = Plugin::builder(RuleSet::parse("")?).build()?;
+    /// assert!(plugin.check_store().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_store(&self) -> Result<(), StoreError> {
+        // One small row, replaced each time and expiring, in a space of its
+        // own: a write, since a store whose reads still work may not take
+        // notifications (a SQLite file whose lock another program holds).
+        let soon = crate::util::now_unix() + 600;
+        self.store.put("readiness", "check", b"", Some(soon))
+    }
 }
 
 /// The key-value area of a plugin's state store ([`Plugin::kv`]).

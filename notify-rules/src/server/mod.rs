@@ -6,6 +6,9 @@
 //! | `POST /` | a stage-status or agent-status body, told apart by its shape, raw or in the `{"type","data"}` wrapper |
 //! | `POST /stage-status`, `POST /agent-status` | that kind of body, raw or wrapped |
 //! | `POST /notifications-interested-in` | nothing; answers the kinds the plugin wants |
+//! | `GET /healthz` | 200 while the process answers |
+//! | `GET /readyz` | 200 when the rules are loaded and the state store answers, 503 with the reason otherwise |
+//! | `GET /metrics` | the [`Metrics`] in the Prometheus text format (when [`ServerOptions::metrics`] is set) |
 //!
 //! The answer's body is the [`Plugin`]'s answer (`{"status":"success"}`, or
 //! `{"status":"failure","messages":[...]}`). Its status is what forwarders look
@@ -40,6 +43,9 @@
 
 mod accept;
 pub mod config;
+mod health;
+mod metrics;
+mod reload;
 mod routes;
 mod signature;
 
@@ -47,13 +53,17 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::Notify;
 
+pub use metrics::Metrics;
+pub use reload::Reloader;
 pub use signature::Secret;
+
+use routes::{current, Current};
 
 use crate::Plugin;
 
@@ -69,11 +79,21 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the outbox is tried again unless told otherwise.
 pub const DEFAULT_OUTBOX_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 
-/// How many connections are served at once unless told otherwise. A GoCD
+/// How many requests are handled at once unless told otherwise. A GoCD
 /// server's forwarder posts one notification at a time per pipeline run; 64 is
 /// far above that, and with 8 MiB bodies bounds what bodies being read can hold
 /// to 512 MiB.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+/// How long a client has to send a request's headers unless told otherwise
+/// (on a kept-alive connection, from the end of the previous answer):
+/// forwarders send them at once, and a client that trickles them holds a
+/// connection only this long.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many connections one client address may hold open without having
+/// sent a request, unless told otherwise; past that its oldest one is closed.
+pub const DEFAULT_MAX_IDLE_PER_ADDRESS: usize = 16;
 
 /// The longest wait the server puts on its clock: a longer timeout or
 /// interval is taken as this one, since adding it to the clock would overflow.
@@ -100,21 +120,33 @@ pub struct ServerOptions {
     /// [`protocol::MAX_BODY_BYTES`](crate::protocol::MAX_BODY_BYTES) by default,
     /// and at most that: a larger value is taken as it, with a warning.
     pub max_body_bytes: usize,
-    /// The longest a request may take: one whose body has not arrived by
-    /// then is answered 408, one whose deliveries are not done 504 (they go
-    /// on, and their failures are logged). [`DEFAULT_REQUEST_TIMEOUT`] by
-    /// default. A client that has not sent its request's headers within this
-    /// time is disconnected. A value too large for the clock means no limit.
+    /// The longest a request may take once its headers are in: one whose
+    /// body has not arrived by then is answered 408, one whose deliveries are
+    /// not done 504 (they go on, and their failures are logged).
+    /// [`DEFAULT_REQUEST_TIMEOUT`] by default. A value too large for the
+    /// clock means no limit.
     pub request_timeout: Duration,
+    /// A client that has not sent a request's headers within this time is
+    /// disconnected; [`DEFAULT_HEADER_TIMEOUT`] by default.
+    pub header_timeout: Duration,
+    /// Connections from one address that have not sent a request yet, at
+    /// most; a new one past this closes the oldest.
+    /// [`DEFAULT_MAX_IDLE_PER_ADDRESS`] by default; 0 is taken as 1.
+    pub max_idle_per_address: usize,
     /// How often deliveries waiting in the plugin's outbox are tried again
     /// when no notification comes to do it ([`Plugin::flush_outbox`]);
     /// [`DEFAULT_OUTBOX_FLUSH_INTERVAL`] by default, `None` for never.
     pub outbox_flush_interval: Option<Duration>,
-    /// How many connections are served at once; more wait until one ends.
+    /// How many requests are handled at once (from their headers to their
+    /// answer; `GET` checks aside); more wait, within their time limit, until
+    /// one ends. Connections still sending headers take no slot.
     /// [`DEFAULT_MAX_CONNECTIONS`] by default; 0 is taken as 1. Together with
     /// [`max_body_bytes`](Self::max_body_bytes) it bounds the memory that
     /// bodies being read can take.
     pub max_connections: usize,
+    /// What `GET /metrics` shows; a new [`Metrics`] by default. `None`
+    /// turns counting off (and `/metrics` answers 404).
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerOptions {
@@ -124,8 +156,11 @@ impl Default for ServerOptions {
             secret: None,
             max_body_bytes: crate::protocol::MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_idle_per_address: DEFAULT_MAX_IDLE_PER_ADDRESS,
             outbox_flush_interval: Some(DEFAULT_OUTBOX_FLUSH_INTERVAL),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            metrics: Some(Metrics::new()),
         }
     }
 }
@@ -169,11 +204,11 @@ impl Drop for InFlightGuard {
 /// The routes of the server for a plugin, to serve yourself or to nest in a
 /// bigger axum application. [`Server`] serves them with graceful shutdown.
 pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
-    routes::router(plugin, options, InFlight::default())
+    routes::router(Arc::new(RwLock::new(plugin)), options, InFlight::default())
 }
 
 /// Tries the outbox again every `every` while it holds deliveries.
-async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight) {
+async fn flush_outbox(plugin: Current, every: Duration, in_flight: InFlight) {
     let mut ticks = tokio::time::interval(every.min(MAX_WAIT));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; nothing has failed yet at start.
@@ -181,7 +216,7 @@ async fn flush_outbox(plugin: Arc<Plugin>, every: Duration, in_flight: InFlight)
     loop {
         ticks.tick().await;
         let guard = in_flight.enter();
-        let plugin = plugin.clone();
+        let plugin = current(&plugin);
         // A database store blocks, even to count what waits (its clients
         // must not run on the runtime's threads).
         let flushed = tokio::task::spawn_blocking(move || {
@@ -209,11 +244,11 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     in_flight: InFlight,
-    plugin: Arc<Plugin>,
+    plugin: Current,
     flush_interval: Option<Duration>,
-    header_timeout: Duration,
-    max_connections: usize,
+    limits: accept::Limits,
     open_to_all: bool,
+    metrics: Option<Metrics>,
 }
 
 impl Server {
@@ -228,6 +263,10 @@ impl Server {
                 )
             })?;
         let in_flight = InFlight::default();
+        if let Some(metrics) = &options.metrics {
+            metrics.rules_in_force(plugin.rules().len());
+        }
+        let plugin: Current = Arc::new(RwLock::new(plugin));
         let router = routes::router(plugin.clone(), &options, in_flight.clone());
         Ok(Server {
             listener,
@@ -235,9 +274,12 @@ impl Server {
             in_flight,
             plugin,
             flush_interval: options.outbox_flush_interval.filter(|d| !d.is_zero()),
-            header_timeout: options.request_timeout,
-            max_connections: options.max_connections,
+            limits: accept::Limits {
+                header_timeout: options.header_timeout,
+                max_idle_per_address: options.max_idle_per_address,
+            },
             open_to_all: options.secret.is_none() && !options.listen.ip().is_loopback(),
+            metrics: options.metrics,
         })
     }
 
@@ -248,6 +290,14 @@ impl Server {
         self.listener
             .local_addr()
             .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0))
+    }
+
+    /// What replaces the plugin while the server runs (a reload).
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            plugin: self.plugin.clone(),
+            metrics: self.metrics.clone(),
+        }
     }
 
     /// Serves until SIGINT (Ctrl-C) or SIGTERM, then finishes the requests and
@@ -279,7 +329,7 @@ impl Server {
                 "no shared secret and not listening on loopback only: anyone who can reach this port can post notifications; set [server] secret_env"
             );
         }
-        let outbox_in_memory = !self.plugin.state_is_durable();
+        let outbox_in_memory = !current(&self.plugin).state_is_durable();
         if outbox_in_memory {
             tracing::warn!(
                 "the state is in memory: deliveries that cannot be sent yet, and the history, are lost when the server stops; set [state] store = \"sqlite\" to keep them"
@@ -297,14 +347,7 @@ impl Server {
                 shutdown.await;
             }
         };
-        accept::serve(
-            self.listener,
-            self.router,
-            self.header_timeout,
-            self.max_connections,
-            shutdown,
-        )
-        .await;
+        accept::serve(self.listener, self.router, self.limits, shutdown).await;
         if let Some(flusher) = flusher {
             // A flush already running keeps its in-flight guard, so the wait
             // below covers it.
@@ -318,7 +361,7 @@ impl Server {
         // Only memory is counted here: a database store must not be called
         // on the runtime's threads, and keeps what waits anyway.
         let waiting = if outbox_in_memory {
-            self.plugin.outbox_len()
+            current(&self.plugin).outbox_len()
         } else {
             0
         };

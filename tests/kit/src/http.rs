@@ -23,6 +23,39 @@ pub fn post(url: &str, body: impl AsRef<[u8]>) -> (u16, String) {
     (status, resp.body_mut().read_to_string().unwrap())
 }
 
+/// POSTs `body` to `url` with these headers (a signature, say): status and
+/// answer, whatever the status.
+pub fn post_with(url: &str, body: impl AsRef<[u8]>, headers: &[(&str, &str)]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut resp = request
+        .send(body.as_ref())
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap())
+}
+
+/// GETs `url` (`/readyz`, `/metrics`): status and answer, whatever the
+/// status.
+pub fn get(url: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = agent
+        .get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap())
+}
+
 /// The `messages` of a plugin's answer body; none for a success.
 pub fn messages(answer: &str) -> Vec<String> {
     let v: Value =

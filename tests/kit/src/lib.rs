@@ -61,6 +61,6 @@ pub mod serve;
 mod temp;
 
 pub use body::{body, AgentBody, StageBody};
-pub use http::{closed_port, messages, post, ClosedPort, Flaky, Loopback};
+pub use http::{closed_port, get, messages, post, post_with, ClosedPort, Flaky, Loopback};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};

@@ -68,6 +68,40 @@ impl Serving {
         crate::post(&format!("http://{}{path}", self.addr), body)
     }
 
+    /// GETs `path` (`/readyz`, `/metrics`): status and answer.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        crate::get(&format!("http://{}{path}", self.addr))
+    }
+
+    /// Sends `signal` (`HUP`, …) to the program.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal}");
+    }
+
+    /// Reads the log until a line contains `needle` (or the program ends,
+    /// which fails the test); returns the lines read meanwhile.
+    pub fn log_until(&mut self, needle: &str) -> String {
+        let mut read = String::new();
+        loop {
+            let mut line = String::new();
+            assert_ne!(
+                self.stderr.read_line(&mut line).unwrap(),
+                0,
+                "the server ended before logging {needle:?}: {}{read}",
+                self.log
+            );
+            read.push_str(&line);
+            if line.contains(needle) {
+                self.log.push_str(&read);
+                return read;
+            }
+        }
+    }
+
     /// Sends SIGTERM and waits for the program to end.
     pub fn stop(mut self) -> Stopped {
         let killed = Command::new("kill")
@@ -113,7 +147,7 @@ impl Drop for Serving {
     }
 }
 
-/// Reads the server's log until it says where it listens; returns that address
+/// Reads the server's log (human or JSON) until it says where it listens; returns that address
 /// and the log read so far. Fails the test if the server ends first.
 pub fn wait_for_listening(stderr: &mut impl BufRead) -> (String, String) {
     let mut log = String::new();
@@ -127,6 +161,12 @@ pub fn wait_for_listening(stderr: &mut impl BufRead) -> (String, String) {
         log.push_str(&line);
         if let Some(at) = line.find("addr=") {
             return (line[at + 5..].trim().to_owned(), log);
+        }
+        // `--log-format json`: the same field in an object.
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+            if let Some(addr) = event["fields"]["addr"].as_str() {
+                return (addr.to_owned(), log);
+            }
         }
     }
 }

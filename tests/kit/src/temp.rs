@@ -12,11 +12,16 @@ pub fn temp_dir() -> TempDir {
         .expect("a temporary directory")
 }
 
-/// A new directory holding `files`, as `(name, text)`.
+/// A new directory holding `files`, as `(name, text)`; a name may hold
+/// directories (`cases/c.toml`), made as needed.
 pub fn temp_dir_with(files: &[(&str, &str)]) -> TempDir {
     let dir = temp_dir();
     for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).expect("a file in the temporary directory");
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("a directory in the temporary directory");
+        }
+        std::fs::write(path, text).expect("a file in the temporary directory");
     }
     dir
 }

@@ -63,7 +63,7 @@ impl Write for Buffer {
 }
 
 /// A lock that a panicking notifier thread cannot poison for the rest.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -100,7 +100,7 @@ pub(crate) fn check(files: &[impl AsRef<Path>]) -> ExitCode {
 
 /// Reads a notification, raw or wrapped; each field that could not be read is
 /// said on standard error, as the server logs it.
-fn load_payload(path: &Path, zone: Tz) -> Result<Notification, String> {
+pub(crate) fn load_payload(path: &Path, zone: Tz) -> Result<Notification, String> {
     let body = read(path)?;
     let read = Reader::new()
         .time_zone(zone)
@@ -115,7 +115,7 @@ fn load_payload(path: &Path, zone: Tz) -> Result<Notification, String> {
 /// Checks `--server-url` without ever quoting it: it goes into every `{link}`,
 /// so credentials, a query or a fragment in it would be printed with each
 /// message (and a URL with them in it is a secret itself).
-fn check_server_url(url: Option<&str>) -> Result<(), String> {
+pub(crate) fn check_server_url(url: Option<&str>) -> Result<(), String> {
     match url.and_then(notify_rules::plugin::server_url_problem) {
         None => Ok(()),
         Some(problem) => Err(format!(

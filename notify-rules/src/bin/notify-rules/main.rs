@@ -5,12 +5,14 @@
 //! notify-rules check FILE...
 //! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules run FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
-//! notify-rules serve --rules FILE --config FILE [--listen ADDR]
+//! notify-rules test RULES CASES [--server-url URL] [--time-zone ZONE]
+//! notify-rules serve --rules FILE --config FILE [--listen ADDR] [--log-format human|json]
 //! notify-rules outbox list --config FILE [--json]
 //! notify-rules outbox retry --config FILE (KEY... | --all)
 //! notify-rules outbox drop --config FILE KEY...
 //! ```
 
+mod cases;
 mod commands;
 mod outbox;
 mod serve;
@@ -46,9 +48,12 @@ enum Command {
     /// Evaluates a rule file on a notification and prints the deliveries
     /// through the console notifier.
     Run(#[command(flatten)] commands::Inputs),
+    /// Runs rule tests: each case's notifications in order, with history,
+    /// its deliveries compared with the expected ones; exit 1 on a mismatch.
+    Test(#[command(flatten)] cases::TestArgs),
     /// Receives GoCD notifications over HTTP from a webhook forwarder.
     Serve {
-        /// The rule file, loaded once at start.
+        /// The rule file, loaded at start and again on SIGHUP.
         #[arg(long, value_name = "FILE")]
         rules: PathBuf,
         /// The TOML configuration: notifiers per target, stores, secrets' variables.
@@ -57,6 +62,9 @@ enum Command {
         /// Where to listen, overriding the configuration (default 127.0.0.1:8154).
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
+        /// How the log on standard error is written.
+        #[arg(long, value_name = "FORMAT", value_enum, default_value_t)]
+        log_format: serve::LogFormat,
     },
     /// Lists, retries or drops the deliveries waiting in the state store,
     /// while `serve` runs or not.
@@ -70,11 +78,13 @@ fn main() -> ExitCode {
         Command::Check { files } => commands::check(&files),
         Command::Explain(inputs) => commands::explain(&inputs),
         Command::Run(inputs) => commands::run(&inputs),
+        Command::Test(args) => cases::test(&args),
         Command::Serve {
             rules,
             config,
             listen,
-        } => serve::serve(&rules, &config, listen),
+            log_format,
+        } => serve::serve(&rules, &config, listen, log_format),
         Command::Outbox(action) => outbox::outbox(&action),
     }
 }

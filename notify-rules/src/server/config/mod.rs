@@ -8,7 +8,9 @@
 //! secret_env = "NOTIFY_RULES_SECRET"  # shared secret for signed requests (optional)
 //! max_body_bytes = 1048576           # at most 8 MiB
 //! request_timeout = "30s"             # from 1s to 1h
-//! max_connections = 64                # served at once; more wait
+//! max_connections = 64                # requests handled at once; more wait
+//! header_timeout = "5s"               # to send a request's headers; 1ms to 1h
+//! max_idle_per_address = 16           # connections of one address with no request yet
 //!
 //! [gocd]
 //! server_url = "https://gocd.example.com"   # for {link}
@@ -178,5 +180,52 @@ impl Config {
     /// The names of the configured targets, sorted.
     pub fn targets(&self) -> impl Iterator<Item = &str> {
         self.file.targets.keys().map(String::as_str)
+    }
+
+    /// The configured targets with their kinds, as `name (kind)`, sorted by
+    /// name: for the line `serve` logs at start.
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[targets.ops]\nkind = \"console\"\n", "c.toml")?;
+    /// assert_eq!(config.target_kinds(), ["ops (console)"]);
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn target_kinds(&self) -> Vec<String> {
+        self.file
+            .targets
+            .iter()
+            .map(|(name, target)| format!("{name} ({})", target.kind.as_str()))
+            .collect()
+    }
+
+    /// The state store, said without any secret: `sqlite FILE`, `memory`,
+    /// or `postgres` with the variable that holds its address (never the
+    /// address itself, which holds the password).
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[state]\nstore = \"postgres\"\nurl_env = \"DB_URL\"\n", "c.toml")?;
+    /// assert_eq!(config.state_summary(), "postgres (address in $DB_URL)");
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn state_summary(&self) -> String {
+        let state = &self.file.state;
+        match state.store {
+            schema::StoreKind::Memory => "memory".into(),
+            schema::StoreKind::Sqlite => {
+                let path = state
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new(DEFAULT_STATE_FILE));
+                format!("sqlite {}", self.base.join(path).display())
+            }
+            schema::StoreKind::Postgres => format!(
+                "postgres (address in ${})",
+                state.url_env.as_deref().unwrap_or("?")
+            ),
+        }
     }
 }

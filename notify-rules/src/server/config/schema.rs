@@ -38,6 +38,8 @@ pub(super) struct ServerSection {
     pub(super) max_body_bytes: Option<usize>,
     pub(super) request_timeout: Option<Time>,
     pub(super) max_connections: Option<usize>,
+    pub(super) header_timeout: Option<Time>,
+    pub(super) max_idle_per_address: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,7 +1,7 @@
 //! Binding the rules to the configured notifiers, secrets read from the
 //! environment.
 
-use super::super::{Secret, ServerOptions};
+use super::super::{Metrics, Secret, ServerOptions};
 use super::notifier;
 use super::schema::StoreKind;
 use super::{Config, ConfigError, ConfigProblem};
@@ -32,11 +32,26 @@ impl Config {
         self.setup_with_env(rules, |name| std::env::var(name).ok())
     }
 
+    /// [`Config::setup`] counting into `metrics` (each notifier observed,
+    /// [`ServerOptions::metrics`] set to it): a reload keeps the counts.
+    pub fn setup_observed(&self, rules: RuleSet, metrics: &Metrics) -> Result<Setup, ConfigError> {
+        self.setup_in(rules, |name| std::env::var(name).ok(), metrics.clone())
+    }
+
     /// [`Config::setup`] with another source of environment variables.
     pub fn setup_with_env(
         &self,
         rules: RuleSet,
         env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Setup, ConfigError> {
+        self.setup_in(rules, env, Metrics::new())
+    }
+
+    fn setup_in(
+        &self,
+        rules: RuleSet,
+        env: impl Fn(&str) -> Option<String>,
+        metrics: Metrics,
     ) -> Result<Setup, ConfigError> {
         let mut problems = Vec::new();
         // Every lookup records its own problem, so all missing variables are
@@ -60,7 +75,10 @@ impl Config {
             None
         };
 
-        let mut options = ServerOptions::default();
+        let mut options = ServerOptions {
+            metrics: Some(metrics.clone()),
+            ..ServerOptions::default()
+        };
         if let Some(listen) = self.listen() {
             options.listen = listen;
         }
@@ -75,6 +93,12 @@ impl Config {
         }
         if let Some(n) = self.file.server.max_connections {
             options.max_connections = n;
+        }
+        if let Some(t) = self.file.server.header_timeout {
+            options.header_timeout = t.0;
+        }
+        if let Some(n) = self.file.server.max_idle_per_address {
+            options.max_idle_per_address = n;
         }
         if let Some(t) = self.file.outbox.flush_interval {
             options.outbox_flush_interval = Some(t.0).filter(|d| !d.is_zero());
@@ -101,7 +125,7 @@ impl Config {
             });
             problems.append(&mut missing);
             match built {
-                Ok(Some(n)) => builder = builder.notifier(name, n),
+                Ok(Some(n)) => builder = builder.notifier(name, metrics.observe(name, n)),
                 Ok(None) => {}
                 Err(mut refused) => problems.append(&mut refused),
             }

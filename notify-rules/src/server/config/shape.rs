@@ -105,6 +105,7 @@ impl Config {
             SECOND,
             HOUR,
         );
+        time("[server] header_timeout", server.header_timeout, MS, HOUR);
         // 0 means never.
         time(
             "[outbox] flush_interval",
@@ -155,6 +156,12 @@ impl Config {
         count(
             "[server] max_connections",
             server.max_connections,
+            1,
+            100_000,
+        );
+        count(
+            "[server] max_idle_per_address",
+            server.max_idle_per_address,
             1,
             100_000,
         );
