@@ -249,6 +249,8 @@ impl Plugin {
                 }
             });
         match recorded {
+            // Nearly always nothing was given up to make room.
+            Ok(recorded) if recorded.gave_up.is_empty() => self.deliver(recorded.fresh),
             Ok(recorded) => {
                 let mut problems: Vec<Problem> =
                     recorded.gave_up.into_iter().map(Problem::from).collect();
