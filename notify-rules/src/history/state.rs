@@ -213,14 +213,18 @@ impl HistoryState {
         let at = (run.pipeline_counter, run.stage_counter);
         let limit = self.limits.runs_per_stage;
         let stage = self.stage_runs(stage_hash, &stage);
-        let idx = stage.runs.partition_point(|(k, _)| *k < at);
+        let idx = match stage.runs.back() {
+            // Runs mostly come in order: the newest goes last, with no search.
+            Some((newest, _)) if *newest < at => stage.runs.len(),
+            _ => stage.runs.partition_point(|(k, _)| *k < at),
+        };
         if stage.trimmed && idx == 0 {
             // Older than every run kept: what came before it was forgotten, so
             // no transition can be told, and newer history stays as it is.
             return Seen::New(None);
         }
         let previous = idx.checked_sub(1).map(|i| stage.runs[i].1);
-        insert_run(stage, at, passed, limit);
+        insert_run(stage, idx, at, passed, limit);
         Seen::New(match (passed, previous) {
             (false, None | Some(true)) => Some(Transition::Broken),
             (false, Some(false)) => Some(Transition::StillFailing),
@@ -275,10 +279,9 @@ impl HistoryState {
     }
 }
 
-/// Puts a run in its place (replacing one with the same counters), then drops
-/// the oldest past the limit.
-fn insert_run(stage: &mut StageRuns, at: (u64, u64), passed: bool, limit: usize) {
-    let idx = stage.runs.partition_point(|(k, _)| *k < at);
+/// Puts a run in its place `idx` (replacing one with the same counters), then
+/// drops the oldest past the limit.
+fn insert_run(stage: &mut StageRuns, idx: usize, at: (u64, u64), passed: bool, limit: usize) {
     match stage.runs.get_mut(idx) {
         Some((k, p)) if *k == at => *p = passed,
         _ => stage.runs.insert(idx, (at, passed)),

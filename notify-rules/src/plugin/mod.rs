@@ -279,6 +279,8 @@ impl Plugin {
     /// Delivers what a notification's transaction wrote ahead.
     fn after_record(&self, recorded: Result<Recorded, StoreError>) -> Vec<Problem> {
         match recorded {
+            // Nearly always nothing was given up to make room.
+            Ok(recorded) if recorded.gave_up.is_empty() => self.deliver(recorded.fresh),
             Ok(recorded) => {
                 let mut problems: Vec<Problem> =
                     recorded.gave_up.into_iter().map(Problem::from).collect();
