@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use notify_rules::model::{AgentState, AgentStatus};
 use notify_rules::{rules, AgentTransition, Delivery, RuleSet};
-use notify_rules_test_kit::{agent, stage};
+use notify_rules_test_kit::{agent, both, stage};
 
 /// The agent bodies, in this order: lost contact (build-agent-07, 10.0.4.17,
 /// Ubuntu, Enabled, not elastic); unknown states (elastic-k8s-17, elastic);
@@ -24,16 +24,6 @@ const PAYLOADS: [&str; 4] = [
 
 fn all() -> Vec<AgentStatus> {
     PAYLOADS.iter().map(|p| agent(p)).collect()
-}
-
-/// Both engines on the same text; panics if the text does not load.
-macro_rules! both {
-    ($($rules:tt)*) => {{
-        let compiled: RuleSet = rules! { $($rules)* };
-        let loaded = RuleSet::parse(stringify!($($rules)*))
-            .unwrap_or_else(|e| panic!("{e}"));
-        (compiled, loaded)
-    }};
 }
 
 fn pairs(made: &[Delivery<'_>]) -> Vec<(String, String)> {

@@ -5,8 +5,8 @@
 //! loaded at run time (`RuleSet::parse` of the same text).
 
 use notify_rules::model::StageStatus;
-use notify_rules::{rules, RuleSet};
-use notify_rules_test_kit::stage;
+use notify_rules::RuleSet;
+use notify_rules_test_kit::{both, stage};
 
 const PAYLOADS: [&str; 6] = [
     "v4-deploy-failed.json",
@@ -19,16 +19,6 @@ const PAYLOADS: [&str; 6] = [
 
 fn all() -> Vec<StageStatus> {
     PAYLOADS.iter().map(|p| stage(p)).collect()
-}
-
-/// Both engines on the same text; panics if they disagree.
-macro_rules! both {
-    ($($rules:tt)*) => {{
-        let compiled: RuleSet = rules! { $($rules)* };
-        let loaded = RuleSet::parse(stringify!($($rules)*))
-            .unwrap_or_else(|e| panic!("{e}"));
-        (compiled, loaded)
-    }};
 }
 
 /// `(target, text)` of every delivery for every payload, in order, checking

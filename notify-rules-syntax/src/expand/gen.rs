@@ -12,8 +12,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::ast::{
-    Action, AgentCondition, AgentRule, Condition, Field, Name, Pattern, PatternKind, Piece, Rule,
-    Rules, Template,
+    Action, AgentCondition, AgentRule, Clause, Condition, Field, Name, Pattern, PatternKind, Piece,
+    Rule, Rules, Template,
 };
 use crate::index::{NameIndex, INDEX_FROM};
 
@@ -186,19 +186,7 @@ impl Gen {
             .iter()
             .enumerate()
             .map(|(i, rule)| {
-                let parts: Vec<TokenStream> = rule
-                    .clauses
-                    .iter()
-                    .map(|c| {
-                        let test = self.agent_clause(&c.condition);
-                        if c.negated {
-                            quote!(!(#test))
-                        } else {
-                            test
-                        }
-                    })
-                    .collect();
-                let cond = join(parts, quote!(&&), quote!(true));
+                let cond = self.all_of(&rule.clauses, Gen::agent_clause);
                 let acts = self.actions(&rule.actions, i, true);
                 let ret = if rule.stops() {
                     quote!(return;)
@@ -251,11 +239,19 @@ impl Gen {
 
     /// The rule's clauses joined with `&&`.
     fn condition(&mut self, rule: &Rule) -> TokenStream {
-        let parts: Vec<TokenStream> = rule
-            .clauses
+        self.all_of(&rule.clauses, Gen::clause)
+    }
+
+    /// Clauses joined with `&&`, each tested by `test`.
+    fn all_of<C>(
+        &mut self,
+        clauses: &[Clause<C>],
+        test: fn(&mut Gen, &C) -> TokenStream,
+    ) -> TokenStream {
+        let parts: Vec<TokenStream> = clauses
             .iter()
             .map(|c| {
-                let test = self.clause(&c.condition);
+                let test = test(self, &c.condition);
                 if c.negated {
                     quote!(!(#test))
                 } else {

@@ -64,3 +64,21 @@ pub use body::{body, AgentBody, StageBody};
 pub use http::{closed_port, get, messages, post, post_with, ClosedPort, Flaky, Loopback};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};
+
+/// One rule text in both engines: `(rules! { .. }, RuleSet::parse(text))`,
+/// the text being what `stringify!` makes of the same tokens. Panics if the
+/// text does not load.
+///
+/// ```
+/// let (compiled, loaded) = notify_rules_test_kit::both! { target ops; on any => send(ops); };
+/// assert_eq!(compiled.len(), loaded.len());
+/// ```
+#[macro_export]
+macro_rules! both {
+    ($($rules:tt)*) => {{
+        let compiled: ::notify_rules::RuleSet = ::notify_rules::rules! { $($rules)* };
+        let loaded = ::notify_rules::RuleSet::parse(::std::stringify!($($rules)*))
+            .unwrap_or_else(|e| ::std::panic!("{e}"));
+        (compiled, loaded)
+    }};
+}
