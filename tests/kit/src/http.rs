@@ -11,14 +11,19 @@ use socket2::{Domain, Socket, Type};
 /// POSTs `body` to `url` and returns the status and the answer's text,
 /// whatever the status.
 pub fn post(url: &str, body: impl AsRef<[u8]>) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    post_with(url, body, &[])
+}
+
+/// A client that takes every status as an answer.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
-        .into();
-    let mut resp = agent
-        .post(url)
-        .send(body.as_ref())
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        .into()
+}
+
+/// The status and text of an answer.
+fn read_answer(mut resp: ureq::http::Response<ureq::Body>) -> (u16, String) {
     let status = resp.status().as_u16();
     (status, resp.body_mut().read_to_string().unwrap())
 }
@@ -26,34 +31,26 @@ pub fn post(url: &str, body: impl AsRef<[u8]>) -> (u16, String) {
 /// POSTs `body` to `url` with these headers (a signature, say): status and
 /// answer, whatever the status.
 pub fn post_with(url: &str, body: impl AsRef<[u8]>, headers: &[(&str, &str)]) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut request = agent.post(url);
+    let mut request = agent().post(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let mut resp = request
-        .send(body.as_ref())
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap())
+    read_answer(
+        request
+            .send(body.as_ref())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}")),
+    )
 }
 
 /// GETs `url` (`/readyz`, `/metrics`): status and answer, whatever the
 /// status.
 pub fn get(url: &str) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().unwrap())
+    read_answer(
+        agent()
+            .get(url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}")),
+    )
 }
 
 /// The `messages` of a plugin's answer body; none for a success.
