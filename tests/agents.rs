@@ -6,26 +6,19 @@
 use notify_rules::state::State;
 use notify_rules::{rules, Plugin, PluginBuilder, RuleSet};
 use notify_rules_test_kit::notifier::{take, text_recorder, Log};
-use notify_rules_test_kit::{postgres, temp_dir, AgentBody, StageBody};
+use notify_rules_test_kit::{both, postgres, temp_dir, AgentBody, StageBody};
 
 const SUCCESS: &str = r#"{"status":"success"}"#;
 
-const AGENT_RULES: &str = r#"
-target log;
-on agent lost => send(log, "lost {agent.host_name} {agent.state} {transition}");
-on agent back => send(log, "back {agent.host_name} {agent.state} {transition}");
-on state Failed => send(log, "stage {pipeline.name}");
-"#;
-
-/// The same rules compiled and loaded: each test runs on both.
+/// The same rules loaded and compiled: each test runs on both.
 fn agent_rules() -> [RuleSet; 2] {
-    let compiled = rules! {
+    let (compiled, loaded) = both! {
         target log;
         on agent lost => send(log, "lost {agent.host_name} {agent.state} {transition}");
         on agent back => send(log, "back {agent.host_name} {agent.state} {transition}");
         on state Failed => send(log, "stage {pipeline.name}");
     };
-    [RuleSet::parse(AGENT_RULES).unwrap(), compiled]
+    [loaded, compiled]
 }
 
 struct Harness {
@@ -145,8 +138,7 @@ fn the_interest_list_names_agent_status_only_with_agent_rules() {
 
 #[test]
 fn link_goes_to_the_agents_job_history() {
-    let compiled = rules! { target log; on agent => send(log, "{link}"); };
-    let loaded = RuleSet::parse(r#"target log; on agent => send(log, "{link}");"#).unwrap();
+    let (compiled, loaded) = both! { target log; on agent => send(log, "{link}"); };
     for rules in [loaded, compiled] {
         let h = Harness::new(rules, |b| b.server_url("https://gocd.example.com/"));
         assert_eq!(
