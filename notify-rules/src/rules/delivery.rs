@@ -54,6 +54,7 @@ pub(crate) enum Change {
 
 impl Change {
     /// The text of `{transition}`.
+    #[cfg(any(feature = "webhook", feature = "sqlite", feature = "postgres"))]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::Stage(t) => t.as_str(),
@@ -62,6 +63,7 @@ impl Change {
     }
 
     /// The change whose text is `s`, of agents (`agent`) or of stages.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn from_str(s: &str, agent: bool) -> Option<Change> {
         if agent {
             [AgentTransition::Lost, AgentTransition::Back]
@@ -289,12 +291,13 @@ impl<'n> Delivery<'n> {
     }
 
     /// The text of `{transition}` for either kind, when history knew it.
+    #[cfg(feature = "webhook")]
     pub(crate) fn transition_text(&self) -> Option<&'static str> {
         self.transition.map(Change::as_str)
     }
 
     /// The transition, of either kind, as the outbox keeps it.
-    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn change(&self) -> Option<Change> {
         self.transition
     }
