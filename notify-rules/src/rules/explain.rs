@@ -8,7 +8,8 @@ use super::{AgentEval, Eval};
 /// What one rule did with one notification; see [`RuleSet::explain`](crate::RuleSet::explain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleExplanation {
-    /// The rule's position, counting from 0.
+    /// The rule's position among all the rules of the text, stage and agent
+    /// rules alike, counting from 0.
     pub index: usize,
     /// The line the rule starts on, counting from 1.
     pub line: usize,
@@ -66,7 +67,7 @@ fn explain<C>(
 ) -> Vec<RuleExplanation> {
     let mut out = Vec::with_capacity(rules.len());
     let mut stopped = false;
-    for (index, rule) in rules.iter().enumerate() {
+    for rule in rules {
         let outcome = if stopped {
             Outcome::NotTried
         } else if let Some(i) = rule.clauses.iter().position(|(neg, c)| holds(c) == *neg) {
@@ -81,7 +82,7 @@ fn explain<C>(
             }
         };
         out.push(RuleExplanation {
-            index,
+            index: rule.position,
             line: rule.line,
             outcome,
         });

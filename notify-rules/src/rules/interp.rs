@@ -66,6 +66,11 @@ pub(crate) struct Rule<C = Cond> {
     pub(crate) stops: bool,
     /// The line of `on`, from 1.
     pub(crate) line: usize,
+    /// Where the rule is among all the file's rules, stage and agent, from
+    /// 0: what `explain` calls it, as the author counts.
+    pub(crate) position: usize,
+    /// The byte offset of `on`, to work `position` out.
+    start: usize,
 }
 
 pub(crate) enum Cond {
@@ -211,6 +216,8 @@ impl Program {
                 actions: actions(&rule.actions, false, &mut targets, &uses),
                 stops: rule.stops(),
                 line,
+                position: 0,
+                start: rule.loc.start,
             });
         }
         let mut agent_rules = Vec::with_capacity(rules.agent_rules.len());
@@ -246,8 +253,11 @@ impl Program {
                 actions: actions(&rule.actions, true, &mut targets, &uses),
                 stops: rule.stops(),
                 line,
+                position: 0,
+                start: rule.loc.start,
             });
         }
+        number_in_file_order(&mut out, &mut agent_rules);
         let index = (rules.rules.len() >= INDEX_FROM).then(|| NameIndex::of(rules));
         Program {
             rules: out,
@@ -397,5 +407,20 @@ impl AgentCond {
             AgentCond::Elastic => a.is_elastic,
             AgentCond::Transition(t) => ev.transition == Some(*t),
         }
+    }
+}
+
+/// Each rule's place among all rules of the file: the two kinds are kept
+/// apart for evaluation, but a reader counts them together.
+fn number_in_file_order(stage: &mut [Rule<Cond>], agent: &mut [Rule<AgentCond>]) {
+    let mut starts: Vec<usize> = stage.iter().map(|r| r.start).collect();
+    starts.extend(agent.iter().map(|r| r.start));
+    starts.sort_unstable();
+    let position = |start| starts.binary_search(&start).unwrap_or(0);
+    for r in stage.iter_mut() {
+        r.position = position(r.start);
+    }
+    for r in agent.iter_mut() {
+        r.position = position(r.start);
     }
 }
