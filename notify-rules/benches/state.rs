@@ -11,7 +11,9 @@
 //! - `postgres/replicas_1` and `postgres/replicas_3` (when
 //!   `NOTIFY_RULES_TEST_POSTGRES` names a server): notifications per second
 //!   through one plugin, and spread over three plugins (replicas, each with its
-//!   own connections) posting at once, all on one database.
+//!   own connections) posting at once, all on one database; the
+//!   notifications are of 64 pipelines in turn, so that the lock each stage
+//!   takes does not put them all in one line.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +29,23 @@ const BODY: &str = include_str!("data/v4-deploy-failed.json");
 fn fresh(counter: &AtomicU64) -> String {
     let n = counter.fetch_add(1, Ordering::Relaxed);
     BODY.replacen(r#""counter":"42""#, &format!(r#""counter":"{n}""#), 1)
+}
+
+/// Pipelines the PostgreSQL bench spreads its notifications over: each
+/// stage's lock serializes its own notifications across replicas, so one
+/// pipeline alone would measure that lock, not the replicas.
+const PIPELINES: u64 = 64;
+
+/// A notification no plugin of this run has seen, of one of [`PIPELINES`]
+/// pipelines in turn.
+fn spread(counter: &AtomicU64) -> String {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    BODY.replacen(r#""counter":"42""#, &format!(r#""counter":"{n}""#), 1)
+        .replacen(
+            r#""name":"deploy-app""#,
+            &format!(r#""name":"deploy-app-{}""#, n % PIPELINES),
+            1,
+        )
 }
 
 fn nothing(d: &Delivery) -> Result<(), NotifyError> {
@@ -45,10 +64,11 @@ fn plugin(state: State) -> Plugin {
 }
 
 fn sqlite(c: &mut Criterion) {
-    // The target directory: on the disk the tests and the program use, not a
-    // tmpfs that would make syncs free.
-    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
-    let dir = tempfile::tempdir_in(base).unwrap();
+    // Beside the bench's own program, in the target directory (wherever
+    // CARGO_TARGET_DIR puts it): on the disk the tests and the program use,
+    // not a tmpfs that would make syncs free.
+    let exe = std::env::current_exe().unwrap();
+    let dir = tempfile::tempdir_in(exe.parent().unwrap()).unwrap();
     let mut group = c.benchmark_group("sqlite");
     group.throughput(Throughput::Elements(1));
     let counter = AtomicU64::new(1);
@@ -98,7 +118,7 @@ fn postgres(c: &mut Criterion) {
                         let counter = &counter;
                         s.spawn(move || {
                             for _ in 0..iters.div_ceil(n as u64) {
-                                assert_eq!(p.handle("stage-status", &fresh(counter)).code, 200);
+                                assert_eq!(p.handle("stage-status", &spread(counter)).code, 200);
                             }
                         });
                     }

@@ -32,6 +32,21 @@ impl StoreError {
         }
     }
 
+    /// This error again, for an operation not tried because the store is
+    /// left alone for `left` more after it.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn waiting(&self, left: std::time::Duration) -> StoreError {
+        StoreError {
+            place: self.place.clone(),
+            message: format!(
+                "{} (the store is left alone after failures: tried again in {})",
+                self.message,
+                crate::util::show_age(left)
+            ),
+            transient: true,
+        }
+    }
+
     /// The file, or `host:port`, the error is about.
     pub fn place(&self) -> &str {
         &self.place

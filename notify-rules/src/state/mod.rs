@@ -20,6 +20,12 @@
 //!   under a lock of that stage (that agent), and waiting deliveries are claimed with a lease
 //!   ([`OutboxPolicy::lease`](crate::plugin::OutboxPolicy::lease)).
 //!
+//! A database store that fails (PostgreSQL down, a SQLite file locked) is
+//! tried again with bounded exponential backoff, from 200 ms to 10 s: in
+//! between, notifications fail at once (answered 503 by the server) rather
+//! than each waiting out a timeout, and what follows a delivery is always
+//! tried.
+//!
 //! The schema is created and migrated when a store opens; a database whose
 //! schema is newer than this build knows is refused, with both versions named.
 //!
@@ -43,10 +49,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod decide;
 mod error;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod retry;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rows;
 #[cfg(feature = "sqlite")]
@@ -54,6 +64,9 @@ mod sqlite;
 // The SQLite store against the memory one.
 #[cfg(all(test, feature = "sqlite"))]
 mod tests;
+// The backoff of a store out of reach.
+#[cfg(all(test, feature = "sqlite"))]
+mod retry_tests;
 // Agent history in every store.
 #[cfg(all(test, feature = "sqlite"))]
 mod agent_tests;
@@ -282,9 +295,13 @@ impl State {
         match &self.kind {
             Kind::Memory(limits) => Ok(Box::new(MemoryState::new(*limits, policy))),
             #[cfg(feature = "sqlite")]
-            Kind::Sqlite(path) => Ok(Box::new(sqlite::SqliteState::open(path, policy)?)),
+            Kind::Sqlite(path) => Ok(Box::new(retry::Retrying::new(Box::new(
+                sqlite::SqliteState::open(path, policy)?,
+            )))),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(url) => Ok(Box::new(postgres::PostgresState::open(url, policy)?)),
+            Kind::Postgres(url) => Ok(Box::new(retry::Retrying::new(Box::new(
+                postgres::PostgresState::open(url, policy)?,
+            )))),
         }
     }
 

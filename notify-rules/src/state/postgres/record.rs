@@ -4,6 +4,10 @@
 use std::sync::atomic::Ordering;
 
 use super::*;
+use crate::state::decide::{self, StageTables};
+
+/// The tables, in a notification's transaction.
+pub(super) struct Tables<'a, 't>(pub(super) &'a mut postgres::Transaction<'t>);
 
 impl PostgresState {
     pub(super) fn record_run(
@@ -16,75 +20,17 @@ impl PostgresState {
         let mut tx = client.transaction().map_err(fail)?;
         let now = now_ms();
         let stage = rows::stage_key(run.pipeline, run.stage);
-        let (pc, sc) = (i(run.pipeline_counter), i(run.stage_counter));
         // One stage's notifications in order across replicas.
         tx.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
             &[&stage],
         )
         .map_err(fail)?;
-        let new = tx
-            .execute(
-                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                &[&stage, &pc, &sc, &run.state.as_str(), &now],
-            )
-            .map_err(fail)?
-            == 1;
-        if !new {
+        let Some(seen) =
+            decide::stage(&mut Tables(&mut tx), run, self.runs_per_stage, now).map_err(fail)?
+        else {
             tx.commit().map_err(fail)?;
             return Ok(Recorded::default());
-        }
-        let seen = match rows::passed(&run.state) {
-            None => Seen::New(None),
-            Some(passed) => {
-                let previous: Option<bool> = tx
-                    .query_opt(
-                        "SELECT passed FROM stage_runs WHERE stage = $1 AND \
-                         (pipeline_counter, stage_counter) < ($2, $3) \
-                         ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
-                        &[&stage, &pc, &sc],
-                    )
-                    .map_err(fail)?
-                    .map(|r| r.get(0));
-                let trimmed = previous.is_none()
-                    && tx
-                        .query_opt(
-                            "SELECT 1 FROM stages WHERE stage = $1 AND trimmed",
-                            &[&stage],
-                        )
-                        .map_err(fail)?
-                        .is_some();
-                if trimmed {
-                    Seen::New(None)
-                } else {
-                    tx.execute(
-                        "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (stage, pipeline_counter, stage_counter) \
-                         DO UPDATE SET passed = excluded.passed",
-                        &[&stage, &pc, &sc, &passed],
-                    )
-                    .map_err(fail)?;
-                    let dropped = tx
-                        .execute(
-                            "DELETE FROM stage_runs WHERE stage = $1 AND \
-                             (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
-                             FROM stage_runs WHERE stage = $1 \
-                             ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET $2)",
-                            &[&stage, &(self.runs_per_stage - 1)],
-                        )
-                        .map_err(fail)?;
-                    if dropped > 0 {
-                        tx.execute(
-                            "INSERT INTO stages (stage, trimmed) VALUES ($1, TRUE) \
-                             ON CONFLICT (stage) DO UPDATE SET trimmed = TRUE",
-                            &[&stage],
-                        )
-                        .map_err(fail)?;
-                    }
-                    Seen::New(rows::transition(passed, previous))
-                }
-            }
         };
         if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             tx.execute(
@@ -169,5 +115,85 @@ impl PostgresState {
         self.waiting.fetch_add(added, Ordering::Relaxed);
         self.less_waiting(recorded.gave_up.len());
         Ok(recorded)
+    }
+}
+
+impl StageTables for Tables<'_, '_> {
+    type Error = postgres::Error;
+
+    fn take_handled(
+        &mut self,
+        stage: &str,
+        at: (i64, i64),
+        state: &str,
+        now: i64,
+    ) -> Result<bool, postgres::Error> {
+        self.0
+            .execute(
+                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&stage, &at.0, &at.1, &state, &now],
+            )
+            .map(|n| n == 1)
+    }
+
+    fn previous(&mut self, stage: &str, at: (i64, i64)) -> Result<Option<bool>, postgres::Error> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT passed FROM stage_runs WHERE stage = $1 AND \
+                 (pipeline_counter, stage_counter) < ($2, $3) \
+                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
+                &[&stage, &at.0, &at.1],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn is_trimmed(&mut self, stage: &str) -> Result<bool, postgres::Error> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT 1 FROM stages WHERE stage = $1 AND trimmed",
+                &[&stage],
+            )?
+            .is_some())
+    }
+
+    fn put_run(
+        &mut self,
+        stage: &str,
+        at: (i64, i64),
+        passed: bool,
+    ) -> Result<(), postgres::Error> {
+        self.0
+            .execute(
+                "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (stage, pipeline_counter, stage_counter) \
+                 DO UPDATE SET passed = excluded.passed",
+                &[&stage, &at.0, &at.1, &passed],
+            )
+            .map(drop)
+    }
+
+    fn trim(&mut self, stage: &str, keep: i64) -> Result<usize, postgres::Error> {
+        self.0
+            .execute(
+                "DELETE FROM stage_runs WHERE stage = $1 AND \
+                 (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
+                 FROM stage_runs WHERE stage = $1 \
+                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET $2)",
+                &[&stage, &(keep - 1)],
+            )
+            .map(|n| n as usize)
+    }
+
+    fn mark_trimmed(&mut self, stage: &str) -> Result<(), postgres::Error> {
+        self.0
+            .execute(
+                "INSERT INTO stages (stage, trimmed) VALUES ($1, TRUE) \
+                 ON CONFLICT (stage) DO UPDATE SET trimmed = TRUE WHERE NOT stages.trimmed",
+                &[&stage],
+            )
+            .map(drop)
     }
 }

@@ -28,6 +28,7 @@ use crate::util::{lock, show_age};
 const BUSY_WAIT: Duration = Duration::from_secs(5);
 
 mod agent;
+mod claim;
 mod record;
 mod schema;
 
@@ -55,8 +56,13 @@ impl Conn {
     /// Sets how the next commits are synced, when it changes.
     fn synced(&mut self, full: bool) -> rusqlite::Result<()> {
         if self.full != full {
-            let mode = if full { "FULL" } else { "NORMAL" };
-            self.db.pragma_update(None, "synchronous", mode)?;
+            // Twice per notification: kept prepared, not parsed each time.
+            let pragma = if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            self.db.prepare_cached(pragma)?.execute([])?;
             self.full = full;
         }
         Ok(())
@@ -88,6 +94,7 @@ impl SqliteState {
         }
         db.pragma_update(None, "synchronous", "FULL")
             .map_err(fail)?;
+
         let mut conn = Conn { db, full: true };
         schema::migrate(&mut conn.db, &place)?;
         let waiting: i64 = conn
@@ -173,85 +180,7 @@ impl StateStore for SqliteState {
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut conn = lock(&self.conn);
-        conn.synced(false).map_err(fail)?;
-        let tx = conn
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let now = now_ms();
-        let mut claim = Claim::default();
-        let reason = format!("not delivered within {}", show_age(self.policy.max_age));
-        {
-            let mut expired = tx
-                .prepare_cached(
-                    "DELETE FROM outbox WHERE added < ?1 AND lease_until <= ?2 RETURNING target, key",
-                )
-                .map_err(fail)?;
-            let gone = expired
-                .query_map(params![now - ms(self.policy.max_age), now], |r| {
-                    Ok(GaveUp {
-                        target: r.get(0)?,
-                        key: r.get(1)?,
-                        reason: reason.clone(),
-                    })
-                })
-                .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-                .map_err(fail)?;
-            claim.expired = gone;
-            let mut due = tx
-                .prepare_cached(
-                    "SELECT id, key, target, delivery FROM outbox \
-                     WHERE lease_until <= ?1 AND (?2 OR next_attempt <= ?1) ORDER BY id",
-                )
-                .map_err(fail)?;
-            let rows = due
-                .query_map(params![now, force], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })
-                .and_then(Iterator::collect::<rusqlite::Result<Vec<(i64, String, String, String)>>>)
-                .map_err(fail)?;
-            let mut counts: std::collections::HashMap<String, usize> = Default::default();
-            let mut lease = tx
-                .prepare_cached("UPDATE outbox SET lease_until = ?2 WHERE id = ?1")
-                .map_err(fail)?;
-            let mut unreadable = tx
-                .prepare_cached("DELETE FROM outbox WHERE id = ?1")
-                .map_err(fail)?;
-            for (id, key, target, json) in rows {
-                let count = counts.entry(target.clone()).or_insert(0);
-                if *count >= per_target {
-                    continue;
-                }
-                match rows::waiting(id, key, target, &json) {
-                    Ok(w) => {
-                        *count += 1;
-                        lease
-                            .execute(params![id, self.lease_end(now)])
-                            .map_err(fail)?;
-                        claim.claimed.push(w);
-                    }
-                    Err(gave_up) => {
-                        unreadable.execute([id]).map_err(fail)?;
-                        claim.expired.push(gave_up);
-                    }
-                }
-            }
-        }
-        tx.commit().map_err(fail)?;
-        let gone = claim.expired.len();
-        self.waiting
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                Some(w.saturating_sub(gone))
-            })
-            .ok();
-        Ok(claim)
+        self.claim_due(force, per_target)
     }
 
     fn delivered(&self, id: u64) -> Result<(), StoreError> {

@@ -4,6 +4,10 @@
 use std::sync::atomic::Ordering;
 
 use super::*;
+use crate::state::decide::{self, StageTables};
+
+/// The tables, in a notification's transaction.
+pub(super) struct Tables<'a, 't>(pub(super) &'a rusqlite::Transaction<'t>);
 
 impl SqliteState {
     pub(super) fn record_run(
@@ -19,66 +23,10 @@ impl SqliteState {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
         let now = now_ms();
-        let stage = rows::stage_key(run.pipeline, run.stage);
-        let (pc, sc) = (i(run.pipeline_counter), i(run.stage_counter));
-        let new = tx
-            .prepare_cached(
-                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            )
-            .and_then(|mut s| s.execute(params![stage, pc, sc, run.state.as_str(), now]))
-            .map_err(fail)?
-            == 1;
-        if !new {
+        let Some(seen) =
+            decide::stage(&mut Tables(&tx), run, self.runs_per_stage, now).map_err(fail)?
+        else {
             return Ok(Recorded::default());
-        }
-        let seen = match rows::passed(&run.state) {
-            None => Seen::New(None),
-            Some(passed) => {
-                let previous: Option<bool> = tx
-                    .prepare_cached(
-                        "SELECT passed FROM stage_runs WHERE stage = ?1 AND \
-                         (pipeline_counter < ?2 OR (pipeline_counter = ?2 AND stage_counter < ?3)) \
-                         ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
-                    )
-                    .and_then(|mut s| s.query_row(params![stage, pc, sc], |r| r.get(0)).optional())
-                    .map_err(fail)?;
-                let trimmed = previous.is_none()
-                    && tx
-                        .prepare_cached("SELECT 1 FROM stages WHERE stage = ?1 AND trimmed")
-                        .and_then(|mut s| s.exists([&stage]))
-                        .map_err(fail)?;
-                if trimmed {
-                    // Older than every run kept: what came before it was
-                    // forgotten, so no transition can be told.
-                    Seen::New(None)
-                } else {
-                    tx.prepare_cached(
-                        "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
-                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET passed = excluded.passed",
-                    )
-                    .and_then(|mut s| s.execute(params![stage, pc, sc, passed]))
-                    .map_err(fail)?;
-                    let dropped = tx
-                        .prepare_cached(
-                            "DELETE FROM stage_runs WHERE stage = ?1 AND \
-                             (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
-                             FROM stage_runs WHERE stage = ?1 \
-                             ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET ?2)",
-                        )
-                        .and_then(|mut s| s.execute(params![stage, self.runs_per_stage - 1]))
-                        .map_err(fail)?;
-                    if dropped > 0 {
-                        tx.prepare_cached(
-                            "INSERT INTO stages (stage, trimmed) VALUES (?1, 1) \
-                             ON CONFLICT DO UPDATE SET trimmed = 1",
-                        )
-                        .and_then(|mut s| s.execute([&stage]))
-                        .map_err(fail)?;
-                    }
-                    Seen::New(rows::transition(passed, previous))
-                }
-            }
         };
         if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             tx.execute("DELETE FROM handled WHERE at < ?1", [now - HANDLED_KEPT_MS])
@@ -152,6 +100,75 @@ impl SqliteState {
             })
             .ok();
         Ok(recorded)
+    }
+}
+
+impl StageTables for Tables<'_, '_> {
+    type Error = rusqlite::Error;
+
+    fn take_handled(
+        &mut self,
+        stage: &str,
+        at: (i64, i64),
+        state: &str,
+        now: i64,
+    ) -> rusqlite::Result<bool> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![stage, at.0, at.1, state, now])
+            .map(|n| n == 1)
+    }
+
+    fn previous(&mut self, stage: &str, at: (i64, i64)) -> rusqlite::Result<Option<bool>> {
+        self.0
+            .prepare_cached(
+                "SELECT passed FROM stage_runs WHERE stage = ?1 AND \
+                 (pipeline_counter < ?2 OR (pipeline_counter = ?2 AND stage_counter < ?3)) \
+                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
+            )?
+            .query_row(params![stage, at.0, at.1], |r| r.get(0))
+            .optional()
+    }
+
+    fn is_trimmed(&mut self, stage: &str) -> rusqlite::Result<bool> {
+        self.0
+            .prepare_cached("SELECT 1 FROM stages WHERE stage = ?1 AND trimmed")?
+            .exists([stage])
+    }
+
+    fn put_run(&mut self, stage: &str, at: (i64, i64), passed: bool) -> rusqlite::Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET passed = excluded.passed",
+            )?
+            .execute(params![stage, at.0, at.1, passed])
+            .map(drop)
+    }
+
+    fn trim(&mut self, stage: &str, keep: i64) -> rusqlite::Result<usize> {
+        self.0
+            .prepare_cached(
+                "DELETE FROM stage_runs WHERE stage = ?1 AND \
+                 (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
+                 FROM stage_runs WHERE stage = ?1 \
+                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET ?2)",
+            )?
+            .execute(params![stage, keep - 1])
+    }
+
+    fn mark_trimmed(&mut self, stage: &str) -> rusqlite::Result<()> {
+        // Only when it changes: a page written for nothing costs a sync.
+        self.0
+            .prepare_cached(
+                "INSERT INTO stages (stage, trimmed) VALUES (?1, 1) \
+                 ON CONFLICT DO UPDATE SET trimmed = 1 WHERE NOT trimmed",
+            )?
+            .execute([stage])
+            .map(drop)
     }
 }
 
