@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use notify_rules::server::{Server, ServerOptions};
 use notify_rules::state::State;
@@ -42,6 +43,9 @@ fn a_locked_store_is_answered_503_and_the_retry_is_delivered_once() {
     assert!(answer.contains("send the notification again"), "{answer}");
     assert_eq!(sent.load(Ordering::SeqCst), 0);
     other.execute_batch("ROLLBACK").unwrap();
+    // After a failure the store is left alone for a moment (200 ms, then
+    // longer): the forwarder's retry comes after it.
+    std::thread::sleep(Duration::from_millis(300));
 
     assert_eq!(
         post(&url, &notification),

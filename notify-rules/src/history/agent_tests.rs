@@ -4,11 +4,13 @@ use super::*;
 use crate::model::{AgentConfigState, AgentState, BuildState};
 use crate::rules::AgentTransition::{Back, Lost};
 
-fn at(second: i64) -> Option<DateTime<Utc>> {
+/// A time `second`s after 1970.
+pub(crate) fn at(second: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(second, 0)
 }
 
-fn run(uuid: &str, state: AgentState, second: i64) -> AgentRun<'_> {
+/// An enabled agent with no build, in `state` since `second`.
+pub(crate) fn run(uuid: &str, state: AgentState, second: i64) -> AgentRun<'_> {
     AgentRun::new(
         uuid,
         state,

@@ -170,6 +170,6 @@ impl Default for HistoryLimits {
 }
 
 #[cfg(test)]
-mod agent_tests;
+pub(crate) mod agent_tests;
 #[cfg(test)]
 mod tests;

@@ -5,28 +5,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::sqlite::SqliteState;
 use super::*;
+use crate::history::agent_tests::run;
 use crate::history::{AgentHistoryState, HistoryLimits};
-use crate::model::{AgentConfigState, AgentState, BuildState};
+use crate::model::AgentState;
 use crate::plugin::test_support::{status, temp_file};
 use crate::AgentTransition::{Back, Lost};
-
-fn at(second: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(second, 0)
-}
-
-fn run(uuid: &str, state: AgentState, second: i64) -> AgentRun<'_> {
-    AgentRun::new(
-        uuid,
-        state,
-        BuildState::Idle,
-        AgentConfigState::Enabled,
-        at(second),
-    )
-}
 
 /// Numbers the deliveries, so that each has a key of its own.
 static MADE: AtomicU64 = AtomicU64::new(0);
