@@ -185,3 +185,67 @@ fn postgres_keeps_the_agent_history_between_plugins() {
     assert_eq!(a.agent("a-1", "Missing", 3), [""; 0]);
     assert_eq!(b.agent("a-1", "Idle", 4), ["back agent-a-1 Idle back"]);
 }
+
+#[test]
+fn an_agent_delivery_that_failed_waits_in_the_sqlite_outbox_across_a_restart() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+
+    use notify_rules::plugin::RetryPolicy;
+    use notify_rules::{Delivery, NotifyError};
+
+    let dir = temp_dir();
+    let db = dir.path().join("state.db");
+    let [loaded, _] = agent_rules();
+    let once = RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let down = Arc::new(AtomicBool::new(true));
+    let log = Log::default();
+    let plugin = Plugin::builder(loaded.clone())
+        .notifier(
+            "log",
+            notify_rules_test_kit::notifier::switchable(&log, &down),
+        )
+        .retry(once)
+        .state(State::sqlite(&db))
+        .build()
+        .unwrap();
+    let lost = AgentBody::new("a-1").state("LostContact").to_string();
+    let r = plugin.handle("agent-status", &lost);
+    assert_eq!(r.code, 200);
+    assert!(r.body.contains("connection refused"), "{}", r.body);
+    assert_eq!(plugin.outbox_len(), 1);
+    drop(plugin);
+
+    // Another process, the receiver back: the entry is sent with the agent
+    // it is about, once.
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let plugin = Plugin::builder(loaded)
+        .notifier("log", move |d: &Delivery| -> Result<(), NotifyError> {
+            let agent = d.agent().expect("an agent delivery");
+            record
+                .lock()
+                .unwrap()
+                .push((agent.uuid.clone(), d.text().to_owned()));
+            Ok(())
+        })
+        .state(State::sqlite(&db))
+        .build()
+        .unwrap();
+    assert_eq!(plugin.outbox_len(), 1);
+    assert_eq!(plugin.flush_outbox().delivered, 1);
+    assert_eq!(plugin.flush_outbox().delivered, 0);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(
+            "a-1".to_owned(),
+            "lost agent-a-1 LostContact lost".to_owned()
+        )]
+    );
+    // And the notification posted again is a repeat: nothing more.
+    assert_eq!(plugin.handle("agent-status", &lost).body, SUCCESS);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use notify_rules::server::Secret;
-use notify_rules_test_kit::serve::Serving;
+use notify_rules_test_kit::serve::{self, Serving};
 use notify_rules_test_kit::{body, post_with, temp_dir_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
@@ -17,19 +17,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
 const RULES: &str = "target ops;\non state Failed => send(ops, \"{pipeline.name} failed\");\n";
 
 fn serve(dir: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "serve",
-        "--rules",
-        "r.rules",
-        "--config",
-        "c.toml",
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .args(extra)
-    .current_dir(dir)
-    .env("RUST_LOG", "info");
+    let mut cmd = serve::command(BIN, dir);
+    cmd.args(extra).env("RUST_LOG", "info");
     cmd
 }
 

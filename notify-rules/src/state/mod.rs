@@ -142,9 +142,6 @@ pub(crate) trait StateStore: Send + Sync {
     /// [`history`](crate::history#agents)), and writes ahead the deliveries
     /// `evaluate` makes from that, claimed for the caller, all at once.
     /// Nothing is kept when it fails.
-    // The plugin calls it once it evaluates agent rules (issue 13); until
-    // then only the tests do.
-    #[allow(dead_code)]
     fn record_agent(
         &self,
         run: &AgentRun<'_>,
