@@ -140,3 +140,118 @@ fn three_replicas_deliver_each_notification_once_through_a_kill() {
         assert!(!stopped.log.contains(&password), "the password in a log");
     }
 }
+
+/// A loopback forwarder to the database that the test can cut: while cut,
+/// the connections it carried are reset and new ones are closed at once,
+/// which is what `serve` sees when the database goes down.
+struct Cuttable {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    carried: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Cuttable {
+    fn to(target: String) -> Cuttable {
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let cut = Cuttable {
+            port: listener.local_addr().unwrap().port(),
+            up: Default::default(),
+            carried: Default::default(),
+        };
+        cut.up.store(true, Ordering::SeqCst);
+        let (up, carried) = (cut.up.clone(), cut.carried.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !up.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut kept = carried.lock().unwrap();
+                kept.push(client.try_clone().unwrap());
+                kept.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        cut
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for s in self.carried.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn readiness_fails_while_the_database_is_down_and_comes_back_with_it() {
+    let Some(db) = postgres::database("notify_rules_readiness") else {
+        return;
+    };
+    let password = postgres::password(&db);
+    // postgres://user:password@HOST:PORT/db, through the forwarder.
+    let (head, rest) = db.rsplit_once('@').unwrap();
+    let (authority, name) = rest.split_once('/').unwrap();
+    let proxy = Cuttable::to(authority.to_owned());
+    let url = format!("{head}@127.0.0.1:{}/{name}", proxy.port);
+    let dir = temp_dir_with(&[("r.rules", RULES), ("c.toml", CONFIG)]);
+    let receiver = Flaky::down();
+    receiver.set_up(true);
+    let server = Serving::start(serve(dir.path(), &url, &receiver.url()));
+    assert_eq!(server.get("/readyz").0, 200);
+
+    proxy.cut();
+    let started = Instant::now();
+    let (code, answer) = server.get("/readyz");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 503, "{answer}");
+    assert!(answer.starts_with("not ready: the state store"), "{answer}");
+    assert!(!answer.contains(&password), "{answer}");
+    // Nothing is acknowledged that is not stored: the forwarder retries.
+    let notification = body("shop", 1, "deploy", 1, "Failed");
+    let (code, answer) = server.post("/stage-status", &notification);
+    assert_eq!(code, 503, "{answer}");
+    assert!(!answer.contains(&password), "{answer}");
+    assert_eq!(server.get("/healthz").0, 200);
+
+    // The database is back: the store's backoff lets it be tried again
+    // (at most 10 s apart), and the server is ready again.
+    proxy.restore();
+    let back = Instant::now();
+    let ready = (0..60).any(|_| {
+        std::thread::sleep(Duration::from_millis(500));
+        server.get("/readyz").0 == 200
+    });
+    assert!(
+        ready,
+        "not ready {:?} after the database came back",
+        back.elapsed()
+    );
+    assert_eq!(
+        server.post("/stage-status", &notification),
+        (200, r#"{"status":"success"}"#.to_owned())
+    );
+    let stopped = server.stop();
+    assert!(!stopped.log.contains(&password), "the password in the log");
+    assert_eq!(receiver.wait_for(1, Duration::from_secs(5)).len(), 1);
+}
