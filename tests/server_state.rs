@@ -58,3 +58,55 @@ fn a_locked_store_is_answered_503_and_the_retry_is_delivered_once() {
     assert_eq!(sent.load(Ordering::SeqCst), 1);
     running.shutdown().unwrap();
 }
+
+#[test]
+fn a_delivery_given_up_between_requests_is_counted_failed() {
+    use std::time::{Duration, Instant};
+
+    use notify_rules::plugin::RetryPolicy;
+    use notify_rules::server::Metrics;
+    use notify_rules::{Delivery, NotifyError};
+
+    // Down for the request, then gone for good when the outbox tries again.
+    let tries = Arc::new(AtomicUsize::new(0));
+    let counted = tries.clone();
+    let plugin = Plugin::builder(rules! { target log; on any => send(log); })
+        .notifier("log", move |_: &Delivery| -> Result<(), NotifyError> {
+            match counted.fetch_add(1, Ordering::SeqCst) {
+                0 => Err("connection refused".into()),
+                _ => Err(NotifyError::permanent("HTTP 404")),
+            }
+        })
+        .retry(RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let plugin = Arc::new(plugin);
+    let metrics = Metrics::new();
+    let options = ServerOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        outbox_flush_interval: Some(Duration::from_millis(50)),
+        metrics: Some(metrics.clone()),
+        ..ServerOptions::default()
+    };
+    let running = Server::spawn(plugin.clone(), options).unwrap();
+    let url = format!("http://{}/stage-status", running.local_addr());
+    let (code, answer) = post(&url, body("shop", 1, "deploy", 1, "Failed"));
+    assert_eq!(code, 502, "{answer}");
+    let end = Instant::now() + Duration::from_secs(5);
+    while plugin.outbox_len() > 0 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(plugin.outbox_len(), 0, "never given up");
+    let text = metrics.render(0);
+    for line in [
+        r#"notify_rules_deliveries_total{target="log",outcome="kept"} 1"#,
+        r#"notify_rules_deliveries_total{target="log",outcome="failed"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
+    assert_eq!(tries.load(Ordering::SeqCst), 2);
+    running.shutdown().unwrap();
+}

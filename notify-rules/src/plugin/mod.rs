@@ -94,6 +94,9 @@ pub struct FlushReport {
     pub gave_up: Vec<String>,
     /// Deliveries still waiting afterwards.
     pub pending: usize,
+    /// The deliveries given up, as values (which target, why): what
+    /// `gave_up` says in words, for a caller that counts them by target.
+    pub given_up: Vec<Problem>,
 }
 
 impl fmt::Display for FlushReport {

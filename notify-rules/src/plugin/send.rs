@@ -349,7 +349,8 @@ impl Plugin {
             delivered: out.delivered,
             // Store errors have nowhere else to go.
             failed: text(out.failed.into_iter().chain(out.problems).collect()),
-            gave_up: text(out.gave_up),
+            gave_up: out.gave_up.iter().map(Problem::to_string).collect(),
+            given_up: out.gave_up,
             pending: 0,
         }
     }

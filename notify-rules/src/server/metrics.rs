@@ -249,7 +249,13 @@ impl Metrics {
     /// Counts the deliveries an answer says did not go out: kept in the
     /// outbox, or given up.
     pub(crate) fn problems(&self, answer: &Answer) {
-        for problem in &answer.problems {
+        self.not_delivered(&answer.problems);
+    }
+
+    /// Counts deliveries that did not go out, from an answer or from a
+    /// flush of the outbox between requests.
+    pub(crate) fn not_delivered(&self, problems: &[Problem]) {
+        for problem in problems {
             let (target, outcome) = match problem {
                 Problem::NotDelivered {
                     target, kept: true, ..

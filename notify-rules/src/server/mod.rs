@@ -208,7 +208,12 @@ pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
 }
 
 /// Tries the outbox again every `every` while it holds deliveries.
-async fn flush_outbox(plugin: Current, every: Duration, in_flight: InFlight) {
+async fn flush_outbox(
+    plugin: Current,
+    every: Duration,
+    in_flight: InFlight,
+    metrics: Option<Metrics>,
+) {
     let mut ticks = tokio::time::interval(every.min(MAX_WAIT));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; nothing has failed yet at start.
@@ -224,6 +229,10 @@ async fn flush_outbox(plugin: Current, every: Duration, in_flight: InFlight) {
             (plugin.outbox_len() > 0).then(|| plugin.flush_outbox())
         })
         .await;
+        if let (Ok(Some(report)), Some(metrics)) = (&flushed, &metrics) {
+            // Given up between requests: no answer carries them.
+            metrics.not_delivered(&report.given_up);
+        }
         match flushed {
             Ok(None) => {}
             Ok(Some(report)) if report.failed.is_empty() && report.gave_up.is_empty() => {
@@ -340,6 +349,7 @@ impl Server {
                 self.plugin.clone(),
                 every,
                 self.in_flight.clone(),
+                self.metrics.clone(),
             ))
         });
         let shutdown = async move {
