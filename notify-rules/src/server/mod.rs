@@ -42,7 +42,9 @@
 //! secrets named by environment variable) into a `Plugin` and these options.
 
 mod accept;
+mod body;
 pub mod config;
+mod flusher;
 mod health;
 mod metrics;
 mod reload;
@@ -207,47 +209,6 @@ pub fn router(plugin: Arc<Plugin>, options: &ServerOptions) -> Router {
     routes::router(Arc::new(RwLock::new(plugin)), options, InFlight::default())
 }
 
-/// Tries the outbox again every `every` while it holds deliveries.
-async fn flush_outbox(
-    plugin: Current,
-    every: Duration,
-    in_flight: InFlight,
-    metrics: Option<Metrics>,
-) {
-    let mut ticks = tokio::time::interval(every.min(MAX_WAIT));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // The first tick is immediate; nothing has failed yet at start.
-    ticks.tick().await;
-    loop {
-        ticks.tick().await;
-        let guard = in_flight.enter();
-        let plugin = current(&plugin);
-        // A database store blocks, even to count what waits (its clients
-        // must not run on the runtime's threads).
-        let flushed = tokio::task::spawn_blocking(move || {
-            let _guard = guard;
-            (plugin.outbox_len() > 0).then(|| plugin.flush_outbox())
-        })
-        .await;
-        if let (Ok(Some(report)), Some(metrics)) = (&flushed, &metrics) {
-            // Given up between requests: no answer carries them.
-            metrics.not_delivered(&report.given_up);
-        }
-        match flushed {
-            Ok(None) => {}
-            Ok(Some(report)) if report.failed.is_empty() && report.gave_up.is_empty() => {
-                tracing::info!(
-                    delivered = report.delivered,
-                    waiting = report.pending,
-                    "outbox tried again"
-                );
-            }
-            Ok(Some(report)) => tracing::warn!(report = %report, "outbox tried again"),
-            Err(e) => tracing::error!(error = %e, "the outbox flush failed"),
-        }
-    }
-}
-
 /// A bound server, ready to run.
 pub struct Server {
     listener: tokio::net::TcpListener,
@@ -345,7 +306,7 @@ impl Server {
             );
         }
         let flusher = self.flush_interval.map(|every| {
-            tokio::spawn(flush_outbox(
+            tokio::spawn(flusher::flush_outbox(
                 self.plugin.clone(),
                 every,
                 self.in_flight.clone(),

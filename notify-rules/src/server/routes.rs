@@ -13,11 +13,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::task::{JoinError, JoinHandle};
 
+use super::body::read;
 use super::health::{self, Probing};
 use super::signature::{self, Secret};
 use super::{InFlight, InFlightGuard, Metrics, ServerOptions};
 use crate::plugin::{Answer, Problem};
-use crate::protocol::{self, Notification, ProtocolError};
+use crate::protocol;
 use crate::{Plugin, PluginResponse};
 
 /// The plugin in force: replaced whole when the rules are reloaded, while
@@ -359,17 +360,6 @@ fn log_problems(path: Path, problems: &[Problem], what: &str) {
     }
 }
 
-/// A body that is not a notification, logged with where it went wrong.
-fn log_refusal(path: Path, error: &ProtocolError) {
-    tracing::warn!(
-        path = path.as_str(),
-        code = 400,
-        field = error.path(),
-        message = %error,
-        "refused"
-    );
-}
-
 async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
     // Refused before the body is read: a sender that cannot sign makes the
     // server hold nothing.
@@ -435,43 +425,6 @@ async fn start(shared: &Arc<Shared>, path: Path, req: Request) -> Started {
         plugin.answer(notification)
     };
     Started::Working(kind, tokio::task::spawn_blocking(work))
-}
-
-/// Reads a notification body, raw or wrapped, with the plugin's time zone;
-/// fields it could not read are logged. A refusal is the plugin-style answer,
-/// made into a response by the caller.
-fn read(plugin: &Plugin, path: Path, text: &str) -> Result<Notification, PluginResponse> {
-    let received = match plugin.reader().notification(text) {
-        Ok(read) => read.logged(),
-        Err(e) => {
-            log_refusal(path, &e);
-            return Err(PluginResponse::bad_request(&e));
-        }
-    };
-    let name = received.notification.request_name();
-    let wanted = match path {
-        Path::Stage => Some(protocol::STAGE_STATUS),
-        Path::Agent => Some(protocol::AGENT_STATUS),
-        Path::Any | Path::InterestedIn => None,
-    };
-    if let Some(wanted) = wanted.filter(|w| *w != name) {
-        let message = format!(
-            "{} takes {wanted} bodies, and this body is {name}; post it to {} or /",
-            path.as_str(),
-            other_path(name)
-        );
-        tracing::warn!(path = path.as_str(), code = 400, %message, "refused");
-        return Err(PluginResponse::failure(400, [message]));
-    }
-    Ok(received.notification)
-}
-
-fn other_path(request_name: &str) -> &'static str {
-    if request_name == protocol::STAGE_STATUS {
-        Path::Stage.as_str()
-    } else {
-        Path::Agent.as_str()
-    }
 }
 
 /// A plugin answer that is no delivery outcome (a refusal, the interest
