@@ -176,7 +176,8 @@ fn explain_and_run_evaluate_agent_rules_on_agent_bodies() {
             "[ops] build-agent-07 lost contact\n[infra] Agent build-agent-07: LostContact, build Unknown\n",
             "{payload}"
         );
-    } // A stage body tries the stage rule alone, numbered as the file counts.
+    }
+    // A stage body tries the stage rule alone, numbered as the file counts.
     let files = [("r.rules", AGENT_RULES), ("failed.json", FAILED)];
     assert_eq!(
         succeeds(&files, "explain r.rules failed.json"),
