@@ -30,9 +30,10 @@ use crate::rules::Delivery;
 /// {"target": "ops", "text": "Agent agent-7 lost contact", "transition": "lost",
 ///  "idempotency_key": "agent/0b9e/LostContact/Unknown/Enabled/1715680953871/r0a0/ops",
 ///  "agent": {"uuid": "0b9e", "host_name": "agent-7", "agent_state": "LostContact", ...}}
-/// ``` Each request carries an
-/// `Idempotency-Key` header (the same key) so that a receiver can drop a repeat
-/// of a delivery that was retried.
+/// ```
+///
+/// Each request carries an `Idempotency-Key` header (the same key) so that a
+/// receiver can drop a repeat of a delivery that was retried.
 ///
 /// Answers 2xx are success; 408, 429, 5xx, time-outs and connection failures are
 /// retried; other answers are permanent failures. Redirects are not followed.
