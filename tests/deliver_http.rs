@@ -188,9 +188,13 @@ fn webhook_and_slack_receive_what_the_rules_say() {
     assert_eq!(got[0].headers["content-type"], "application/json");
     let v: Value = serde_json::from_str(&got[0].body).unwrap();
     assert_eq!(
-        v,
-        serde_json::json!({"text": "&lt;b&gt;deploy-app&lt;/b&gt; &amp; co failed: https://gocd.example.com/go/pipelines/deploy-app/42/deploy/1"})
+        v["text"],
+        "&lt;b&gt;deploy-app&lt;/b&gt; &amp; co failed: https://gocd.example.com/go/pipelines/deploy-app/42/deploy/1"
     );
+    // The attachment in the state's colour (tests/deliver_rich has the rest);
+    // the notifier was given no server address, so it has no link.
+    assert_eq!(v["attachments"][0]["color"], "#d0021b");
+    assert!(v["attachments"][0].get("title_link").is_none(), "{v}");
 
     // The forwarder retries the same notification: nothing is sent again.
     let r = plugin.handle("stage-status", &payload("v4-deploy-failed.json"));

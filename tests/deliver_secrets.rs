@@ -2,7 +2,7 @@
 //! the path, the query, every header), as many do in their error answers: none
 //! of it may reach the notifier's error or the plugin's answer.
 
-use notify_rules::deliver::{Slack, Webhook};
+use notify_rules::deliver::{Discord, GoogleChat, Slack, Teams, Webhook};
 use notify_rules::{rules, Delivery, Notifier, Plugin, RuleSet};
 use notify_rules_test_kit::Loopback;
 
@@ -114,6 +114,44 @@ fn user_information_query_values_and_slack_paths_are_hidden() {
     let text = slack.send(&delivery()).unwrap_err().to_string();
     assert!(text.contains("invalid token"), "{text}");
     assert_hidden(&text, &["XXXXslacktoken", "/services/T000"]);
+}
+
+#[test]
+fn the_chat_kinds_hide_their_webhook_paths_and_tokens() {
+    let echo = echo();
+    let base = format!("http://127.0.0.1:{}", echo.port);
+    let notifiers: Vec<(Box<dyn Notifier>, &str)> = vec![
+        (
+            Box::new(
+                Teams::new(&format!(
+                    "{base}/workflows/abc/triggers/manual/paths/invoke?sig=t3amssig"
+                ))
+                .unwrap(),
+            ),
+            "t3amssig",
+        ),
+        (
+            Box::new(
+                GoogleChat::new(&format!(
+                    "{base}/v1/spaces/AAA/messages?key=k3y&token=gch4ttoken"
+                ))
+                .unwrap(),
+            ),
+            "gch4ttoken",
+        ),
+        (
+            Box::new(Discord::new(&format!("{base}/api/webhooks/123/d1scordtoken")).unwrap()),
+            "d1scordtoken",
+        ),
+    ];
+    for (notifier, secret) in notifiers {
+        let text = notifier.send(&delivery()).unwrap_err().to_string();
+        assert!(
+            text.contains("HTTP 401") && text.contains("invalid token"),
+            "{text}"
+        );
+        assert_hidden(&text, &[secret, "/paths/invoke", "/api/webhooks/123"]);
+    }
 }
 
 #[test]

@@ -49,7 +49,7 @@
 //! |---|---|
 //! | [`model`] | GoCD's stage-status and agent-status bodies as types |
 //! | [`protocol`] | request names, reading bodies, the answers GoCD reads |
-//! | [`deliver`] | the notifiers: console, HTTP webhook, Slack-compatible, e-mail |
+//! | [`deliver`] | the notifiers: console, HTTP webhook, chat services (Slack, Teams, Google Chat, Discord), e-mail |
 //! | [`history`] | the rules of the run history behind transitions |
 //! | [`state`] | where history, outbox and handled notifications are kept: memory, SQLite, PostgreSQL |
 //! | [`plugin`] | [`Plugin`] and its builder, retries and the outbox |

@@ -5,7 +5,10 @@
 //! |---|---|---|
 //! | [`Console`] | `console` | one line per delivery on standard output |
 //! | [`Webhook`] | `webhook` | a JSON POST with the target, the text and the notification |
-//! | [`Slack`] | `slack` | `{"text": ...}` to a Slack (or Mattermost, or Teams) incoming webhook |
+//! | [`Slack`] | `slack` | the text and an attachment coloured by the state, to a Slack (or Mattermost) incoming webhook |
+//! | [`Teams`] | `slack` | an Adaptive Card, to a Microsoft Teams Workflows webhook |
+//! | [`GoogleChat`] | `slack` | the text and a card, to a Google Chat space's webhook |
+//! | [`Discord`] | `slack` | an embed coloured by the state, to a Discord webhook |
 //! | [`Email`] | `email` | an e-mail over SMTP |
 //!
 //! Any closure `Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync` is a
@@ -37,6 +40,8 @@ mod console;
 mod email;
 #[cfg(any(feature = "webhook", feature = "slack"))]
 mod http;
+#[cfg(feature = "slack")]
+mod rich;
 #[cfg(any(feature = "webhook", feature = "slack"))]
 mod secrets;
 #[cfg(feature = "slack")]
@@ -50,6 +55,8 @@ mod webhook;
 pub use console::Console;
 #[cfg(feature = "email")]
 pub use email::{Email, EmailBuilder, Security, Subject};
+#[cfg(feature = "slack")]
+pub use rich::{Discord, Format, GoogleChat, Teams};
 #[cfg(feature = "slack")]
 pub use slack::Slack;
 #[cfg(feature = "webhook")]

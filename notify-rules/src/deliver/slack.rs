@@ -1,18 +1,28 @@
 //! The Slack incoming-webhook notifier.
 
-use std::fmt;
-use std::time::Duration;
+use super::rich::{self, chat_notifier, Chat};
 
-use super::http::Poster;
-use super::{show_duration, ConfigError, Notifier, NotifyError};
-use crate::rules::Delivery;
-
-/// Posts `{"text": "..."}` to a Slack incoming webhook. Mattermost's and Microsoft
-/// Teams' Slack-compatible incoming webhooks take the same body.
+/// Posts to a Slack incoming webhook (or a Mattermost one, which takes the
+/// same body): the rule's text, and an attachment coloured by the state (red
+/// failed, green passed, blue building, amber cancelled, grey otherwise) with
+/// the pipeline, stage, counters and failed jobs as fields, or the agent's
+/// host and states, and a link to the stage or agent when
+/// [`server_url`](Slack::server_url) is set:
 ///
-/// `&`, `<` and `>` in the message are escaped as Slack asks (`&amp;`, `&lt;`,
-/// `&gt;`), so text from a notification cannot turn into a mention or a link.
-/// The webhook URL is a secret: it never shows in errors or `Debug` output.
+/// ```json
+/// {"text": "Deploy of deploy-app failed",
+///  "attachments": [{"fallback": "deploy-app #42 · deploy #1: Failed", "color": "#d0021b",
+///    "title": "deploy-app #42 · deploy #1: Failed",
+///    "title_link": "https://gocd.example.com/go/pipelines/deploy-app/42/deploy/1",
+///    "fields": [{"title": "State", "value": "Failed", "short": true}, ...]}]}
+/// ```
+///
+/// [`Format::Text`](super::Format::Text) posts `{"text": ...}` alone (what
+/// [`Slack::body`] makes). `&`, `<` and `>` in the message and the fields are
+/// escaped as Slack asks (`&amp;`, `&lt;`, `&gt;`), so text from a
+/// notification cannot turn into a mention or a link. A text over Slack's
+/// 40 000 characters is cut, ending in `… (cut)`. The webhook URL is a
+/// secret: it never shows in errors or `Debug` output.
 ///
 /// ```
 /// use notify_rules::deliver::Slack;
@@ -23,53 +33,15 @@ use crate::rules::Delivery;
 /// # Ok::<(), notify_rules::deliver::ConfigError>(())
 /// ```
 pub struct Slack {
-    poster: Poster,
+    chat: Chat,
 }
+
+chat_notifier!(Slack, "slack", rich::slack::body);
 
 impl Slack {
-    /// A notifier posting to the incoming webhook at `url`.
-    pub fn new(url: &str) -> Result<Slack, ConfigError> {
-        Ok(Slack {
-            poster: Poster::new("slack", url)?,
-        })
-    }
-
-    /// How long one request may take in all; 5 seconds unless set.
-    pub fn timeout(mut self, timeout: Duration) -> Slack {
-        self.poster.set_timeout(timeout);
-        self
-    }
-
-    /// The JSON body posted for a message.
+    /// The JSON body posted for a message in plain text.
     pub fn body(text: &str) -> String {
-        let mut escaped = String::with_capacity(text.len());
-        for c in text.chars() {
-            match c {
-                '&' => escaped.push_str("&amp;"),
-                '<' => escaped.push_str("&lt;"),
-                '>' => escaped.push_str("&gt;"),
-                c => escaped.push(c),
-            }
-        }
-        serde_json::json!({ "text": escaped }).to_string()
-    }
-}
-
-impl fmt::Debug for Slack {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Slack")
-            .field("host", &self.poster.host())
-            .field("url", &"<hidden>")
-            .field("timeout", &show_duration(self.poster.timeout()))
-            .finish()
-    }
-}
-
-impl Notifier for Slack {
-    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
-        // Slack ignores an Idempotency-Key header; the body is all it reads.
-        self.poster
-            .post_json(Slack::body(delivery.text()).as_bytes(), None)
+        serde_json::json!({ "text": rich::slack::escape(text) }).to_string()
     }
 }
 

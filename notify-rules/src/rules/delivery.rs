@@ -54,7 +54,12 @@ pub(crate) enum Change {
 
 impl Change {
     /// The text of `{transition}`.
-    #[cfg(any(feature = "webhook", feature = "sqlite", feature = "postgres"))]
+    #[cfg(any(
+        feature = "webhook",
+        feature = "slack",
+        feature = "sqlite",
+        feature = "postgres"
+    ))]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::Stage(t) => t.as_str(),
@@ -291,7 +296,7 @@ impl<'n> Delivery<'n> {
     }
 
     /// The text of `{transition}` for either kind, when history knew it.
-    #[cfg(feature = "webhook")]
+    #[cfg(any(feature = "webhook", feature = "slack"))]
     pub(crate) fn transition_text(&self) -> Option<&'static str> {
         self.transition.map(Change::as_str)
     }

@@ -5,6 +5,7 @@ mod delivery;
 mod error;
 mod explain;
 mod interp;
+pub(crate) mod link;
 pub(crate) mod matching;
 pub(crate) mod render;
 #[cfg(test)]

@@ -234,7 +234,7 @@ pub(crate) fn render_alone(
 }
 
 /// `<server>/go/agents/<uuid>/job_run_history`: the agent's page.
-fn push_agent_link(out: &mut String, server: &str, uuid: &str) {
+pub(super) fn push_agent_link(out: &mut String, server: &str, uuid: &str) {
     let server = server.trim_end_matches('/');
     out.push_str(server.strip_suffix("/go").unwrap_or(server));
     out.push_str("/go/agents/");
@@ -257,7 +257,7 @@ fn push_u64(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
 }
 
-fn push_link(out: &mut String, server: &str, status: &crate::model::StageStatus) {
+pub(super) fn push_link(out: &mut String, server: &str, status: &crate::model::StageStatus) {
     let p = &status.pipeline;
     let server = server.trim_end_matches('/');
     // GoCD's pages live under `/go`, and people copy the address with it; the

@@ -127,6 +127,20 @@ impl Loopback {
         }
     }
 
+    /// Serves on a free port, answering `code` to every request and sending
+    /// each request's path and body to the receiver it returns.
+    pub fn recording(code: u16) -> (Loopback, std::sync::mpsc::Receiver<(String, String)>) {
+        let (sent, got) = std::sync::mpsc::channel();
+        let loopback = Loopback::start(move |mut req| {
+            let mut body = String::new();
+            let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
+            let path = req.url().to_owned();
+            let _ = req.respond(tiny_http::Response::empty(code));
+            let _ = sent.send((path, body));
+        });
+        (loopback, got)
+    }
+
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
