@@ -294,3 +294,55 @@ fn long_messages_are_cut_under_each_limit_with_a_marker_never_refused() {
         }
     }
 }
+
+#[test]
+fn configured_targets_link_to_the_gocd_server_and_keep_their_format() {
+    use notify_rules::server::config::Config;
+
+    let (teams, teams_got) = Loopback::recording(202);
+    let (chat, chat_got) = Loopback::recording(200);
+    let config = Config::parse(
+        r#"
+[gocd]
+server_url = "https://gocd.example.com/go"
+
+[state]
+store = "memory"
+
+[targets.teams]
+kind = "teams"
+url_env = "TEAMS_URL"
+
+[targets.chat]
+kind = "google-chat"
+url_env = "CHAT_URL"
+format = "text"
+"#,
+        "notify-rules.toml",
+    )
+    .unwrap();
+    let urls = [
+        ("TEAMS_URL", teams.url("/workflows/s3cr3t")),
+        ("CHAT_URL", chat.url("/v1/spaces/A/messages?token=s3cr3t")),
+    ];
+    let setup = config
+        .setup_with_env(
+            rules! { target teams, chat; on state Failed => send(teams), send(chat, "{pipeline.name} failed"); },
+            |name| urls.iter().find(|(n, _)| *n == name).map(|(_, u)| u.clone()),
+        )
+        .unwrap();
+    let r = setup
+        .plugin
+        .handle("stage-status", &payload("v4-deploy-failed.json"));
+    assert_eq!(r.body, r#"{"status":"success"}"#);
+    let v = one(&teams_got);
+    assert_shape("teams", shapes::teams(&v), &v);
+    assert_eq!(
+        v["attachments"][0]["content"]["actions"][0]["url"],
+        STAGE_LINK
+    );
+    assert_eq!(
+        one(&chat_got),
+        serde_json::json!({"text": "deploy-app failed"})
+    );
+}

@@ -222,12 +222,17 @@ pub enum ConfigProblem {
         error: crate::deliver::ConfigError,
     },
     /// A kind whose notifier this build of notify-rules leaves out.
-    #[error("target `{target}`: kind {kind} needs notify-rules built with its `{kind}` feature")]
+    #[error(
+        "target `{target}`: kind {kind} needs notify-rules built with its `{feature}` feature"
+    )]
     MissingFeature {
         /// The target.
         target: String,
-        /// The kind, which is also the feature's name.
+        /// The kind.
         kind: &'static str,
+        /// The cargo feature that builds it (the kind's name, but `slack`
+        /// for the other chat kinds).
+        feature: &'static str,
     },
     /// The plugin refused what the file and the rules make together (a
     /// problem of [`BuildError`]).

@@ -31,8 +31,13 @@
 //! max_total = "10s"
 //!
 //! [targets.ops]
-//! kind = "slack"
+//! kind = "slack"                      # Slack or Mattermost incoming webhook
 //! url_env = "OPS_SLACK_URL"
+//! format = "rich"                     # the default: colour, fields, link; or "text"
+//!
+//! [targets.chat]
+//! kind = "teams"                      # or "google-chat", or "discord"; same settings
+//! url_env = "TEAMS_WORKFLOW_URL"
 //!
 //! [targets.releases]
 //! kind = "webhook"
@@ -59,6 +64,8 @@
 //! Durations are written `500ms`, `30s`, `2m`, `1h` or `1d`, or as a whole
 //! number of seconds (other forms of the `humantime` crate, such as `1h 30m`,
 //! are read too).
+//! The chat kinds (`slack`, `teams`, `google-chat`, `discord`) link to the
+//! stage or the agent with `[gocd] server_url` when it is set.
 //! An e-mail `subject` with a `{` is a message template of the rule language,
 //! with `{target}` besides; it is checked when the file is read.
 //! [`Config::setup`] reads the environment variables and reports every one
@@ -73,6 +80,8 @@ mod schema;
 mod setup;
 mod shape;
 
+#[cfg(test)]
+mod chat_tests;
 #[cfg(test)]
 mod limits_tests;
 #[cfg(test)]

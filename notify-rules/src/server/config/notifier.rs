@@ -1,5 +1,7 @@
 //! Making the notifier a `[targets.NAME]` table asks for.
 
+#[cfg(feature = "slack")]
+use super::schema::FormatName;
 #[cfg(feature = "email")]
 use super::schema::SecurityName;
 use super::schema::{Kind, Target};
@@ -14,6 +16,12 @@ pub(super) enum Configured {
     Webhook(crate::deliver::Webhook),
     #[cfg(feature = "slack")]
     Slack(crate::deliver::Slack),
+    #[cfg(feature = "slack")]
+    Teams(crate::deliver::Teams),
+    #[cfg(feature = "slack")]
+    GoogleChat(crate::deliver::GoogleChat),
+    #[cfg(feature = "slack")]
+    Discord(crate::deliver::Discord),
     // Boxed: an SMTP transport is far larger than the other notifiers.
     #[cfg(feature = "email")]
     Email(Box<crate::deliver::Email>),
@@ -37,6 +45,12 @@ impl Notifier for Configured {
             Configured::Webhook(ref n) => n.send(delivery),
             #[cfg(feature = "slack")]
             Configured::Slack(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::Teams(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::GoogleChat(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::Discord(ref n) => n.send(delivery),
             #[cfg(feature = "email")]
             Configured::Email(ref n) => n.send(delivery),
         }
@@ -47,18 +61,22 @@ impl Notifier for Configured {
 /// is missing or empty.
 pub(super) type Var<'a> = dyn FnMut(&str, &str) -> Option<String> + 'a;
 
-/// The notifier for the target `name`. `Ok(None)` when a variable was missing
-/// (already recorded); `Err` with every setting the notifier refuses.
+/// The notifier for the target `name`, with `[gocd] server_url` for the links
+/// of rich messages. `Ok(None)` when a variable was missing (already
+/// recorded); `Err` with every setting the notifier refuses.
 pub(super) fn build(
     name: &str,
     target: &Target,
     var: &mut Var<'_>,
+    server_url: Option<&str>,
 ) -> Result<Option<Configured>, Vec<ConfigProblem>> {
     let built = match target.kind {
         Kind::Console => console().map_err(|e| vec![e]),
         Kind::Webhook => webhook(target, var),
-        Kind::Slack => slack(target, var).map_err(|e| vec![e]),
         Kind::Email => email(target, var).map_err(|e| vec![e]),
+        Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
+            chat(target, var, server_url).map_err(|e| vec![e])
+        }
     };
     built.map_err(|refused| {
         refused
@@ -78,6 +96,7 @@ pub(super) fn build(
                 Refusal::MissingFeature(kind) => ConfigProblem::MissingFeature {
                     target: name.to_owned(),
                     kind: kind.as_str(),
+                    feature: kind.feature(),
                 },
             })
             .collect()
@@ -176,21 +195,48 @@ fn webhook(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Vec<Refusa
     Err(vec![Refusal::MissingFeature(Kind::Webhook)])
 }
 
+/// A chat notifier: Slack, Teams, Google Chat or Discord.
 #[cfg(feature = "slack")]
-fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+fn chat(
+    target: &Target,
+    var: &mut Var<'_>,
+    server_url: Option<&str>,
+) -> Result<Option<Configured>, Refusal> {
+    use crate::deliver::{Discord, Format, GoogleChat, Slack, Teams};
+
     let Some(url) = url(target, var) else {
         return Ok(None);
     };
-    let mut slack = crate::deliver::Slack::new(&url).map_err(Refusal::Settings)?;
-    if let Some(t) = target.timeout {
-        slack = slack.timeout(t.0);
+    let format = match target.format {
+        Some(FormatName::Text) => Format::Text,
+        Some(FormatName::Rich) | None => Format::Rich,
+    };
+    // The four share their settings, not a type.
+    macro_rules! configure {
+        ($notifier:ident) => {{
+            let mut n = $notifier::new(&url)
+                .map_err(Refusal::Settings)?
+                .format(format);
+            if let Some(t) = target.timeout {
+                n = n.timeout(t.0);
+            }
+            if let Some(server) = server_url {
+                n = n.server_url(server).map_err(Refusal::Settings)?;
+            }
+            Configured::$notifier(n)
+        }};
     }
-    Ok(Some(Configured::Slack(slack)))
+    Ok(Some(match target.kind {
+        Kind::Teams => configure!(Teams),
+        Kind::GoogleChat => configure!(GoogleChat),
+        Kind::Discord => configure!(Discord),
+        _ => configure!(Slack),
+    }))
 }
 
 #[cfg(not(feature = "slack"))]
-fn slack(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
-    Err(Refusal::MissingFeature(Kind::Slack))
+fn chat(target: &Target, _: &mut Var<'_>, _: Option<&str>) -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(target.kind))
 }
 
 #[cfg(feature = "email")]

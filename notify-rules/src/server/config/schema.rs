@@ -92,6 +92,11 @@ pub(super) enum Kind {
     Webhook,
     Slack,
     Email,
+    // Chat services with rich messages (issue 14).
+    Teams,
+    #[serde(rename = "google-chat")]
+    GoogleChat,
+    Discord,
 }
 
 impl Kind {
@@ -101,6 +106,23 @@ impl Kind {
             Kind::Webhook => "webhook",
             Kind::Slack => "slack",
             Kind::Email => "email",
+            Kind::Teams => "teams",
+            Kind::GoogleChat => "google-chat",
+            Kind::Discord => "discord",
+        }
+    }
+
+    /// The cargo feature that builds the kind's notifier.
+    #[cfg(not(all(
+        feature = "console",
+        feature = "webhook",
+        feature = "slack",
+        feature = "email"
+    )))]
+    pub(super) fn feature(self) -> &'static str {
+        match self {
+            Kind::Teams | Kind::GoogleChat | Kind::Discord => "slack",
+            kind => kind.as_str(),
         }
     }
 
@@ -109,7 +131,9 @@ impl Kind {
         match self {
             Kind::Console => &[],
             Kind::Webhook => &["url_env", "headers", "header_envs", "timeout"],
-            Kind::Slack => &["url_env", "timeout"],
+            Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
+                &["url_env", "format", "timeout"]
+            }
             Kind::Email => &[
                 "host",
                 "port",
@@ -146,6 +170,8 @@ pub(super) struct Target {
     #[serde(default)]
     pub(super) to: Vec<String>,
     pub(super) subject: Option<String>,
+    /// `rich` (the default) or `text`, for the chat kinds.
+    pub(super) format: Option<FormatName>,
 }
 
 impl Target {
@@ -180,6 +206,7 @@ impl Target {
         note("from", self.from.is_some());
         note("to", !self.to.is_empty());
         note("subject", self.subject.is_some());
+        note("format", self.format.is_some());
         set
     }
 }
@@ -190,6 +217,14 @@ pub(super) enum SecurityName {
     Starttls,
     Tls,
     Plain,
+}
+
+/// How a chat target writes its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum FormatName {
+    Rich,
+    Text,
 }
 
 /// A socket address, checked when the file is read.

@@ -120,9 +120,13 @@ impl Config {
             }
             let owner = format!("target `{name}`");
             let mut missing = Vec::new();
-            let built = notifier::build(name, target, &mut |setting, var| {
-                lookup(&mut missing, &owner, setting, var)
-            });
+            let server_url = self.file.gocd.server_url.as_deref();
+            let built = notifier::build(
+                name,
+                target,
+                &mut |setting, var| lookup(&mut missing, &owner, setting, var),
+                server_url,
+            );
             problems.append(&mut missing);
             match built {
                 Ok(Some(n)) => builder = builder.notifier(name, metrics.observe(name, n)),

@@ -36,7 +36,7 @@ impl Config {
             };
             match target.kind {
                 Kind::Console => {}
-                Kind::Webhook | Kind::Slack => {
+                Kind::Webhook | Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
                     need(&mut problems, "url_env", target.url_env.is_some())
                 }
                 Kind::Email => {
