@@ -6,6 +6,7 @@
 //! | [`Console`] | `console` | one line per delivery on standard output |
 //! | [`Webhook`] | `webhook` | a JSON POST with the target, the text and the notification |
 //! | [`Slack`] | `slack` | `{"text": ...}` to a Slack (or Mattermost, or Teams) incoming webhook |
+//! | [`SlackApp`] | `slack` | Slack's Web API with a bot token: one message per pipeline run, updated or threaded |
 //! | [`Email`] | `email` | an e-mail over SMTP |
 //!
 //! Any closure `Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync` is a
@@ -42,6 +43,9 @@ mod http;
 mod secrets;
 #[cfg(feature = "slack")]
 mod slack;
+// The Slack app (Web API with a bot token), one message per run.
+#[cfg(feature = "slack")]
+mod slack_app;
 #[cfg(any(feature = "email", feature = "server"))]
 mod subject;
 #[cfg(feature = "webhook")]
@@ -54,6 +58,8 @@ pub use context::Context;
 pub use email::{Email, EmailBuilder, Security, Subject};
 #[cfg(feature = "slack")]
 pub use slack::Slack;
+#[cfg(feature = "slack")]
+pub use slack_app::{PerRun, SlackApp, DEFAULT_API_URL};
 #[cfg(feature = "webhook")]
 pub use webhook::Webhook;
 

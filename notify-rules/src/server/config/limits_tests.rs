@@ -157,7 +157,7 @@ fn an_unknown_kind_that_could_be_a_secret_is_not_quoted() {
     // A likely typo of a kind is shown, with the kind meant.
     let shown = problems("[targets.ops]\nkind = \"Slak\"\n").join("\n");
     assert!(
-        shown.ends_with("unknown variant `Slak`, expected one of `console`, `webhook`, `slack`, `email`; did you mean `slack`?"),
+        shown.ends_with("unknown variant `Slak`, expected one of `console`, `webhook`, `slack`, `email`, `slack-app`; did you mean `slack`?"),
         "{shown}"
     );
 }

@@ -4,6 +4,7 @@
 use super::schema::SecurityName;
 use super::schema::{Kind, Target};
 use super::ConfigProblem;
+use crate::deliver::Context;
 use crate::{Delivery, Notifier, NotifyError};
 
 /// The notifier of one target, whichever kind it is.
@@ -14,12 +15,25 @@ pub(super) enum Configured {
     Webhook(crate::deliver::Webhook),
     #[cfg(feature = "slack")]
     Slack(crate::deliver::Slack),
+    #[cfg(feature = "slack")]
+    SlackApp(Box<crate::deliver::SlackApp>),
     // Boxed: an SMTP transport is far larger than the other notifiers.
     #[cfg(feature = "email")]
     Email(Box<crate::deliver::Email>),
 }
 
 impl Notifier for Configured {
+    fn send_with(&self, delivery: &Delivery, context: &Context<'_>) -> Result<(), NotifyError> {
+        match *self {
+            #[cfg(feature = "slack")]
+            Configured::SlackApp(ref n) => n.send_with(delivery, context),
+            _ => {
+                let _ = context;
+                self.send(delivery)
+            }
+        }
+    }
+
     fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
         // With every notifier feature off there is no variant, and no value of
         // this type can exist.
@@ -37,6 +51,8 @@ impl Notifier for Configured {
             Configured::Webhook(ref n) => n.send(delivery),
             #[cfg(feature = "slack")]
             Configured::Slack(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::SlackApp(ref n) => n.send(delivery),
             #[cfg(feature = "email")]
             Configured::Email(ref n) => n.send(delivery),
         }
@@ -59,6 +75,7 @@ pub(super) fn build(
         Kind::Webhook => webhook(target, var),
         Kind::Slack => slack(target, var).map_err(|e| vec![e]),
         Kind::Email => email(target, var).map_err(|e| vec![e]),
+        Kind::SlackApp => slack_app(target, var).map_err(|e| vec![e]),
     };
     built.map_err(|refused| {
         refused
@@ -191,6 +208,41 @@ fn slack(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refus
 #[cfg(not(feature = "slack"))]
 fn slack(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
     Err(Refusal::MissingFeature(Kind::Slack))
+}
+
+#[cfg(feature = "slack")]
+fn slack_app(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    use super::schema::PerRunName;
+    use crate::deliver::{PerRun, SlackApp};
+
+    let Some(token) = target
+        .token_env
+        .as_deref()
+        .and_then(|name| var("token_env", name))
+    else {
+        return Ok(None);
+    };
+    let channel = target.channel.as_deref().unwrap_or_default();
+    let mut app = SlackApp::new(&token, channel).map_err(Refusal::Settings)?;
+    if let Some(url) = &target.api_url {
+        app = app.api_url(url).map_err(Refusal::Settings)?;
+    }
+    if let Some(per_run) = target.per_run {
+        app = app.per_run(match per_run {
+            PerRunName::Thread => PerRun::Thread,
+            PerRunName::Update => PerRun::Update,
+            PerRunName::Off => PerRun::Off,
+        });
+    }
+    if let Some(t) = target.timeout {
+        app = app.timeout(t.0);
+    }
+    Ok(Some(Configured::SlackApp(Box::new(app))))
+}
+
+#[cfg(not(feature = "slack"))]
+fn slack_app(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(Kind::SlackApp))
 }
 
 #[cfg(feature = "email")]

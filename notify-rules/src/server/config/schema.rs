@@ -92,6 +92,8 @@ pub(super) enum Kind {
     Webhook,
     Slack,
     Email,
+    #[serde(rename = "slack-app")]
+    SlackApp,
 }
 
 impl Kind {
@@ -101,6 +103,7 @@ impl Kind {
             Kind::Webhook => "webhook",
             Kind::Slack => "slack",
             Kind::Email => "email",
+            Kind::SlackApp => "slack-app",
         }
     }
 
@@ -121,6 +124,7 @@ impl Kind {
                 "subject",
                 "timeout",
             ],
+            Kind::SlackApp => &["token_env", "channel", "api_url", "per_run", "timeout"],
         }
     }
 }
@@ -146,6 +150,20 @@ pub(super) struct Target {
     #[serde(default)]
     pub(super) to: Vec<String>,
     pub(super) subject: Option<String>,
+    // `slack-app`.
+    pub(super) token_env: Option<String>,
+    pub(super) channel: Option<String>,
+    pub(super) api_url: Option<String>,
+    pub(super) per_run: Option<PerRunName>,
+}
+
+/// `per_run` of a `slack-app` target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum PerRunName {
+    Thread,
+    Update,
+    Off,
 }
 
 impl Target {
@@ -180,6 +198,10 @@ impl Target {
         note("from", self.from.is_some());
         note("to", !self.to.is_empty());
         note("subject", self.subject.is_some());
+        note("token_env", self.token_env.is_some());
+        note("channel", self.channel.is_some());
+        note("api_url", self.api_url.is_some());
+        note("per_run", self.per_run.is_some());
         set
     }
 }
