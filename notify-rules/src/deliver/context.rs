@@ -4,6 +4,20 @@
 
 use crate::state::{KeyValue, StateStore};
 
+/// The key of a delivery's pipeline run among a target's:
+/// `target/pipeline/counter`, the pipeline in lower case (GoCD's names are
+/// case-insensitive); `None` for an agent delivery, which belongs to no run.
+#[cfg(any(feature = "slack", feature = "email"))]
+pub(crate) fn run_key(d: &crate::rules::Delivery) -> Option<String> {
+    let p = &d.status()?.pipeline;
+    Some(format!(
+        "{}/{}/{}",
+        d.target(),
+        p.name.to_lowercase(),
+        p.counter
+    ))
+}
+
 /// What the plugin offers a notifier besides the delivery, in
 /// [`Notifier::send_with`](super::Notifier::send_with).
 ///

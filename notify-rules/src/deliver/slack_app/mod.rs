@@ -12,6 +12,7 @@ use api::{Api, Failure, Posted};
 use pace::{Paced, Pacer};
 use runs::First;
 
+use super::context::run_key;
 use super::http::DEFAULT_TIMEOUT;
 use super::{show_duration, ConfigError, Context, Notifier, NotifyError, Slack};
 use crate::history::HistoryLimits;
@@ -165,7 +166,7 @@ impl SlackApp {
     }
 
     fn deliver(&self, d: &Delivery, cx: &Context<'_>) -> Result<(), NotifyError> {
-        let key = match (self.per_run, runs::run_key(d)) {
+        let key = match (self.per_run, run_key(d)) {
             (PerRun::Off, _) | (_, None) => return self.post(d, None).map(drop),
             (_, Some(key)) => key,
         };

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Posted;
 use crate::deliver::NotifyError;
-use crate::rules::Delivery;
 use crate::state::{KeyValue, StoreError};
 use crate::util::now_unix;
 
@@ -38,19 +37,6 @@ const POLL: Duration = Duration::from_millis(100);
 enum Slot {
     Posted { channel: String, ts: String },
     Posting { by: String, until: u64 },
-}
-
-/// The slot of a delivery's run: `target/pipeline/counter`, the pipeline
-/// in lower case (GoCD's names are case-insensitive); `None` for an agent
-/// delivery, which belongs to no run.
-pub(super) fn run_key(d: &Delivery) -> Option<String> {
-    let p = &d.status()?.pipeline;
-    Some(format!(
-        "{}/{}/{}",
-        d.target(),
-        p.name.to_lowercase(),
-        p.counter
-    ))
 }
 
 /// Who is to post a run's first message.
