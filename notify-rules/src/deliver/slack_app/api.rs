@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::super::http::{agent, MAX_TIMEOUT};
+use super::super::http::{agent, host_of, transport_message, MAX_TIMEOUT};
 use super::super::{scrub, show_duration, NotifyError};
 
 /// Errors that trying again cannot mend until someone changes the token,
@@ -147,11 +147,7 @@ impl Api {
 
     /// The address's host, which is not secret.
     pub(super) fn host(&self) -> String {
-        self.base
-            .parse::<ureq::http::Uri>()
-            .ok()
-            .and_then(|u| u.host().map(str::to_owned))
-            .unwrap_or_default()
+        host_of(&self.base)
     }
 
     /// Calls `method` (`chat.postMessage`, `chat.update`) with a JSON body.
@@ -254,26 +250,10 @@ impl Api {
     }
 
     fn transport_error(&self, method: &str, e: ureq::Error) -> NotifyError {
-        let host = self.host();
-        let message = match &e {
-            ureq::Error::Timeout(_) => format!(
-                "Slack's {method} gave no answer within {}",
-                show_duration(self.timeout)
-            ),
-            ureq::Error::HostNotFound => format!("host `{host}` not found"),
-            ureq::Error::ConnectionFailed => format!("could not connect to `{host}`"),
-            ureq::Error::Io(io) => match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => {
-                    format!("`{host}` refused the connection")
-                }
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => format!(
-                    "Slack's {method} gave no answer within {}",
-                    show_duration(self.timeout)
-                ),
-                _ => format!("could not talk to `{host}`: {io}"),
-            },
-            other => format!("could not talk to `{host}`: {other}"),
-        };
+        let message = format!(
+            "Slack's {method}: {}",
+            transport_message(&e, &self.host(), self.timeout)
+        );
         NotifyError::retryable(scrub(&message, &[&self.token, &self.authorization]))
     }
 }
