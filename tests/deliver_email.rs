@@ -276,3 +276,67 @@ fn starttls_and_a_login_reach_a_server_with_a_private_certificate() {
         ]
     );
 }
+
+/// Every e-mail of a run after its first names the first's `Message-ID`,
+/// kept in the SQLite file: also after a restart; another run has a thread
+/// of its own.
+#[test]
+fn e_mails_of_one_run_are_one_thread_across_a_restart() {
+    let inbox = Inbox::default();
+    let mails = inbox.mails.clone();
+    let port = smtp(inbox, SslConfig::None, false);
+    let dir = temp_dir();
+    let plugin = || {
+        let email = Email::builder("127.0.0.1")
+            .port(port)
+            .security(Security::Plain)
+            .from("gocd@example.com")
+            .to("ops@example.com")
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        Plugin::builder(rules! { target mail; on any => send(mail); })
+            .notifier("mail", email)
+            .state(notify_rules::state::State::sqlite(dir.path().join("n.db")))
+            .build()
+            .unwrap()
+    };
+    let first = plugin();
+    for b in [
+        body("shop", 7, "build", 1, "Building"),
+        body("shop", 7, "build", 1, "Passed"),
+    ] {
+        assert_eq!(
+            first.handle("stage-status", &b).body,
+            r#"{"status":"success"}"#
+        );
+    }
+    drop(first);
+    let again = plugin();
+    for b in [
+        body("shop", 7, "deploy", 1, "Failed"),
+        body("shop", 8, "build", 1, "Building"),
+        body("shop", 8, "build", 1, "Passed"),
+    ] {
+        assert_eq!(
+            again.handle("stage-status", &b).body,
+            r#"{"status":"success"}"#
+        );
+    }
+    let mails = mails.lock().unwrap().clone();
+    let headers: Vec<[Option<String>; 3]> = mails
+        .iter()
+        .map(|m| ["Message-ID", "In-Reply-To", "References"].map(|name| header(&m.data, name)))
+        .collect();
+    let root7 = "<shop/7/build/1/Building/r0a0/mail@notify-rules>";
+    let root8 = "<shop/8/build/1/Building/r0a0/mail@notify-rules>";
+    assert_eq!(headers.len(), 5, "{headers:?}");
+    assert_eq!(headers[0], [Some(root7.to_owned()), None, None]);
+    for h in &headers[1..3] {
+        assert_eq!(h[1].as_deref(), Some(root7), "{headers:?}");
+        assert_eq!(h[2].as_deref(), Some(root7), "{headers:?}");
+    }
+    assert_eq!(headers[3], [Some(root8.to_owned()), None, None]);
+    assert_eq!(headers[4][1].as_deref(), Some(root8));
+    assert_eq!(headers[4][2].as_deref(), Some(root8));
+}

@@ -177,3 +177,28 @@ fn a_payload_error_quoting_a_url_with_quotes_or_spaces_hides_the_credential() {
         assert_hidden(&answer.body, &["hunter2", "hun", "ter2", "bob", "space@"]);
     }
 }
+
+#[test]
+fn a_slack_app_token_shows_in_no_error_and_no_debug() {
+    use notify_rules::deliver::SlackApp;
+
+    let token = "xoxb_9999_s3cr3tbottoken";
+    // A receiver quoting the token in a 401, and one naming it as its error.
+    let quoting = echo();
+    let naming = Loopback::start(move |req| {
+        let text = format!(r#"{{"ok":false,"error":"{token}"}}"#);
+        let _ = req.respond(tiny_http::Response::from_string(text));
+    });
+    for api in [quoting.url("/api"), naming.url("/api")] {
+        let app = SlackApp::new(token, "C0123")
+            .unwrap()
+            .api_url(&api)
+            .unwrap();
+        assert_hidden(&format!("{app:?}"), &[token]);
+        let e = app.send(&delivery()).unwrap_err();
+        assert_hidden(&e.to_string(), &[token]);
+        assert_hidden(&format!("{e:?}"), &[token]);
+    }
+    let e = SlackApp::new("xoxb bad token", "C0123").unwrap_err();
+    assert_hidden(&e.to_string(), &["xoxb bad token", "bad token"]);
+}

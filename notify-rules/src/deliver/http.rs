@@ -107,11 +107,7 @@ impl Poster {
 
     /// The URL's host, which is not secret (the path and the user info may be).
     pub(crate) fn host(&self) -> String {
-        self.url
-            .parse::<ureq::http::Uri>()
-            .ok()
-            .and_then(|u| u.host().map(str::to_owned))
-            .unwrap_or_default()
+        host_of(&self.url)
     }
 
     /// POSTs a JSON body. Statuses 408, 429 and 5xx, time-outs and connection
@@ -186,26 +182,37 @@ impl Poster {
     }
 
     fn transport_error(&self, e: ureq::Error) -> NotifyError {
-        let message = match &e {
-            ureq::Error::Timeout(_) => format!("no answer within {}", show_duration(self.timeout)),
-            ureq::Error::HostNotFound => format!("host `{}` not found", self.host()),
-            ureq::Error::ConnectionFailed => format!("could not connect to `{}`", self.host()),
-            ureq::Error::Io(io) => match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => {
-                    format!("`{}` refused the connection", self.host())
-                }
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                    format!("no answer within {}", show_duration(self.timeout))
-                }
-                _ => format!("could not talk to `{}`: {io}", self.host()),
-            },
-            other => format!("could not talk to `{}`: {other}", self.host()),
-        };
+        let message = transport_message(&e, &self.host(), self.timeout);
         NotifyError::retryable(scrub(&message, &self.secrets()))
     }
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
+/// A URL's host, which is not secret (its path and user info may be).
+pub(crate) fn host_of(url: &str) -> String {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|u| u.host().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Why a request to `host` got no answer, in words; not yet scrubbed.
+pub(crate) fn transport_message(e: &ureq::Error, host: &str, timeout: Duration) -> String {
+    match e {
+        ureq::Error::Timeout(_) => format!("no answer within {}", show_duration(timeout)),
+        ureq::Error::HostNotFound => format!("host `{host}` not found"),
+        ureq::Error::ConnectionFailed => format!("could not connect to `{host}`"),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => format!("`{host}` refused the connection"),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                format!("no answer within {}", show_duration(timeout))
+            }
+            _ => format!("could not talk to `{host}`: {io}"),
+        },
+        other => format!("could not talk to `{host}`: {other}"),
+    }
+}
+
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)

@@ -9,6 +9,7 @@
 //! | [`Teams`] | `slack` | an Adaptive Card, to a Microsoft Teams Workflows webhook |
 //! | [`GoogleChat`] | `slack` | the text and a card, to a Google Chat space's webhook |
 //! | [`Discord`] | `slack` | an embed coloured by the state, to a Discord webhook |
+//! | [`SlackApp`] | `slack` | Slack's Web API with a bot token: one message per pipeline run, updated or threaded |
 //! | [`Email`] | `email` | an e-mail over SMTP |
 //!
 //! Any closure `Fn(&Delivery) -> Result<(), NotifyError> + Send + Sync` is a
@@ -36,6 +37,7 @@ use crate::rules::Delivery;
 
 #[cfg(feature = "console")]
 mod console;
+mod context;
 #[cfg(feature = "email")]
 mod email;
 #[cfg(any(feature = "webhook", feature = "slack"))]
@@ -46,6 +48,9 @@ mod rich;
 mod secrets;
 #[cfg(feature = "slack")]
 mod slack;
+// The Slack app (Web API with a bot token), one message per run.
+#[cfg(feature = "slack")]
+mod slack_app;
 #[cfg(any(feature = "email", feature = "server"))]
 mod subject;
 #[cfg(feature = "webhook")]
@@ -53,12 +58,15 @@ mod webhook;
 
 #[cfg(feature = "console")]
 pub use console::Console;
+pub use context::Context;
 #[cfg(feature = "email")]
 pub use email::{Email, EmailBuilder, Security, Subject};
 #[cfg(feature = "slack")]
 pub use rich::{Discord, Format, GoogleChat, Teams};
 #[cfg(feature = "slack")]
 pub use slack::Slack;
+#[cfg(feature = "slack")]
+pub use slack_app::{PerRun, SlackApp, DEFAULT_API_URL};
 #[cfg(feature = "webhook")]
 pub use webhook::Webhook;
 
@@ -73,8 +81,19 @@ pub(crate) use subject::SubjectTemplate;
 /// [`Delivery::idempotency_key`] on so the receiver can drop repeats.
 pub trait Notifier: Send + Sync {
     /// Sends one delivery. A [retryable](NotifyError::is_permanent) error makes
-    /// the plugin try again later; a permanent one is reported and dropped.
+    /// the plugin try again later; a permanent one is reported and dropped
+    /// (or kept, when [held](NotifyError::held)).
     fn send(&self, delivery: &Delivery) -> Result<(), NotifyError>;
+
+    /// Sends one delivery with what the plugin offers besides it (its
+    /// [`Context`]: the state store's key-value area). The plugin always
+    /// calls this; by default it calls [`send`](Notifier::send), so a
+    /// notifier that needs nothing more implements `send` alone. A
+    /// notifier that wraps another forwards this method too.
+    fn send_with(&self, delivery: &Delivery, context: &Context<'_>) -> Result<(), NotifyError> {
+        let _ = context;
+        self.send(delivery)
+    }
 }
 
 impl<F> Notifier for F
@@ -105,6 +124,10 @@ where
 pub struct NotifyError {
     message: String,
     permanent: bool,
+    /// Kept in the outbox though permanent (see [`NotifyError::held`]).
+    held: bool,
+    /// How long the receiver asked to be left alone (HTTP `Retry-After`).
+    retry_after: Option<std::time::Duration>,
 }
 
 impl NotifyError {
@@ -113,6 +136,8 @@ impl NotifyError {
         NotifyError {
             message: message.into(),
             permanent: false,
+            held: false,
+            retry_after: None,
         }
     }
 
@@ -122,7 +147,58 @@ impl NotifyError {
         NotifyError {
             message: message.into(),
             permanent: true,
+            held: false,
+            retry_after: None,
         }
+    }
+
+    /// A failure that trying again cannot mend until a person does
+    /// something (a revoked token, a bot not invited to its channel): the
+    /// delivery is not retried, but it is reported and *kept* in the outbox,
+    /// listed by `notify-rules outbox list`, until `notify-rules outbox
+    /// retry` makes it due again (or it is older than the outbox keeps
+    /// anything, and is given up). It is [permanent](Self::is_permanent):
+    /// nothing tries it in a loop.
+    ///
+    /// ```
+    /// use notify_rules::NotifyError;
+    ///
+    /// let e = NotifyError::held("Slack refused the token (invalid_auth)");
+    /// assert!(e.is_permanent() && e.is_held());
+    /// assert!(!NotifyError::permanent("HTTP 404").is_held());
+    /// ```
+    pub fn held(message: impl Into<String>) -> Self {
+        NotifyError {
+            held: true,
+            ..NotifyError::permanent(message)
+        }
+    }
+
+    /// The same error, with the receiver's word on when to try again (an
+    /// HTTP `Retry-After`): the plugin waits at least that long before the
+    /// next try, within its retry policy, and the outbox too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use notify_rules::NotifyError;
+    ///
+    /// let e = NotifyError::retryable("HTTP 429").retry_after(Duration::from_secs(1));
+    /// assert_eq!(e.wait(), Some(Duration::from_secs(1)));
+    /// ```
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// How long the receiver asked to wait before the next try, if it said.
+    pub fn wait(&self) -> Option<std::time::Duration> {
+        self.retry_after
+    }
+
+    /// Whether the delivery is kept in the outbox, untried, until someone
+    /// retries it (see [`NotifyError::held`]).
+    pub fn is_held(&self) -> bool {
+        self.held
     }
 
     /// Whether trying again is pointless.
@@ -147,6 +223,8 @@ impl fmt::Debug for NotifyError {
         f.debug_struct("NotifyError")
             .field("message", &self.message)
             .field("permanent", &self.permanent)
+            .field("held", &self.held)
+            .field("retry_after", &self.retry_after)
             .finish()
     }
 }

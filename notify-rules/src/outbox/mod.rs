@@ -6,7 +6,8 @@
 //! again, so it is never sent twice. An entry is *claimed* before it is sent,
 //! so two threads never send the same one; it leaves the outbox when it has
 //! been sent, when its notifier says the failure is permanent, or when it is
-//! too old.
+//! too old. A [held](NotifyError::held) failure stays, untried, until
+//! `outbox retry` makes it due (or it is too old).
 
 use std::collections::BTreeMap;
 
@@ -197,7 +198,9 @@ impl Outbox {
             }
             if entry.added_unix < oldest_kept {
                 expired.push(id);
-            } else if force || entry.next_attempt <= now {
+            } else if (force && !self.policy.is_held(entry.added_unix, entry.next_unix))
+                || entry.next_attempt <= now
+            {
                 let target = entry.delivery.target();
                 let count = match counts.get_mut(target) {
                     Some(count) => count,
@@ -249,7 +252,7 @@ impl Outbox {
     /// failure is permanent.
     pub(crate) fn failed(&self, id: u64, error: &NotifyError) -> Vec<GaveUp> {
         let mut inner = lock(&self.inner);
-        if error.is_permanent() {
+        if error.is_permanent() && !error.is_held() {
             let gave_up = remove(&mut inner, id).map(|entry| GaveUp {
                 target: entry.delivery.target().to_owned(),
                 key: entry.key,
@@ -263,8 +266,8 @@ impl Outbox {
         };
         entry.attempts = entry.attempts.saturating_add(1);
         entry.in_flight = false;
-        entry.last_error = Some(error.to_string());
-        let wait = self.policy.wait_after(entry.attempts);
+        entry.last_error = Some(last_error(error));
+        let wait = self.policy.after_failure(entry.attempts, error);
         entry.next_attempt = instant_after(Instant::now(), wait);
         entry.next_unix = now_unix().saturating_add(wait.as_secs());
         Vec::new()
@@ -334,6 +337,41 @@ impl OutboxPolicy {
         self.first_retry_after
             .saturating_mul(factor)
             .min(self.max_retry_after)
+    }
+}
+
+impl OutboxPolicy {
+    /// The wait after the `attempts`-th failure, which was `error`: at
+    /// least what the receiver asked for; for a [held](NotifyError::held)
+    /// failure, past the entry's end, so that only `outbox retry` tries it
+    /// again (or its age gives it up, and reports it).
+    pub(crate) fn after_failure(&self, attempts: u32, error: &NotifyError) -> Duration {
+        if error.is_held() {
+            return self.max_age.saturating_add(Duration::from_secs(60));
+        }
+        let wait = self.wait_after(attempts);
+        error.wait().map_or(wait, |asked| wait.max(asked))
+    }
+}
+
+impl OutboxPolicy {
+    /// Whether an entry added and next tried at these times (seconds since
+    /// 1970) is held: its next try is past its end, where
+    /// [`after_failure`](Self::after_failure) puts a held failure. Even a
+    /// forced flush leaves it; `outbox retry`, which makes it due now, does
+    /// not.
+    pub(crate) fn is_held(&self, added: u64, next: u64) -> bool {
+        next > added.saturating_add(self.max_age.as_secs())
+    }
+}
+
+/// What an entry that failed with `error` shows as its last error: for a
+/// held failure, also what to do about it.
+pub(crate) fn last_error(error: &NotifyError) -> String {
+    if error.is_held() {
+        format!("{error} (kept, not tried again until `notify-rules outbox retry`)")
+    } else {
+        error.to_string()
     }
 }
 

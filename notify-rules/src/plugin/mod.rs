@@ -309,6 +309,13 @@ impl Plugin {
         self.store.waiting_len()
     }
 
+    /// The state store's key-value area, which notifiers are lent in
+    /// [`Notifier::send_with`](crate::Notifier::send_with) (see
+    /// [`KeyValue`](crate::state::KeyValue)).
+    pub fn key_value(&self) -> crate::state::KeyValue<'_> {
+        crate::state::KeyValue::new(&*self.store)
+    }
+
     /// Whether the state is kept in a database, so that what the outbox
     /// holds outlives the process.
     pub fn state_is_durable(&self) -> bool {

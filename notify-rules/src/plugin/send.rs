@@ -25,7 +25,7 @@ use std::time::Instant;
 use smallvec::SmallVec;
 
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
-use crate::deliver::{Notifier, NotifyError};
+use crate::deliver::{Context, Notifier, NotifyError};
 use crate::rules::Delivery;
 use crate::state::{Claimed, GaveUp, StateStore, StoreError, Waiting};
 use crate::util::instant_after;
@@ -55,11 +55,14 @@ impl Bound {
         self.cost_nanos.load(Ordering::Relaxed) < FAST_NANOS
     }
 
-    /// One call to the notifier; a panic in it is a failure of that delivery, not
-    /// of the plugin.
-    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+    /// One call to the notifier, lent the store's key-value area; a panic in
+    /// it is a failure of that delivery, not of the plugin.
+    fn send(&self, delivery: &Delivery, store: &dyn StateStore) -> Result<(), NotifyError> {
         let started = Instant::now();
-        let result = match catch_unwind(AssertUnwindSafe(|| self.notifier.send(delivery))) {
+        let context = Context::new(store);
+        let result = match catch_unwind(AssertUnwindSafe(|| {
+            self.notifier.send_with(delivery, &context)
+        })) {
             Ok(result) => result,
             Err(panic) => {
                 let what = panic
@@ -87,6 +90,7 @@ impl Bound {
     fn send_with_retry(
         &self,
         delivery: &Delivery,
+        store: &dyn StateStore,
         policy: &RetryPolicy,
         start: Instant,
         previous: Option<NotifyError>,
@@ -96,17 +100,20 @@ impl Bound {
         let mut last = previous;
         loop {
             if let Some(error) = last.take() {
-                let wait = policy
+                let backoff = policy
                     .first_backoff
                     .saturating_mul(1 << (tries - 1).min(16))
                     .min(policy.max_backoff);
+                // A receiver that said when to come back (`Retry-After`) is
+                // not asked sooner.
+                let wait = error.wait().map_or(backoff, |asked| backoff.max(asked));
                 if instant_after(Instant::now(), wait) >= deadline {
                     return Err(error);
                 }
                 std::thread::sleep(wait);
             }
             tries += 1;
-            match self.send(delivery) {
+            match self.send(delivery, store) {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_permanent() || tries >= policy.attempts => return Err(e),
                 Err(e) => last = Some(e),
@@ -243,8 +250,8 @@ impl<'p> Group<'p> {
         while let Some(c) = fresh.next() {
             let d = &c.delivery;
             let result = match on {
-                On::Own => bound.send_with_retry(d, policy, start, previous.take()),
-                On::Shared => match bound.send(d) {
+                On::Own => bound.send_with_retry(d, outbox, policy, start, previous.take()),
+                On::Shared => match bound.send(d, outbox) {
                     Err(e) if !e.is_permanent() && policy.attempts > 1 => {
                         let rest = std::iter::once(c).chain(fresh).collect();
                         let spill = Group {
@@ -268,7 +275,8 @@ impl<'p> Group<'p> {
                 }
                 Err(error) => error,
             };
-            let kept = !error.is_permanent();
+            // A held failure is not tried again, but it is kept.
+            let kept = !error.is_permanent() || error.is_held();
             out.problems.push(Problem::NotDelivered {
                 target: d.target().to_owned(),
                 reason: error.to_string(),
@@ -280,7 +288,7 @@ impl<'p> Group<'p> {
                 (true, Some(id)) => out.settled(outbox.failed(id, &error), true),
                 (true, None) => out.settled(outbox.keep(d, &error), true),
             }
-            target_down |= kept;
+            target_down |= !error.is_permanent();
         }
         for c in self.waiting {
             let id = c.id;
@@ -291,7 +299,7 @@ impl<'p> Group<'p> {
                 out.io(outbox.release(id));
                 continue;
             }
-            match bound.send(&c.delivery) {
+            match bound.send(&c.delivery, outbox) {
                 Ok(()) => {
                     out.delivered += 1;
                     out.io(outbox.delivered(id));
@@ -301,7 +309,7 @@ impl<'p> Group<'p> {
                     out.failed.push(Problem::NotDelivered {
                         target: c.delivery.target().to_owned(),
                         reason: error.to_string(),
-                        kept: !error.is_permanent(),
+                        kept: !error.is_permanent() || error.is_held(),
                     });
                     out.settled(outbox.failed(id, &error), false);
                 }

@@ -29,6 +29,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::deliver::Context;
 use crate::plugin::{Answer, Problem};
 use crate::{Delivery, Notifier, NotifyError};
 
@@ -298,14 +299,24 @@ struct Observed<N> {
     notifier: N,
 }
 
-impl<N: Notifier> Notifier for Observed<N> {
-    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+impl<N: Notifier> Observed<N> {
+    fn observed(&self, send: impl FnOnce() -> Result<(), NotifyError>) -> Result<(), NotifyError> {
         let started = Instant::now();
-        let sent = self.notifier.send(delivery);
+        let sent = send();
         self.seconds.observe(started.elapsed().as_secs_f64());
         if sent.is_ok() {
             self.sent.inc();
         }
         sent
+    }
+}
+
+impl<N: Notifier> Notifier for Observed<N> {
+    fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
+        self.observed(|| self.notifier.send(delivery))
+    }
+
+    fn send_with(&self, delivery: &Delivery, context: &Context<'_>) -> Result<(), NotifyError> {
+        self.observed(|| self.notifier.send_with(delivery, context))
     }
 }

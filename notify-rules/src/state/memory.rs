@@ -157,4 +157,28 @@ impl StateStore for MemoryState {
         lock(&self.kv).remove(&(space.to_owned(), key.to_owned()));
         Ok(())
     }
+
+    fn put_new(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        let mut kv = lock(&self.kv);
+        let now = now_unix();
+        let slot = kv.entry((space.to_owned(), key.to_owned()));
+        match slot {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if e.get().1.is_none_or(|end| end > now) {
+                    return Ok(false);
+                }
+                e.insert((value.to_vec(), expires));
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((value.to_vec(), expires));
+            }
+        }
+        Ok(true)
+    }
 }

@@ -52,6 +52,7 @@
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod decide;
 mod error;
+mod kv;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -70,6 +71,9 @@ mod retry_tests;
 // Agent history in every store.
 #[cfg(all(test, feature = "sqlite"))]
 mod agent_tests;
+// Insert-if-absent and held entries in every store.
+#[cfg(all(test, feature = "sqlite"))]
+mod kv_tests;
 
 use std::fmt;
 use std::path::Path;
@@ -82,6 +86,7 @@ use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 
 pub use error::StoreError;
+pub use kv::KeyValue;
 pub(crate) use memory::MemoryState;
 
 /// A fresh delivery made by a notification, in the outbox and claimed by
@@ -197,6 +202,16 @@ pub(crate) trait StateStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Forgets the value under `space` and `key`.
     fn remove(&self, space: &str, key: &str) -> Result<(), StoreError>;
+    /// Keeps a value under `space` and `key` only when none is there, or
+    /// the one there is past its end; whether it did. Atomic: of two calls
+    /// at once (two replicas on one database), one alone gets `true`.
+    fn put_new(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// One delivery waiting in the outbox, as `notify-rules outbox list` shows it.

@@ -213,4 +213,14 @@ impl StateStore for Retrying {
     fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
         self.gated(|s| s.remove(space, key))
     }
+
+    fn put_new(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        self.gated(|s| s.put_new(space, key, value, expires))
+    }
 }

@@ -38,6 +38,9 @@
 //!   and stopped with SIGTERM (or killed).
 //! - [`postgres::database`]: a fresh database on the test PostgreSQL server,
 //!   or a skip with a note where there is none (a failure under CI).
+//! - [`slack::FakeSlack`]: Slack's Web API (`chat.postMessage`,
+//!   `chat.update`) on 127.0.0.1, with its channels' messages and threads,
+//!   `ok: false` refusals, 429s and slow answers on demand.
 //!
 //! # Payloads
 //!
@@ -58,6 +61,7 @@ pub mod notifier;
 mod payload;
 pub mod postgres;
 pub mod serve;
+pub mod slack;
 mod temp;
 
 pub use body::{body, AgentBody, StageBody};

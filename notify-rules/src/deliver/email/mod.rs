@@ -9,8 +9,13 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 
-use super::{scrub, show_duration, ConfigError, Notifier, NotifyError, SubjectTemplate};
+use super::{scrub, show_duration, ConfigError, Context, Notifier, NotifyError, SubjectTemplate};
+use crate::history::HistoryLimits;
+use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
+use crate::state::{KeyValue, MemoryState};
+
+mod thread;
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +52,10 @@ pub enum Subject {
 /// The message's text is the body; the subject is set with
 /// [`EmailBuilder::subject`]. The `Message-ID` is made from the delivery's
 /// [idempotency key](Delivery::idempotency_key), so a retried e-mail can be told
-/// from a new one. SMTP answers 5xx are permanent failures; 4xx, time-outs and
+/// from a new one. Every e-mail about one pipeline run after its first has
+/// `In-Reply-To` and `References` naming the first one's `Message-ID`, kept
+/// in the plugin's state store (see [`Context`]), so mail clients show a
+/// run as one thread, across restarts and replicas. SMTP answers 5xx are permanent failures; 4xx, time-outs and
 /// connection failures are retried.
 ///
 /// ```
@@ -77,6 +85,8 @@ pub struct Email {
     /// The subject, parsed, when it is a template.
     template: Option<SubjectTemplate>,
     timeout: Duration,
+    /// The runs' first messages when no plugin lends its store.
+    own: MemoryState,
 }
 
 /// Configures an [`Email`] notifier; [`EmailBuilder::build`] checks it all.
@@ -125,12 +135,18 @@ impl Email {
         }
     }
 
-    fn message(&self, delivery: &Delivery) -> Result<Message, NotifyError> {
+    /// The e-mail for a delivery; in the thread of its run's first message
+    /// when the key-value area `kv` knows one.
+    fn message(&self, delivery: &Delivery, kv: &KeyValue<'_>) -> Result<Message, NotifyError> {
+        let id = message_id(&delivery.idempotency_key());
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(self.subject_for(delivery))
-            .message_id(Some(message_id(&delivery.idempotency_key())))
             .header(ContentType::TEXT_PLAIN);
+        if let Some(first) = thread::replies_to(kv, delivery, &id) {
+            builder = builder.in_reply_to(first.clone()).references(first);
+        }
+        builder = builder.message_id(Some(id));
         for to in &self.to {
             builder = builder.to(to.clone());
         }
@@ -297,6 +313,7 @@ impl EmailBuilder {
             subject: self.subject,
             template,
             timeout: self.timeout,
+            own: MemoryState::new(HistoryLimits::default(), OutboxPolicy::default()),
         })
     }
 
@@ -377,7 +394,11 @@ impl fmt::Debug for EmailBuilder {
 
 impl Notifier for Email {
     fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
-        let message = self.message(delivery)?;
+        self.send_with(delivery, &Context::new(&self.own))
+    }
+
+    fn send_with(&self, delivery: &Delivery, context: &Context<'_>) -> Result<(), NotifyError> {
+        let message = self.message(delivery, context.kv())?;
         self.transport.send(&message).map(|_| ()).map_err(|e| {
             let secrets: Vec<&str> = self.password.iter().map(String::as_str).collect();
             let what = if e.is_timeout() {

@@ -157,7 +157,7 @@ fn an_unknown_kind_that_could_be_a_secret_is_not_quoted() {
     // A likely typo of a kind is shown, with the kind meant.
     let shown = problems("[targets.ops]\nkind = \"Slak\"\n").join("\n");
     assert!(
-        shown.contains("unknown variant `Slak`, expected one of `console`, `webhook`, `slack`, `email`, `teams`, `google-chat`, `discord`")
+        shown.contains("unknown variant `Slak`, expected one of `console`, `webhook`, `slack`, `email`, `teams`, `google-chat`, `discord`, `slack-app`")
             && shown.ends_with("; did you mean `slack`?"),
         "{shown}"
     );

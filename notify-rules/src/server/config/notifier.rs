@@ -6,6 +6,7 @@ use super::schema::FormatName;
 use super::schema::SecurityName;
 use super::schema::{Kind, Target};
 use super::ConfigProblem;
+use crate::deliver::Context;
 use crate::{Delivery, Notifier, NotifyError};
 
 /// The notifier of one target, whichever kind it is.
@@ -22,12 +23,25 @@ pub(super) enum Configured {
     GoogleChat(crate::deliver::GoogleChat),
     #[cfg(feature = "slack")]
     Discord(crate::deliver::Discord),
+    #[cfg(feature = "slack")]
+    SlackApp(Box<crate::deliver::SlackApp>),
     // Boxed: an SMTP transport is far larger than the other notifiers.
     #[cfg(feature = "email")]
     Email(Box<crate::deliver::Email>),
 }
 
 impl Notifier for Configured {
+    fn send_with(&self, delivery: &Delivery, context: &Context<'_>) -> Result<(), NotifyError> {
+        match *self {
+            #[cfg(feature = "slack")]
+            Configured::SlackApp(ref n) => n.send_with(delivery, context),
+            _ => {
+                let _ = context;
+                self.send(delivery)
+            }
+        }
+    }
+
     fn send(&self, delivery: &Delivery) -> Result<(), NotifyError> {
         // With every notifier feature off there is no variant, and no value of
         // this type can exist.
@@ -51,6 +65,8 @@ impl Notifier for Configured {
             Configured::GoogleChat(ref n) => n.send(delivery),
             #[cfg(feature = "slack")]
             Configured::Discord(ref n) => n.send(delivery),
+            #[cfg(feature = "slack")]
+            Configured::SlackApp(ref n) => n.send(delivery),
             #[cfg(feature = "email")]
             Configured::Email(ref n) => n.send(delivery),
         }
@@ -77,6 +93,7 @@ pub(super) fn build(
         Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
             chat(target, var, server_url).map_err(|e| vec![e])
         }
+        Kind::SlackApp => slack_app(target, var).map_err(|e| vec![e]),
     };
     built.map_err(|refused| {
         refused
@@ -237,6 +254,41 @@ fn chat(
 #[cfg(not(feature = "slack"))]
 fn chat(target: &Target, _: &mut Var<'_>, _: Option<&str>) -> Result<Option<Configured>, Refusal> {
     Err(Refusal::MissingFeature(target.kind))
+}
+
+#[cfg(feature = "slack")]
+fn slack_app(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    use super::schema::PerRunName;
+    use crate::deliver::{PerRun, SlackApp};
+
+    let Some(token) = target
+        .token_env
+        .as_deref()
+        .and_then(|name| var("token_env", name))
+    else {
+        return Ok(None);
+    };
+    let channel = target.channel.as_deref().unwrap_or_default();
+    let mut app = SlackApp::new(&token, channel).map_err(Refusal::Settings)?;
+    if let Some(url) = &target.api_url {
+        app = app.api_url(url).map_err(Refusal::Settings)?;
+    }
+    if let Some(per_run) = target.per_run {
+        app = app.per_run(match per_run {
+            PerRunName::Thread => PerRun::Thread,
+            PerRunName::Update => PerRun::Update,
+            PerRunName::Off => PerRun::Off,
+        });
+    }
+    if let Some(t) = target.timeout {
+        app = app.timeout(t.0);
+    }
+    Ok(Some(Configured::SlackApp(Box::new(app))))
+}
+
+#[cfg(not(feature = "slack"))]
+fn slack_app(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+    Err(Refusal::MissingFeature(Kind::SlackApp))
 }
 
 #[cfg(feature = "email")]

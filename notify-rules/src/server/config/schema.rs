@@ -97,6 +97,8 @@ pub(super) enum Kind {
     #[serde(rename = "google-chat")]
     GoogleChat,
     Discord,
+    #[serde(rename = "slack-app")]
+    SlackApp,
 }
 
 impl Kind {
@@ -109,6 +111,7 @@ impl Kind {
             Kind::Teams => "teams",
             Kind::GoogleChat => "google-chat",
             Kind::Discord => "discord",
+            Kind::SlackApp => "slack-app",
         }
     }
 
@@ -121,7 +124,7 @@ impl Kind {
     )))]
     pub(super) fn feature(self) -> &'static str {
         match self {
-            Kind::Teams | Kind::GoogleChat | Kind::Discord => "slack",
+            Kind::Teams | Kind::GoogleChat | Kind::Discord | Kind::SlackApp => "slack",
             kind => kind.as_str(),
         }
     }
@@ -145,6 +148,7 @@ impl Kind {
                 "subject",
                 "timeout",
             ],
+            Kind::SlackApp => &["token_env", "channel", "api_url", "per_run", "timeout"],
         }
     }
 }
@@ -172,6 +176,20 @@ pub(super) struct Target {
     pub(super) subject: Option<String>,
     /// `rich` (the default) or `text`, for the chat kinds.
     pub(super) format: Option<FormatName>,
+    // `slack-app`.
+    pub(super) token_env: Option<String>,
+    pub(super) channel: Option<String>,
+    pub(super) api_url: Option<String>,
+    pub(super) per_run: Option<PerRunName>,
+}
+
+/// `per_run` of a `slack-app` target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum PerRunName {
+    Thread,
+    Update,
+    Off,
 }
 
 impl Target {
@@ -207,6 +225,10 @@ impl Target {
         note("to", !self.to.is_empty());
         note("subject", self.subject.is_some());
         note("format", self.format.is_some());
+        note("token_env", self.token_env.is_some());
+        note("channel", self.channel.is_some());
+        note("api_url", self.api_url.is_some());
+        note("per_run", self.per_run.is_some());
         set
     }
 }

@@ -39,6 +39,10 @@ impl Config {
                 Kind::Webhook | Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
                     need(&mut problems, "url_env", target.url_env.is_some())
                 }
+                Kind::SlackApp => {
+                    need(&mut problems, "token_env", target.token_env.is_some());
+                    need(&mut problems, "channel", target.channel.is_some());
+                }
                 Kind::Email => {
                     need(&mut problems, "host", target.host.is_some());
                     need(&mut problems, "from", target.from.is_some());
@@ -240,6 +244,9 @@ impl Config {
             }
             if let Some(name) = &t.password_env {
                 names.push((owner.clone(), "password_env".to_owned(), name.as_str()));
+            }
+            if let Some(name) = &t.token_env {
+                names.push((owner.clone(), "token_env".to_owned(), name.as_str()));
             }
             for (header, name) in &t.header_envs {
                 names.push((

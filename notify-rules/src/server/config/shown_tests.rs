@@ -33,12 +33,20 @@ fn a_secret_written_in_the_file_is_named_but_never_repeated() {
         "{shown}"
     );
 
-    // No `token_env` exists: the general advice.
+    // `token_env` is the slack-app's: named as the place for a token.
     let text = "[targets.hook]\nkind = \"webhook\"\ntoken = \"tok-123\"\n";
     let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
     assert!(!shown.contains("tok-123"), "{shown}");
     assert!(
-        shown.contains("unknown setting `token`") && shown.contains("`*_env` settings"),
+        shown.contains("unknown setting `token`") && shown.contains("set `token_env`"),
+        "{shown}"
+    );
+    // No `secret_env` setting in a target: the general advice.
+    let text = "[targets.hook]\nkind = \"webhook\"\nsecret = \"tok-123\"\n";
+    let shown = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(!shown.contains("tok-123"), "{shown}");
+    assert!(
+        shown.contains("unknown setting `secret`") && shown.contains("`*_env` settings"),
         "{shown}"
     );
 

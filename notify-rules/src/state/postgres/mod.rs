@@ -222,10 +222,12 @@ impl StateStore for PostgresState {
         }
         let due = tx
             .query(
-                "SELECT id, key, target, delivery FROM outbox \
-                 WHERE lease_until <= $1 AND ($2 OR next_attempt <= $1) \
+                // A held entry (its next try past its end) waits for
+                // `outbox retry`, even in a forced flush.
+                "SELECT id, key, target, delivery FROM outbox WHERE lease_until <= $1 \
+                 AND (($2 AND next_attempt <= added + $3) OR next_attempt <= $1) \
                  ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED",
-                &[&now, &force],
+                &[&now, &force, &ms(self.policy.max_age)],
             )
             .map_err(fail)?;
         let mut counts: std::collections::HashMap<String, usize> = Default::default();
@@ -276,7 +278,7 @@ impl StateStore for PostgresState {
     fn failed(&self, id: u64, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
         let fail = |e| self.fail(e);
         let mut client = self.client()?;
-        if error.is_permanent() {
+        if error.is_permanent() && !error.is_held() {
             let gave_up = client
                 .query_opt(
                     "DELETE FROM outbox WHERE id = $1 RETURNING target, key",
@@ -296,14 +298,14 @@ impl StateStore for PostgresState {
             .query_opt(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1 \
                  RETURNING attempts",
-                &[&i(id), &error.to_string()],
+                &[&i(id), &crate::outbox::last_error(error)],
             )
             .map_err(fail)?
             .map(|r| r.get(0));
         if let Some(attempts) = attempts {
             let wait = self
                 .policy
-                .wait_after(u32::try_from(attempts).unwrap_or(u32::MAX));
+                .after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), error);
             tx.execute(
                 "UPDATE outbox SET next_attempt = $2, lease_until = 0 WHERE id = $1",
                 &[&i(id), &now_ms().saturating_add(ms(wait))],
@@ -439,6 +441,27 @@ impl StateStore for PostgresState {
             )
             .map_err(|e| self.fail(e))?;
         Ok(())
+    }
+
+    fn put_new(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        // One statement: the unique key settles a race between replicas,
+        // and a value past its end is taken over under the row's lock.
+        let n = self
+            .client()?
+            .execute(
+                "INSERT INTO kv (space, key, value, expires) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (space, key) DO UPDATE SET value = excluded.value, \
+                 expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= $5",
+                &[&space, &key, &value, &expires.map(i), &(now_ms() / 1000)],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(n == 1)
     }
 
     fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {

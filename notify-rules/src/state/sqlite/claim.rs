@@ -17,9 +17,13 @@ impl SqliteState {
             .db
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM outbox WHERE lease_until <= ?1 \
-                     AND (?2 OR next_attempt <= ?1 OR added < ?3))",
+                     AND ((?2 AND next_attempt <= added + ?4) OR next_attempt <= ?1 OR added < ?3))",
             )
-            .and_then(|mut s| s.query_row(params![now, force, stale], |r| r.get(0)))
+            .and_then(|mut s| {
+                s.query_row(params![now, force, stale, ms(self.policy.max_age)], |r| {
+                    r.get(0)
+                })
+            })
             .map_err(fail)?;
         let mut claim = Claim::default();
         if !any {
@@ -49,12 +53,14 @@ impl SqliteState {
             claim.expired = gone;
             let mut due = tx
                 .prepare_cached(
-                    "SELECT id, key, target, delivery FROM outbox \
-                         WHERE lease_until <= ?1 AND (?2 OR next_attempt <= ?1) ORDER BY id",
+                    // A held entry (its next try past its end) waits for
+                    // `outbox retry`, even in a forced flush.
+                    "SELECT id, key, target, delivery FROM outbox WHERE lease_until <= ?1 \
+                         AND ((?2 AND next_attempt <= added + ?3) OR next_attempt <= ?1) ORDER BY id",
                 )
                 .map_err(fail)?;
             let rows = due
-                .query_map(params![now, force], |r| {
+                .query_map(params![now, force, ms(self.policy.max_age)], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get(1)?,

@@ -203,7 +203,7 @@ impl StateStore for SqliteState {
         let fail = |e| self.fail(e);
         let mut conn = lock(&self.conn);
         conn.synced(false).map_err(fail)?;
-        if error.is_permanent() {
+        if error.is_permanent() && !error.is_held() {
             let gave_up = conn
                 .db
                 .prepare_cached("DELETE FROM outbox WHERE id = ?1 RETURNING target, key")
@@ -238,7 +238,8 @@ impl StateStore for SqliteState {
             let attempts = attempts.saturating_add(1);
             let wait = self
                 .policy
-                .wait_after(u32::try_from(attempts).unwrap_or(u32::MAX));
+                .after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), error);
+            let last_error = crate::outbox::last_error(error);
             tx.prepare_cached(
                 "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt = ?4, \
                  lease_until = 0 WHERE id = ?1",
@@ -247,7 +248,7 @@ impl StateStore for SqliteState {
                 s.execute(params![
                     i(id),
                     attempts,
-                    error.to_string(),
+                    last_error,
                     now_ms().saturating_add(ms(wait))
                 ])
             })
@@ -400,6 +401,29 @@ impl StateStore for SqliteState {
             )
             .map_err(|e| self.fail(e))?;
         Ok(())
+    }
+
+    fn put_new(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        expires: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = lock(&self.conn);
+        conn.synced(true).map_err(|e| self.fail(e))?;
+        // A value past its end counts as absent: it is replaced in the same
+        // statement, so no one else can take it in between.
+        let n = conn
+            .db
+            .execute(
+                "INSERT INTO kv (space, key, value, expires) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO UPDATE SET value = excluded.value, expires = excluded.expires \
+                 WHERE kv.expires IS NOT NULL AND kv.expires <= ?5",
+                params![space, key, value, expires.map(i), now_ms() / 1000],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(n == 1)
     }
 
     fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
