@@ -33,6 +33,8 @@ pub use teams::Teams;
 /// # Ok::<(), notify_rules::deliver::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+// A service may get a third form (Slack's blocks, say).
+#[non_exhaustive]
 pub enum Format {
     /// The rule's text, with the colour of the state, the notification's
     /// fields and a link to the stage (when the GoCD server's address is
