@@ -201,6 +201,22 @@ pub(crate) fn summary(delivery: &Delivery, server: Option<&str>) -> Summary {
     }
 }
 
+/// `&`, `<` and `>` as entities (`&amp;`, `&lt;`, `&gt;`): what Slack asks,
+/// so that text from a notification cannot turn into a mention or a link,
+/// and what Google Chat's card HTML needs.
+pub(crate) fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// The label of the link to GoCD.
 pub(crate) const OPEN: &str = "Open in GoCD";
 
