@@ -346,3 +346,68 @@ format = "text"
         serde_json::json!({"text": "deploy-app failed"})
     );
 }
+
+#[test]
+fn the_shape_checks_catch_what_each_service_refuses() {
+    use serde_json::json;
+
+    let slack = json!({"text": "x", "attachments": [{"color": "red", "colour": "#fff",
+        "fields": [{"title": "State"}]}]});
+    assert_eq!(
+        shapes::slack(&slack),
+        [
+            "attachments[0]: `colour` is not a documented property",
+            "attachments[0].color: \"red\" is no colour",
+            "attachments[0].fields[0]: `value` is required",
+            "attachments[0].fields[0].value: not a string",
+            "attachments[0].fields[0].short: not a boolean",
+        ]
+    );
+    let teams = json!({"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive",
+        "content": {"type": "AdaptiveCard", "msteams": {}, "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "body": [{"type": "Container", "style": "danger", "items": []},
+                     {"type": "FactSet", "facts": [{"title": "a"}]},
+                     {"type": "TextBlock", "text": "t", "color": "red"}],
+            "actions": [{"type": "Action.OpenUrl"}]}}]});
+    let problems = shapes::teams(&teams);
+    for want in [
+        "attachments[0].content: `version` is required",
+        "attachments[0].content: `msteams` is not a documented property",
+        "attachments[0].content.body[0].style: \"danger\" is none of",
+        "attachments[0].content.body[1].facts[0]: `value` is required",
+        "attachments[0].content.body[2].color: \"red\" is none of",
+        "attachments[0].content.actions[0]: `url` is required",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(want)),
+            "{want}: {problems:#?}"
+        );
+    }
+    let chat = json!({"text": "x", "cardsV2": [{"card": {"sections": [{"widgets": [
+        {"decoratedText": {"text": "a"}, "buttonList": {"buttons": []}},
+        {"buttonList": {"buttons": [{"text": "Open", "onClick": {"openLink": {}}}]}}]}]}}]});
+    let problems = shapes::google_chat(&chat);
+    for want in [
+        "cardsV2[0]: `cardId` is required",
+        "cardsV2[0].card.sections[0].widgets[0]: a widget is one of its kinds",
+        "cardsV2[0].card.sections[0].widgets[1].buttonList.buttons[0].onClick.openLink: `url` is required",
+    ] {
+        assert!(problems.iter().any(|p| p.starts_with(want)), "{want}: {problems:#?}");
+    }
+    let long = "x".repeat(1025);
+    let discord = json!({"embeds": [{"title": "t", "color": "#ff0000", "fields": [
+        {"name": "a", "value": ""}, {"name": "b", "value": long}]}]});
+    let problems = shapes::discord(&discord);
+    for want in [
+        "allowed_mentions: not an object",
+        "embeds[0].color: not an integer colour",
+        "embeds[0].fields[0].value: empty",
+        "embeds[0].fields[1].value: 1025 characters, over 1024",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(want)),
+            "{want}: {problems:#?}"
+        );
+    }
+}

@@ -41,7 +41,7 @@ chat_notifier!(Slack, "slack", rich::slack::body);
 impl Slack {
     /// The JSON body posted for a message in plain text.
     pub fn body(text: &str) -> String {
-        serde_json::json!({ "text": rich::slack::escape(text) }).to_string()
+        serde_json::json!({ "text": rich::escape(text) }).to_string()
     }
 }
 

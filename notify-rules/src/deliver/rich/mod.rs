@@ -33,6 +33,8 @@ pub use teams::Teams;
 /// # Ok::<(), notify_rules::deliver::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+// A service may get a third form (Slack's blocks, say).
+#[non_exhaustive]
 pub enum Format {
     /// The rule's text, with the colour of the state, the notification's
     /// fields and a link to the stage (when the GoCD server's address is
@@ -197,6 +199,22 @@ pub(crate) fn summary(delivery: &Delivery, server: Option<&str>) -> Summary {
             link: None,
         }
     }
+}
+
+/// `&`, `<` and `>` as entities (`&amp;`, `&lt;`, `&gt;`): what Slack asks,
+/// so that text from a notification cannot turn into a mention or a link,
+/// and what Google Chat's card HTML needs.
+pub(crate) fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// The label of the link to GoCD.

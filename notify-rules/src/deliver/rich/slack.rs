@@ -4,27 +4,12 @@
 
 use serde_json::{json, Value};
 
-use super::{cut, summary, Format};
+use super::{cut, escape, summary, Format};
 use crate::rules::Delivery;
 
 /// Slack shows at most 40 000 characters of a message's text, and cuts the
 /// rest without a word.
 pub(crate) const TEXT_MAX: usize = 40_000;
-
-/// `&`, `<` and `>` as Slack asks (`&amp;`, `&lt;`, `&gt;`), so that text from
-/// a notification cannot turn into a mention or a link.
-pub(crate) fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
 
 /// The message's text, escaped and within Slack's limit.
 pub(crate) fn text(delivery: &Delivery) -> String {
