@@ -70,3 +70,62 @@ fn the_sample_configuration_names_each_missing_variable() {
          examples/notify-rules.toml: target `releases`: environment variable RELEASES_WEBHOOK_URL (url_env) is not set"
     );
 }
+
+/// Every problem of `slack-app` targets at once, and the token in none.
+#[test]
+fn slack_app_targets_say_what_they_need_without_the_token() {
+    let rules = || RuleSet::parse("target a, b, c; on any => send(a), send(b), send(c);").unwrap();
+    let env = |name: &str| match name {
+        "T_BAD" => Some("xoxb-s3cr3t with space".to_owned()),
+        "T_GOOD" => Some("xoxb-s3cr3t".to_owned()),
+        _ => None,
+    };
+    let setup = |text: &str| {
+        Config::parse(text, "c.toml")
+            .and_then(|c| c.setup_with_env(rules(), env).map(drop))
+            .unwrap_err()
+            .to_string()
+    };
+    // What the file shows.
+    let err = setup(
+        "[targets.a]\nkind = \"slack-app\"\nurl_env = \"X\"\n\
+         [targets.b]\nkind = \"console\"\n[targets.c]\nkind = \"console\"\n",
+    );
+    for said in [
+        "`url_env` is not a setting of kind slack-app",
+        "needs `token_env`",
+        "needs `channel`",
+    ] {
+        assert!(err.contains(said), "{said} not in: {err}");
+    }
+    // What the notifiers refuse, every one.
+    let err = setup(
+        "[state]\nstore = \"memory\"\n[targets.a]\nkind = \"console\"\n\
+         [targets.b]\nkind = \"slack-app\"\ntoken_env = \"T_BAD\"\nchannel = \"C1\"\n\
+         [targets.c]\nkind = \"slack-app\"\ntoken_env = \"T_GOOD\"\nchannel = \"C2\"\n\
+         api_url = \"ftp://example.com\"\n",
+    );
+    for said in [
+        "target `b`",
+        "the bot token holds spaces",
+        "target `c`",
+        "`api_url`",
+    ] {
+        assert!(err.contains(said), "{said} not in: {err}");
+    }
+    assert!(!err.contains("s3cr3t"), "{err}");
+
+    let text = "[targets.a]\nkind = \"slack-app\"\ntoken_env = \"T\"\nchannel = \"C1\"\n\
+                per_run = \"sometimes\"\n";
+    let err = Config::parse(text, "c.toml").unwrap_err().to_string();
+    assert!(err.contains("`thread`, `update`, `off`"), "{err}");
+
+    let text = "[state]\nstore = \"memory\"\n\
+                [targets.a]\nkind = \"slack-app\"\ntoken_env = \"T_GOOD\"\nchannel = \"C1\"\n\
+                per_run = \"update\"\n[targets.b]\nkind = \"console\"\n[targets.c]\nkind = \"console\"\n";
+    let setup = Config::parse(text, "c.toml")
+        .unwrap()
+        .setup_with_env(rules(), env)
+        .unwrap();
+    assert!(!setup.plugin.state_is_durable());
+}

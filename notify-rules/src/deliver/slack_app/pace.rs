@@ -103,46 +103,62 @@ mod tests {
 
     #[test]
     fn calls_to_one_channel_are_spaced() {
-        let pacer = Pacer::new(Duration::from_millis(100));
+        let pacer = Pacer::new(Duration::from_millis(300));
         let started = Instant::now();
         for _ in 0..3 {
             pacer.call("C1", || ());
         }
-        assert!(started.elapsed() >= Duration::from_millis(200));
-        // Another channel does not wait.
+        assert!(started.elapsed() >= Duration::from_millis(600));
+        // Another channel does not wait for the first's turn.
         let other = Instant::now();
         pacer.call("C2", || ());
-        assert!(other.elapsed() < Duration::from_millis(100));
+        assert!(other.elapsed() < Duration::from_millis(250));
     }
 
     #[test]
     fn updates_that_come_faster_are_coalesced_to_the_latest() {
-        let pacer = Arc::new(Pacer::new(Duration::from_millis(300)));
+        let pacer = Arc::new(Pacer::new(Duration::from_millis(10)));
         let sent = Arc::new(Mutex::new(Vec::new()));
-        pacer.call("C1", || ());
-        let threads: Vec<_> = (0..4)
+        // A call in flight holds the channel while four updates ask, in order.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let busy = {
+            let pacer = pacer.clone();
+            std::thread::spawn(move || pacer.call("C1", || held.recv().ok()))
+        };
+        let gate = loop {
+            if let Some(gate) = lock(&pacer.channels).get("C1").cloned() {
+                break gate;
+            }
+            std::thread::yield_now();
+        };
+        // Until the call holds it.
+        while gate.try_lock().is_ok() {
+            std::thread::yield_now();
+        }
+        let updates: Vec<_> = (0..4u64)
             .map(|i| {
-                let (pacer, sent) = (pacer.clone(), sent.clone());
+                let (mine, sent) = (pacer.clone(), sent.clone());
                 let t = std::thread::spawn(move || {
                     matches!(
-                        pacer.update("C1", "m", || lock(&sent).push(i)),
+                        mine.update("C1", "m", || lock(&sent).push(i)),
                         Paced::Superseded
                     )
                 });
-                // In order: each asks before the next.
-                std::thread::sleep(Duration::from_millis(20));
+                while lock(&pacer.latest).get("m") != Some(&i) {
+                    std::thread::yield_now();
+                }
                 t
             })
             .collect();
-        let superseded = threads
+        release.send(()).unwrap();
+        busy.join().unwrap();
+        let superseded = updates
             .into_iter()
             .map(|t| t.join().unwrap())
             .filter(|s| *s)
             .count();
-        let sent = lock(&sent).clone();
-        assert_eq!(sent.last(), Some(&3), "{sent:?}");
-        assert_eq!(superseded + sent.len(), 4);
-        assert!(superseded >= 2, "{sent:?}");
+        assert_eq!(*lock(&sent), [3]);
+        assert_eq!(superseded, 3);
         assert!(lock(&pacer.latest).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! two replicas agree on who posts a run's first message.
 //!
 //! The slot of a run (target, pipeline, pipeline counter) is claimed with
-//! an atomic insert ("posting by <delivery> until <t>") before the first
+//! an atomic insert ("posting by this delivery until t") before the first
 //! message is posted, and holds the message's `channel` and `ts` once it
 //! is. A delivery that finds the slot claimed by another waits a little for
 //! the `ts`, and otherwise fails retryably: the outbox tries it again, and

@@ -59,6 +59,13 @@
 //! from = "GoCD <gocd@example.com>"
 //! to = ["oncall@example.com"]
 //! subject = "[{stage.state}] {pipeline.name}"
+//!
+//! [targets.builds]
+//! kind = "slack-app"                  # Slack's Web API: one message per pipeline run
+//! token_env = "SLACK_BOT_TOKEN"       # holds the bot token, xoxb-...
+//! channel = "C0123456789"             # the channel's ID
+//! per_run = "thread"                  # the default; or "update", or "off"
+//! # api_url = "https://slack.com/api" # the default
 //! ```
 //!
 //! Durations are written `500ms`, `30s`, `2m`, `1h` or `1d`, or as a whole
