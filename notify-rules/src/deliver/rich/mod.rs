@@ -222,6 +222,20 @@ pub(crate) const OPEN: &str = "Open in GoCD";
 
 /// What every chat notifier holds: where it posts (a secret), how it writes,
 /// and the GoCD server its links point to.
+/// The GoCD server's address for a rich message's links, checked as the
+/// plugin checks it for `{link}`, never quoted in the error.
+pub(crate) fn server_url(notifier: &'static str, url: &str) -> Result<String, ConfigError> {
+    check_server_url(url).map_err(|problem| {
+        ConfigError::new(
+            notifier,
+            format!(
+                "the GoCD server address {problem}; give the server's address only, \
+                 such as https://gocd.example.com"
+            ),
+        )
+    })
+}
+
 pub(crate) struct Chat {
     pub(crate) poster: Poster,
     pub(crate) format: Format,
@@ -243,16 +257,7 @@ impl Chat {
         notifier: &'static str,
         url: &str,
     ) -> Result<(), ConfigError> {
-        let checked = check_server_url(url).map_err(|problem| {
-            ConfigError::new(
-                notifier,
-                format!(
-                    "the GoCD server address {problem}; give the server's address only, \
-                     such as https://gocd.example.com"
-                ),
-            )
-        })?;
-        self.server = Some(checked);
+        self.server = Some(server_url(notifier, url)?);
         Ok(())
     }
 

@@ -14,7 +14,8 @@ use runs::First;
 
 use super::context::run_key;
 use super::http::DEFAULT_TIMEOUT;
-use super::{show_duration, ConfigError, Context, Notifier, NotifyError, Slack};
+use super::rich;
+use super::{show_duration, ConfigError, Context, Format, Notifier, NotifyError};
 use crate::history::HistoryLimits;
 use crate::outbox::OutboxPolicy;
 use crate::rules::{Delivery, Transition};
@@ -77,6 +78,9 @@ pub struct SlackApp {
     channel: String,
     per_run: PerRun,
     pacer: Pacer,
+    format: Format,
+    /// The GoCD server, for the attachment's link to the stage.
+    server: Option<String>,
     /// The runs remembered when no plugin lends its store.
     own: MemoryState,
 }
@@ -109,6 +113,8 @@ impl SlackApp {
             channel: channel.to_owned(),
             per_run: PerRun::default(),
             pacer: Pacer::new(DEFAULT_INTERVAL),
+            format: Format::default(),
+            server: None,
             own: MemoryState::new(HistoryLimits::default(), OutboxPolicy::default()),
         })
     }
@@ -150,13 +156,32 @@ impl SlackApp {
         self
     }
 
+    /// Plain text only, or (the default) with an attachment coloured by
+    /// the state, as the [`Slack`](super::Slack) webhook notifier posts.
+    pub fn format(mut self, format: Format) -> SlackApp {
+        self.format = format;
+        self
+    }
+
+    /// The GoCD server's address, for the attachment's link to the stage
+    /// (the agent's page for agent deliveries).
+    pub fn server_url(mut self, url: &str) -> Result<SlackApp, ConfigError> {
+        self.server = Some(rich::server_url("slack-app", url)?);
+        Ok(self)
+    }
+
     /// The message a delivery makes, without `channel`, `ts` or
-    /// `thread_ts`: `{"text": ...}`, escaped as Slack asks.
-    pub fn message_body(delivery: &Delivery) -> serde_json::Map<String, serde_json::Value> {
-        match serde_json::from_str(&Slack::body(delivery.text())) {
-            Ok(serde_json::Value::Object(body)) => body,
-            _ => serde_json::Map::new(),
+    /// `thread_ts`: the text escaped as Slack asks and within its limit, and
+    /// unless the format is plain, the attachment of the Slack webhook's
+    /// messages (colour, fields, link).
+    pub fn message_body(&self, delivery: &Delivery) -> serde_json::Map<String, serde_json::Value> {
+        let mut body = serde_json::Map::new();
+        body.insert("text".into(), rich::slack::text(delivery).into());
+        if self.format == Format::Rich {
+            let attachment = rich::slack::attachment(delivery, self.server.as_deref());
+            body.insert("attachments".into(), vec![attachment].into());
         }
+        body
     }
 
     /// How long a claim on a run's first message holds: longer than the
@@ -203,7 +228,7 @@ impl SlackApp {
 
     /// `chat.postMessage`, as a reply in `thread` when given.
     fn post(&self, d: &Delivery, thread: Option<&Posted>) -> Result<Posted, NotifyError> {
-        let mut body = SlackApp::message_body(d);
+        let mut body = self.message_body(d);
         let channel = thread.map_or(self.channel.as_str(), |t| t.channel.as_str());
         body.insert("channel".into(), channel.into());
         if let Some(parent) = thread {
@@ -234,7 +259,7 @@ impl SlackApp {
         d: &Delivery,
         repost: bool,
     ) -> Result<(), NotifyError> {
-        let mut body = SlackApp::message_body(d);
+        let mut body = self.message_body(d);
         body.insert("channel".into(), message.channel.clone().into());
         body.insert("ts".into(), message.ts.clone().into());
         let body = serde_json::Value::Object(body);
@@ -286,6 +311,7 @@ impl fmt::Debug for SlackApp {
             .field("channel", &self.channel)
             .field("token", &"<hidden>")
             .field("per_run", &self.per_run)
+            .field("format", &self.format)
             .field("timeout", &show_duration(self.api.timeout()))
             .field("min_interval", &show_duration(self.pacer.interval()))
             .finish()

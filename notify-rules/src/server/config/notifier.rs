@@ -35,6 +35,10 @@ impl Notifier for Configured {
         match *self {
             #[cfg(feature = "slack")]
             Configured::SlackApp(ref n) => n.send_with(delivery, context),
+            // Its threads' first ids in the plugin's store: kept across
+            // restarts and shared by replicas.
+            #[cfg(feature = "email")]
+            Configured::Email(ref n) => n.send_with(delivery, context),
             _ => {
                 let _ = context;
                 self.send(delivery)
@@ -93,7 +97,7 @@ pub(super) fn build(
         Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
             chat(target, var, server_url).map_err(|e| vec![e])
         }
-        Kind::SlackApp => slack_app(target, var).map_err(|e| vec![e]),
+        Kind::SlackApp => slack_app(target, var, server_url).map_err(|e| vec![e]),
     };
     built.map_err(|refused| {
         refused
@@ -257,9 +261,13 @@ fn chat(target: &Target, _: &mut Var<'_>, _: Option<&str>) -> Result<Option<Conf
 }
 
 #[cfg(feature = "slack")]
-fn slack_app(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+fn slack_app(
+    target: &Target,
+    var: &mut Var<'_>,
+    server_url: Option<&str>,
+) -> Result<Option<Configured>, Refusal> {
     use super::schema::PerRunName;
-    use crate::deliver::{PerRun, SlackApp};
+    use crate::deliver::{Format, PerRun, SlackApp};
 
     let Some(token) = target
         .token_env
@@ -283,11 +291,17 @@ fn slack_app(target: &Target, var: &mut Var<'_>) -> Result<Option<Configured>, R
     if let Some(t) = target.timeout {
         app = app.timeout(t.0);
     }
+    if target.format == Some(FormatName::Text) {
+        app = app.format(Format::Text);
+    }
+    if let Some(server) = server_url {
+        app = app.server_url(server).map_err(Refusal::Settings)?;
+    }
     Ok(Some(Configured::SlackApp(Box::new(app))))
 }
 
 #[cfg(not(feature = "slack"))]
-fn slack_app(_: &Target, _: &mut Var<'_>) -> Result<Option<Configured>, Refusal> {
+fn slack_app(_: &Target, _: &mut Var<'_>, _: Option<&str>) -> Result<Option<Configured>, Refusal> {
     Err(Refusal::MissingFeature(Kind::SlackApp))
 }
 

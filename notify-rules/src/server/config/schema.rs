@@ -148,7 +148,14 @@ impl Kind {
                 "subject",
                 "timeout",
             ],
-            Kind::SlackApp => &["token_env", "channel", "api_url", "per_run", "timeout"],
+            Kind::SlackApp => &[
+                "token_env",
+                "channel",
+                "api_url",
+                "per_run",
+                "format",
+                "timeout",
+            ],
         }
     }
 }
