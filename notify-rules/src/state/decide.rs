@@ -71,6 +71,16 @@ impl Shared {
             .ok();
     }
 
+    /// How many deliveries wait: `counted` now, when the count could be
+    /// made (other processes add and remove entries too), else as last seen.
+    pub(crate) fn waiting_now<E>(&self, counted: Result<i64, E>) -> usize {
+        if let Ok(n) = counted {
+            let n = usize::try_from(n).unwrap_or(0);
+            self.waiting.store(n, Ordering::Relaxed);
+        }
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     /// Whether this notification's transaction prunes.
     fn prunes_now(&self) -> bool {
         let n = self.recorded.fetch_add(1, Ordering::Relaxed);

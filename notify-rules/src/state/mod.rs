@@ -72,6 +72,9 @@ mod retry_tests;
 // Agent history in every store.
 #[cfg(all(test, feature = "sqlite"))]
 mod agent_tests;
+// The prune and the outbox ids of the database stores.
+#[cfg(all(test, feature = "sqlite"))]
+mod prune_tests;
 
 use std::fmt;
 use std::path::Path;

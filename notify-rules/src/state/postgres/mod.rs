@@ -14,7 +14,6 @@
 //! Times are each replica's clock; replicas are expected to keep theirs in
 //! step (NTP) to well within the lease.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use postgres::NoTls;
@@ -23,7 +22,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use super::decide::{self, Shared};
 use super::error::where_is;
 use super::rows::{self, ms};
-use super::sql::{self, Sql, Val};
+use super::sql::{self, Val};
 use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
 use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
@@ -114,9 +113,12 @@ impl PostgresState {
         Ok(r)
     }
 
-    /// One statement, on its own.
+    /// One statement, on its own (no `BEGIN` and `COMMIT` to wait for).
     fn exec(&self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, StoreError> {
-        self.in_tx(|t| t.exec(sql, params))
+        self.client()?
+            .execute(sql, &record::refs(params))
+            .map(|n| n as usize)
+            .map_err(|e| self.fail(e))
     }
 
     /// Keeps at most `agents` agents and `handled` handled agent-status
@@ -288,16 +290,12 @@ impl StateStore for PostgresState {
 
     fn waiting_len(&self) -> usize {
         // Other replicas add and remove entries too.
-        if let Ok(row) = self.client().and_then(|mut c| {
-            c.query_one("SELECT count(*) FROM outbox", &[])
+        let n = self.client().and_then(|mut c| {
+            c.query_one(sql::OUTBOX_COUNT, &[])
+                .map(|r| r.get(0))
                 .map_err(|e| self.fail(e))
-        }) {
-            let n: i64 = row.get(0);
-            self.shared
-                .waiting
-                .store(usize::try_from(n).unwrap_or(0), Ordering::Relaxed);
-        }
-        self.shared.waiting.load(Ordering::Relaxed)
+        });
+        self.shared.waiting_now(n)
     }
 
     fn is_durable(&self) -> bool {

@@ -44,7 +44,7 @@ impl ToSql for Val<'_> {
     }
 }
 
-fn refs<'v>(params: &'v [Val<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
+pub(super) fn refs<'v>(params: &'v [Val<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
     params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
 
