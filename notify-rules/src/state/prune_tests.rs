@@ -1,25 +1,13 @@
 //! What the database stores keep past the prune, and their outbox ids: on a
 //! SQLite file, whose rows are aged by hand through a connection of its own.
 
-use std::sync::Arc;
-
 use super::rows;
 use super::sqlite::SqliteState;
+use super::tests::one;
 use super::*;
 use crate::model::StageState;
-use crate::plugin::test_support::{status, temp_file};
+use crate::plugin::test_support::temp_file;
 use crate::Transition::{Broken, StillFailing};
-
-fn delivery(run: &StageRun<'_>) -> Delivery<'static> {
-    let s = status(
-        run.pipeline,
-        run.pipeline_counter,
-        run.stage,
-        run.stage_counter,
-        run.state.as_str(),
-    );
-    Delivery::restored("ops".into(), "t".into(), Arc::new(s), None, 0, 0)
-}
 
 fn record(db: &SqliteState, pc: u64, stage: &str, state: StageState) -> (Seen, Recorded) {
     let run = StageRun::new("api", pc, stage, 1, state);
@@ -27,7 +15,7 @@ fn record(db: &SqliteState, pc: u64, stage: &str, state: StageState) -> (Seen, R
     let recorded = db
         .record(&run, &mut |s| {
             seen = Some(s);
-            vec![delivery(&run)]
+            one(s, &run)
         })
         .unwrap();
     (seen.unwrap_or(Seen::Repeat), recorded)
@@ -91,7 +79,7 @@ fn an_outbox_id_another_key_holds_is_passed_over_and_a_waiting_key_is_found_by_i
     let (_dir, path) = temp_file("ids");
     let db = SqliteState::open(&path, OutboxPolicy::default()).unwrap();
     let run = StageRun::new("api", 1, "test", 1, StageState::Failed);
-    let key = delivery(&run).idempotency_key();
+    let key = one(Seen::New(None), &run)[0].idempotency_key();
     let home = rows::outbox_id(&key);
     let conn = rusqlite::Connection::open(&path).unwrap();
     // A collision, as a 63-bit hash almost never makes one.
