@@ -46,7 +46,8 @@
 //! [`AgentHistoryState`] is this logic in memory; the database stores keep
 //! the newest state of at most 10 000 agents too (the least recently
 //! recorded forgotten), and their handled agent-status notifications for 30
-//! days, 100 000 at most.
+//! days, 100 000 at most (bounds they enforce every 1024 notifications, in
+//! one batch).
 //!
 //! ```
 //! use notify_rules::history::{AgentHistoryState, AgentRun, AgentSeen};

@@ -60,6 +60,8 @@ mod postgres;
 mod retry;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rows;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 // The SQLite store against the memory one.
@@ -74,6 +76,9 @@ mod agent_tests;
 // Insert-if-absent and held entries in every store.
 #[cfg(all(test, feature = "sqlite"))]
 mod kv_tests;
+// The prune and the outbox ids of the database stores.
+#[cfg(all(test, feature = "sqlite"))]
+mod prune_tests;
 
 use std::fmt;
 use std::path::Path;

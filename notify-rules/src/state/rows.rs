@@ -114,3 +114,57 @@ pub(crate) fn newer_schema(place: &str, found: i64, known: usize) -> StoreError 
 pub(crate) fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// An outbox entry's id: its idempotency key's FNV-1a hash (64 bits, the
+/// published constants), less its lowest bit so that it is a positive
+/// 64-bit integer. Fixed here rather than taken from a hasher whose output
+/// may change between releases: the ids are kept in the database.
+pub(crate) fn outbox_id(key: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h >> 1) as i64
+}
+
+/// The id tried after `id` when another key has it.
+pub(crate) fn next_id(id: i64) -> i64 {
+    id.wrapping_add(1) & i64::MAX
+}
+
+/// The entries one claim takes, from the due rows `(id, key, target,
+/// delivery)` oldest first: at most `per_target` for each target; those that
+/// cannot be read any more are given up.
+#[derive(Default)]
+pub(crate) struct Picked {
+    pub(crate) claimed: Vec<Waiting>,
+    /// The ids to lease, those of `claimed`.
+    pub(crate) leased: Vec<i64>,
+    /// The ids to delete, those given up.
+    pub(crate) unreadable: Vec<i64>,
+    pub(crate) gave_up: Vec<GaveUp>,
+}
+
+pub(crate) fn pick(due: Vec<(i64, String, String, String)>, per_target: usize) -> Picked {
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    let mut picked = Picked::default();
+    for (id, key, target, json) in due {
+        let count = counts.entry(target.clone()).or_insert(0);
+        if *count >= per_target {
+            continue;
+        }
+        match waiting(id, key, target, &json) {
+            Ok(w) => {
+                *count += 1;
+                picked.leased.push(id);
+                picked.claimed.push(w);
+            }
+            Err(gave_up) => {
+                picked.unreadable.push(id);
+                picked.gave_up.push(gave_up);
+            }
+        }
+    }
+    picked
+}

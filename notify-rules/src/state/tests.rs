@@ -14,7 +14,7 @@ use crate::model::StageState;
 use crate::plugin::test_support::{status, temp_file};
 
 /// One delivery per notification, named after it.
-fn one(seen: Seen, run: &StageRun<'_>) -> Vec<Delivery<'static>> {
+pub(super) fn one(seen: Seen, run: &StageRun<'_>) -> Vec<Delivery<'static>> {
     let Seen::New(transition) = seen else {
         return Vec::new();
     };

@@ -14,18 +14,19 @@
 //! Times are each replica's clock; replicas are expected to keep theirs in
 //! step (NTP) to well within the lease.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::decide::{self, Shared};
 use super::error::where_is;
-use super::rows::{self, ms, HANDLED_KEPT_MS, PRUNE_EVERY};
-use super::{now_ms, Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
+use super::rows::{self, ms};
+use super::sql::{self, Val};
+use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
-use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun, AGENTS_KEPT};
-use crate::outbox::{saved, OutboxPolicy};
+use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
+use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 use crate::util::show_age;
 
@@ -37,8 +38,9 @@ type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 /// after it).
 const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
-mod agent;
 mod record;
+
+use record::Tables;
 
 /// Each migration takes the schema from its index to the next version.
 const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
@@ -51,15 +53,7 @@ pub(crate) struct PostgresState {
     /// Always there but while dropping (see `Drop`).
     pool: Option<Pool>,
     place: String,
-    policy: OutboxPolicy,
-    runs_per_stage: i64,
-    /// Agents whose newest state is kept, and agent-status notifications
-    /// kept as handled.
-    agents_kept: i64,
-    agent_handled_kept: i64,
-    /// Deliveries waiting, as far as this replica has seen.
-    waiting: AtomicUsize,
-    recorded: AtomicU64,
+    shared: Shared,
 }
 
 impl PostgresState {
@@ -81,12 +75,7 @@ impl PostgresState {
         let store = PostgresState {
             pool: Some(pool),
             place,
-            policy,
-            runs_per_stage: HistoryLimits::default().runs_per_stage as i64,
-            agents_kept: AGENTS_KEPT as i64,
-            agent_handled_kept: rows::AGENT_HANDLED_KEPT,
-            waiting: AtomicUsize::new(0),
-            recorded: AtomicU64::new(0),
+            shared: Shared::new(policy),
         };
         store.migrate()?;
         store.waiting_len();
@@ -110,16 +99,35 @@ impl PostgresState {
         StoreError::new(&self.place, message)
     }
 
-    fn lease_end(&self, now: i64) -> i64 {
-        now.saturating_add(ms(self.policy.lease))
+    /// Runs `f` in one transaction on a pooled connection, committed when it
+    /// succeeds.
+    fn in_tx<R>(
+        &self,
+        f: impl FnOnce(&mut Tables<'_, '_>) -> Result<R, postgres::Error>,
+    ) -> Result<R, StoreError> {
+        let fail = |e| self.fail(e);
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(fail)?;
+        let r = f(&mut Tables(&mut tx)).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(r)
+    }
+
+    /// One statement, on its own (no `BEGIN` and `COMMIT` to wait for).
+    fn exec(&self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, StoreError> {
+        self.client()?
+            .execute(sql, &record::refs(params))
+            .map(|n| n as usize)
+            .map_err(|e| self.fail(e))
     }
 
     /// Keeps at most `agents` agents and `handled` handled agent-status
-    /// notifications.
+    /// notifications, pruning after every notification.
     #[cfg(test)]
     pub(crate) fn with_agent_limits(mut self, agents: i64, handled: i64) -> Self {
-        self.agents_kept = agents;
-        self.agent_handled_kept = handled;
+        self.shared.agents_kept = agents;
+        self.shared.agent_handled_kept = handled;
+        self.shared.prune_every = 1;
         self
     }
 
@@ -157,14 +165,6 @@ impl PostgresState {
         }
         tx.commit().map_err(fail)
     }
-
-    fn less_waiting(&self, n: usize) {
-        self.waiting
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                Some(w.saturating_sub(n))
-            })
-            .ok();
-    }
 }
 
 impl Drop for PostgresState {
@@ -188,7 +188,13 @@ impl StateStore for PostgresState {
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_run(run, evaluate)
+        let s = &self.shared;
+        let w = self.in_tx(|t| {
+            t.lock_stage(&rows::stage_key(run.pipeline, run.stage))?;
+            decide::record_stage(t, s, run, evaluate)
+        })?;
+        s.settle(w.added, w.recorded.gave_up.len());
+        Ok(w.recorded)
     }
 
     fn record_agent(
@@ -196,131 +202,81 @@ impl StateStore for PostgresState {
         run: &AgentRun<'_>,
         evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_agent_run(run, evaluate)
+        let s = &self.shared;
+        let w = self.in_tx(|t| {
+            t.lock_agent(run.uuid)?;
+            decide::record_agent(t, s, run, evaluate)
+        })?;
+        s.settle(w.added, w.recorded.gave_up.len());
+        Ok(w.recorded)
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(fail)?;
         let now = now_ms();
-        let mut claim = Claim::default();
-        let reason = format!("not delivered within {}", show_age(self.policy.max_age));
-        for row in tx
-            .query(
+        let policy = &self.shared.policy;
+        let reason = format!("not delivered within {}", show_age(policy.max_age));
+        let lease = self.shared.lease_end(now);
+        let claim = self.in_tx(|t| {
+            let mut claim = Claim::default();
+            for row in t.0.query(
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE added < $1 \
                  AND lease_until <= $2 FOR UPDATE SKIP LOCKED) RETURNING target, key",
-                &[&(now - ms(self.policy.max_age)), &now],
-            )
-            .map_err(fail)?
-        {
-            claim.expired.push(GaveUp {
-                target: row.get(0),
-                key: row.get(1),
-                reason: reason.clone(),
-            });
-        }
-        let due = tx
-            .query(
+                &[&(now - ms(policy.max_age)), &now],
+            )? {
+                claim.expired.push(GaveUp {
+                    target: row.get(0),
+                    key: row.get(1),
+                    reason: reason.clone(),
+                });
+            }
+            let due = t.0.query(
                 // A held entry (its next try past its end) waits for
                 // `outbox retry`, even in a forced flush.
                 "SELECT id, key, target, delivery FROM outbox WHERE lease_until <= $1 \
                  AND (($2 AND next_attempt <= added + $3) OR next_attempt <= $1) \
-                 ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED",
-                &[&now, &force, &ms(self.policy.max_age)],
-            )
-            .map_err(fail)?;
-        let mut counts: std::collections::HashMap<String, usize> = Default::default();
-        let (mut leased, mut unreadable) = (Vec::new(), Vec::new());
-        for row in due {
-            let (id, key, target): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
-            let count = counts.entry(target.clone()).or_insert(0);
-            if *count >= per_target {
-                continue;
+                 ORDER BY added, id LIMIT 10000 FOR UPDATE SKIP LOCKED",
+                &[&now, &force, &ms(policy.max_age)],
+            )?;
+            let due = due
+                .into_iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect();
+            let picked = rows::pick(due, per_target);
+            if !picked.leased.is_empty() {
+                t.0.execute(
+                    "UPDATE outbox SET lease_until = $2 WHERE id = ANY($1)",
+                    &[&picked.leased, &lease],
+                )?;
             }
-            match rows::waiting(id, key, target, row.get(3)) {
-                Ok(w) => {
-                    *count += 1;
-                    leased.push(id);
-                    claim.claimed.push(w);
-                }
-                Err(gave_up) => {
-                    unreadable.push(id);
-                    claim.expired.push(gave_up);
-                }
+            if !picked.unreadable.is_empty() {
+                t.0.execute(
+                    "DELETE FROM outbox WHERE id = ANY($1)",
+                    &[&picked.unreadable],
+                )?;
             }
-        }
-        if !leased.is_empty() {
-            tx.execute(
-                "UPDATE outbox SET lease_until = $2 WHERE id = ANY($1)",
-                &[&leased, &self.lease_end(now)],
-            )
-            .map_err(fail)?;
-        }
-        if !unreadable.is_empty() {
-            tx.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&unreadable])
-                .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)?;
-        self.less_waiting(claim.expired.len());
+            claim.claimed = picked.claimed;
+            claim.expired.extend(picked.gave_up);
+            Ok(claim)
+        })?;
+        self.shared.settle(0, claim.expired.len());
         Ok(claim)
     }
 
     fn delivered(&self, id: u64) -> Result<(), StoreError> {
-        let n = self
-            .client()?
-            .execute("DELETE FROM outbox WHERE id = $1", &[&i(id)])
-            .map_err(|e| self.fail(e))?;
-        self.less_waiting(n as usize);
+        let n = self.exec(sql::OUTBOX_DELETE, &[Val::Int(i(id))])?;
+        self.shared.settle(0, n);
         Ok(())
     }
 
     fn failed(&self, id: u64, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut client = self.client()?;
-        if error.is_permanent() && !error.is_held() {
-            let gave_up = client
-                .query_opt(
-                    "DELETE FROM outbox WHERE id = $1 RETURNING target, key",
-                    &[&i(id)],
-                )
-                .map_err(fail)?
-                .map(|r| GaveUp {
-                    target: r.get(0),
-                    key: r.get(1),
-                    reason: format!("{error} (permanent)"),
-                });
-            self.less_waiting(usize::from(gave_up.is_some()));
-            return Ok(gave_up.into_iter().collect());
-        }
-        let mut tx = client.transaction().map_err(fail)?;
-        let attempts: Option<i32> = tx
-            .query_opt(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1 \
-                 RETURNING attempts",
-                &[&i(id), &crate::outbox::last_error(error)],
-            )
-            .map_err(fail)?
-            .map(|r| r.get(0));
-        if let Some(attempts) = attempts {
-            let wait = self
-                .policy
-                .after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), error);
-            tx.execute(
-                "UPDATE outbox SET next_attempt = $2, lease_until = 0 WHERE id = $1",
-                &[&i(id), &now_ms().saturating_add(ms(wait))],
-            )
-            .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)?;
-        Ok(Vec::new())
+        let policy = &self.shared.policy;
+        let gave_up = self.in_tx(|t| decide::failed(t, policy, id, error))?;
+        self.shared.settle(0, gave_up.len());
+        Ok(gave_up)
     }
 
     fn release(&self, id: u64) -> Result<(), StoreError> {
-        self.client()?
-            .execute("UPDATE outbox SET lease_until = 0 WHERE id = $1", &[&i(id)])
-            .map_err(|e| self.fail(e))?;
-        Ok(())
+        self.exec(sql::OUTBOX_RELEASE, &[Val::Int(i(id))]).map(drop)
     }
 
     fn keep(
@@ -328,42 +284,20 @@ impl StateStore for PostgresState {
         delivery: &Delivery<'static>,
         error: &NotifyError,
     ) -> Result<Vec<GaveUp>, StoreError> {
-        let now = now_ms();
-        let id: Option<i64> = self
-            .client()?
-            .query_opt(
-                "INSERT INTO outbox (key, target, delivery, added, next_attempt, lease_until) \
-                 VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING id",
-                &[
-                    &delivery.idempotency_key(),
-                    &delivery.target(),
-                    &saved::to_json(delivery),
-                    &now,
-                    &self.lease_end(now),
-                ],
-            )
-            .map_err(|e| self.fail(e))?
-            .map(|r| r.get(0));
-        match id {
-            Some(id) => {
-                self.waiting.fetch_add(1, Ordering::Relaxed);
-                self.failed(id as u64, error)
-            }
-            None => Ok(Vec::new()),
-        }
+        let s = &self.shared;
+        let (added, gave_up) = self.in_tx(|t| decide::keep(t, s, delivery, error))?;
+        s.settle(usize::from(added), gave_up.len());
+        Ok(gave_up)
     }
 
     fn waiting_len(&self) -> usize {
         // Other replicas add and remove entries too.
-        if let Ok(row) = self.client().and_then(|mut c| {
-            c.query_one("SELECT count(*) FROM outbox", &[])
+        let n = self.client().and_then(|mut c| {
+            c.query_one(sql::OUTBOX_COUNT, &[])
+                .map(|r| r.get(0))
                 .map_err(|e| self.fail(e))
-        }) {
-            let n: i64 = row.get(0);
-            self.waiting
-                .store(usize::try_from(n).unwrap_or(0), Ordering::Relaxed);
-        }
-        self.waiting.load(Ordering::Relaxed)
+        });
+        self.shared.waiting_now(n)
     }
 
     fn is_durable(&self) -> bool {
@@ -373,22 +307,11 @@ impl StateStore for PostgresState {
     fn list(&self) -> Result<Vec<WaitingEntry>, StoreError> {
         let rows = self
             .client()?
-            .query(
-                "SELECT key, target, attempts, last_error, next_attempt FROM outbox ORDER BY id",
-                &[],
-            )
+            .query(sql::OUTBOX_LIST, &[])
             .map_err(|e| self.fail(e))?;
         Ok(rows
             .iter()
-            .map(|r| {
-                rows::entry(
-                    r.get(0),
-                    r.get(1),
-                    i64::from(r.get::<_, i32>(2)),
-                    r.get(3),
-                    r.get(4),
-                )
-            })
+            .map(|r| rows::entry(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
             .collect())
     }
 
@@ -410,7 +333,7 @@ impl StateStore for PostgresState {
             .client()?
             .execute("DELETE FROM outbox WHERE key = ANY($1)", &[&keys])
             .map_err(|e| self.fail(e))?;
-        self.less_waiting(n as usize);
+        self.shared.settle(0, n as usize);
         Ok(n as usize)
     }
 

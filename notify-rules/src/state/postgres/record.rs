@@ -1,199 +1,124 @@
-//! Recording one notification: its handled record, the stage's history and
-//! its deliveries' outbox entries, in one transaction.
+//! The shared statements ([`sql`](crate::state::sql)) on a PostgreSQL
+//! transaction, and the lock that puts one stage's (one agent's)
+//! notifications in order across replicas.
 
-use std::sync::atomic::Ordering;
+use std::error::Error;
 
-use super::*;
-use crate::state::decide::{self, StageTables};
+use postgres::types::{IsNull, ToSql, Type};
+use postgres::Transaction;
 
-/// The tables, in a notification's transaction.
-pub(super) struct Tables<'a, 't>(pub(super) &'a mut postgres::Transaction<'t>);
+use crate::state::sql::{Sql, Val};
 
-impl PostgresState {
-    pub(super) fn record_run(
-        &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
-    ) -> Result<Recorded, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(fail)?;
-        let now = now_ms();
-        let stage = rows::stage_key(run.pipeline, run.stage);
-        // One stage's notifications in order across replicas.
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            &[&stage],
-        )
-        .map_err(fail)?;
-        let Some(seen) =
-            decide::stage(&mut Tables(&mut tx), run, self.runs_per_stage, now).map_err(fail)?
-        else {
-            tx.commit().map_err(fail)?;
-            return Ok(Recorded::default());
-        };
-        if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            tx.execute(
-                "DELETE FROM handled WHERE at < $1",
-                &[&(now - HANDLED_KEPT_MS)],
-            )
-            .map_err(fail)?;
+/// The first key of the advisory locks on agents ("agen" in ASCII): the
+/// two-key locks are apart from the one-key locks of stages and migrations.
+pub(super) const AGENT_LOCKS: i32 = 0x6167_656e;
+
+/// A transaction [`PostgresState::in_tx`](super::PostgresState) began.
+pub(super) struct Tables<'a, 't>(pub(super) &'a mut Transaction<'t>);
+
+type Bytes = postgres::types::private::BytesMut;
+type ToSqlResult = Result<IsNull, Box<dyn Error + Sync + Send>>;
+
+impl ToSql for Val<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut Bytes) -> ToSqlResult {
+        match self {
+            Val::Int(v) => v.to_sql(ty, out),
+            Val::OptInt(v) => v.to_sql(ty, out),
+            Val::Text(v) => v.to_sql(ty, out),
+            Val::OptBool(v) => v.to_sql(ty, out),
         }
-        let deliveries = evaluate(seen);
-        self.write_ahead(tx, deliveries, now)
     }
 
-    /// Writes ahead the deliveries a notification made, claimed for the
-    /// caller, and commits the notification's transaction.
-    pub(super) fn write_ahead(
-        &self,
-        mut tx: postgres::Transaction<'_>,
-        deliveries: Vec<Delivery<'static>>,
-        now: i64,
-    ) -> Result<Recorded, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut recorded = Recorded::default();
-        if !deliveries.is_empty()
-            && self.waiting.load(Ordering::Relaxed) + deliveries.len() > self.policy.capacity
-        {
-            let waiting: i64 = tx
-                .query_one("SELECT count(*) FROM outbox", &[])
-                .map_err(fail)?
-                .get(0);
-            let over =
-                (waiting as usize + deliveries.len()).saturating_sub(self.policy.capacity.max(1));
-            if over > 0 {
-                for row in tx
-                    .query(
-                        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE lease_until <= $1 \
-                         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING target, key",
-                        &[&now, &(over as i64)],
-                    )
-                    .map_err(fail)?
-                {
-                    recorded.gave_up.push(GaveUp {
-                        target: row.get(0),
-                        key: row.get(1),
-                        reason: "the outbox is full".into(),
-                    });
-                }
-            }
+    fn accepts(_: &Type) -> bool {
+        // Each value's own type is checked in `to_sql_checked`.
+        true
+    }
+
+    fn to_sql_checked(&self, ty: &Type, out: &mut Bytes) -> ToSqlResult {
+        match self {
+            Val::Int(v) => v.to_sql_checked(ty, out),
+            Val::OptInt(v) => v.to_sql_checked(ty, out),
+            Val::Text(v) => v.to_sql_checked(ty, out),
+            Val::OptBool(v) => v.to_sql_checked(ty, out),
         }
-        let mut added = 0;
-        let lease = self.lease_end(now);
-        for delivery in deliveries {
-            let key = delivery.idempotency_key();
-            let json = saved::to_json(&delivery);
-            let id: Option<i64> = tx
-                .query_opt(
-                    "INSERT INTO outbox (key, target, delivery, added, next_attempt, lease_until) \
-                     VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING id",
-                    &[&key, &delivery.target(), &json, &now, &lease],
-                )
-                .map_err(fail)?
-                .map(|r| r.get(0));
-            added += usize::from(id.is_some());
-            let id = match id {
-                Some(id) => Some(id),
-                None => tx
-                    .query_opt(
-                        "UPDATE outbox SET lease_until = $2 WHERE key = $1 AND lease_until <= $3 \
-                         RETURNING id",
-                        &[&key, &lease, &now],
-                    )
-                    .map_err(fail)?
-                    .map(|r| r.get(0)),
-            };
-            if let Some(id) = id {
-                recorded.fresh.push(Claimed {
-                    id: Some(id as u64),
-                    delivery,
-                });
-            }
-        }
-        tx.commit().map_err(fail)?;
-        self.waiting.fetch_add(added, Ordering::Relaxed);
-        self.less_waiting(recorded.gave_up.len());
-        Ok(recorded)
     }
 }
 
-impl StageTables for Tables<'_, '_> {
+pub(super) fn refs<'v>(params: &'v [Val<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
+    params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl Tables<'_, '_> {
+    /// One stage's notifications in order across replicas: a lock held until
+    /// the transaction ends.
+    pub(super) fn lock_stage(&mut self, stage: &str) -> Result<(), postgres::Error> {
+        self.0
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&stage],
+            )
+            .map(drop)
+    }
+
+    /// One agent's notifications in order across replicas.
+    pub(super) fn lock_agent(&mut self, uuid: &str) -> Result<(), postgres::Error> {
+        self.0
+            .execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&AGENT_LOCKS, &uuid],
+            )
+            .map(drop)
+    }
+
+    fn row(
+        &mut self,
+        sql: &str,
+        params: &[Val<'_>],
+    ) -> Result<Option<postgres::Row>, postgres::Error> {
+        self.0.query_opt(sql, &refs(params))
+    }
+}
+
+impl Sql for Tables<'_, '_> {
     type Error = postgres::Error;
+    const MAKE_ROOM: &'static str = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+         WHERE lease_until <= $1 ORDER BY added, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING target, key";
 
-    fn take_handled(
+    fn exec(&mut self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, postgres::Error> {
+        self.0.execute(sql, &refs(params)).map(|n| n as usize)
+    }
+
+    fn bool(
         &mut self,
-        stage: &str,
-        at: (i64, i64),
-        state: &str,
-        now: i64,
-    ) -> Result<bool, postgres::Error> {
-        self.0
-            .execute(
-                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                &[&stage, &at.0, &at.1, &state, &now],
-            )
-            .map(|n| n == 1)
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> Result<Option<bool>, postgres::Error> {
+        Ok(self.row(sql, params)?.map(|r| r.get(0)))
     }
 
-    fn previous(&mut self, stage: &str, at: (i64, i64)) -> Result<Option<bool>, postgres::Error> {
-        Ok(self
-            .0
-            .query_opt(
-                "SELECT passed FROM stage_runs WHERE stage = $1 AND \
-                 (pipeline_counter, stage_counter) < ($2, $3) \
-                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
-                &[&stage, &at.0, &at.1],
-            )?
-            .map(|r| r.get(0)))
-    }
-
-    fn is_trimmed(&mut self, stage: &str) -> Result<bool, postgres::Error> {
-        Ok(self
-            .0
-            .query_opt(
-                "SELECT 1 FROM stages WHERE stage = $1 AND trimmed",
-                &[&stage],
-            )?
-            .is_some())
-    }
-
-    fn put_run(
+    fn int(
         &mut self,
-        stage: &str,
-        at: (i64, i64),
-        passed: bool,
-    ) -> Result<(), postgres::Error> {
-        self.0
-            .execute(
-                "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (stage, pipeline_counter, stage_counter) \
-                 DO UPDATE SET passed = excluded.passed",
-                &[&stage, &at.0, &at.1, &passed],
-            )
-            .map(drop)
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> Result<Option<i64>, postgres::Error> {
+        Ok(self.row(sql, params)?.map(|r| r.get(0)))
     }
 
-    fn trim(&mut self, stage: &str, keep: i64) -> Result<usize, postgres::Error> {
-        self.0
-            .execute(
-                "DELETE FROM stage_runs WHERE stage = $1 AND \
-                 (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
-                 FROM stage_runs WHERE stage = $1 \
-                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET $2)",
-                &[&stage, &(keep - 1)],
-            )
-            .map(|n| n as usize)
+    fn text_int(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> Result<Option<(String, Option<i64>)>, postgres::Error> {
+        Ok(self.row(sql, params)?.map(|r| (r.get(0), r.get(1))))
     }
 
-    fn mark_trimmed(&mut self, stage: &str) -> Result<(), postgres::Error> {
-        self.0
-            .execute(
-                "INSERT INTO stages (stage, trimmed) VALUES ($1, TRUE) \
-                 ON CONFLICT (stage) DO UPDATE SET trimmed = TRUE WHERE NOT stages.trimmed",
-                &[&stage],
-            )
-            .map(drop)
+    fn texts(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> Result<Vec<(String, String)>, postgres::Error> {
+        let rows = self.0.query(sql, &refs(params))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }

@@ -1,13 +1,21 @@
--- Version 1 of the PostgreSQL store: the SQLite store's tables, shared by
--- every replica. Times are milliseconds since 1970, except kv.expires
--- (seconds).
+-- Version 1 of the PostgreSQL store: the SQLite store's tables (see its
+-- v1.sql for why each is as it is), shared by every replica. Times are
+-- milliseconds since 1970, except kv.expires (seconds). As there, no index
+-- besides the primary keys: each is one more b-tree written (and logged) on
+-- every notification; the bounds are kept by a prune every 1024
+-- notifications of each replica.
 
+-- One row per stage-status notification: the handled record and, with
+-- `passed` set, the history. Its primary key is what makes of two replicas
+-- handed the same notification only one record it.
 CREATE TABLE stage_runs (
     stage TEXT NOT NULL,             -- "pipeline/stage", lower case
     pipeline_counter BIGINT NOT NULL,
     stage_counter BIGINT NOT NULL,
-    passed BOOLEAN NOT NULL,
-    PRIMARY KEY (stage, pipeline_counter, stage_counter)
+    state TEXT NOT NULL,
+    passed BOOLEAN,                  -- NULL: not in the history
+    at BIGINT NOT NULL,
+    PRIMARY KEY (stage, pipeline_counter, stage_counter, state)
 );
 
 CREATE TABLE stages (
@@ -15,32 +23,16 @@ CREATE TABLE stages (
     trimmed BOOLEAN NOT NULL DEFAULT FALSE
 );
 
--- Unique: of two replicas handed the same notification, one records it.
-CREATE TABLE handled (
-    stage TEXT NOT NULL,
-    pipeline_counter BIGINT NOT NULL,
-    stage_counter BIGINT NOT NULL,
-    state TEXT NOT NULL,
-    at BIGINT NOT NULL,
-    PRIMARY KEY (stage, pipeline_counter, stage_counter, state)
-);
-CREATE INDEX handled_at ON handled (at);
-
-CREATE TABLE agent_runs (
-    uuid TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    at BIGINT NOT NULL
-);
-
--- `key` is the idempotency key, unique; `lease_until` is when a replica's
--- claim on the entry runs out (0: free).
+-- `id` is the idempotency key's hash, as in SQLite: unique, so that of two
+-- replicas writing the same delivery one does. `lease_until` is when a
+-- replica's claim on the entry runs out (0: free).
 CREATE TABLE outbox (
-    id BIGSERIAL PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
+    id BIGINT PRIMARY KEY,
+    key TEXT NOT NULL,
     target TEXT NOT NULL,
     delivery TEXT NOT NULL,
     added BIGINT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts BIGINT NOT NULL DEFAULT 0,
     next_attempt BIGINT NOT NULL,
     last_error TEXT,
     lease_until BIGINT NOT NULL DEFAULT 0

@@ -1,25 +1,32 @@
 //! The SQLite store: one file in WAL mode, one transaction per notification.
 //!
-//! A notification's transaction (handled record, history, outbox entries)
-//! commits with `synchronous = FULL`: it is on disk before the first delivery
-//! is tried. What follows a delivery (the entry leaving, a failure counted, a
-//! claim) commits with `NORMAL`: it is safe from a crash of the process at
-//! once, and on disk with the next full commit; only a power cut in between
-//! could undo it, and then a delivery would be sent again rather than lost.
-//! That keeps one disk sync per notification.
+//! A notification's transaction (its row of `stage_runs`, holding both its
+//! handled record and its history, and its outbox entries) commits with
+//! `synchronous = FULL`: it is on disk before the first delivery is tried.
+//! What follows a delivery (the entry leaving, a failure counted, a claim)
+//! commits with `NORMAL`: it is in the write-ahead log when the call returns,
+//! so a `kill -9` (or any crash of the process) keeps it, and it is on disk
+//! with the next full commit. Only a power cut (or a crash of the machine)
+//! in between could undo it, and then one delivery would be sent again
+//! rather than lost. That keeps one disk sync per notification.
+//!
+//! The delete could not wait for the next notification's transaction: a
+//! `kill -9` in between would send the entry again, and there may be no next
+//! notification for hours.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
-use super::rows::{self, ms, HANDLED_KEPT_MS, PRUNE_EVERY};
-use super::{now_ms, Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
+use super::decide::{self, Shared};
+use super::rows;
+use super::sql;
+use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
 use crate::deliver::NotifyError;
-use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun, AGENTS_KEPT};
-use crate::outbox::{saved, OutboxPolicy};
+use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
+use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 use crate::util::{lock, show_age};
 
@@ -27,23 +34,28 @@ use crate::util::{lock, show_age};
 /// transaction before it is an error.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
 
-mod agent;
+/// Statements kept prepared: every one a notification runs, and those of
+/// the outbox, with room to spare (rusqlite's default of 16 would have them
+/// parsed again in turn).
+const STATEMENTS_CACHED: usize = 64;
+
+/// The page size of a new file: half SQLite's default. A notification
+/// changes a few small rows on two pages (its `stage_runs` leaf, its outbox
+/// entry, a delivery's JSON fitting in one), and each page changed is a whole
+/// frame in the log for the commit's sync to write: smaller pages, fewer
+/// bytes synced.
+const PAGE_SIZE: i64 = 2048;
+
 mod claim;
 mod record;
 mod schema;
 
+use record::Tables;
+
 pub(crate) struct SqliteState {
     conn: Mutex<Conn>,
     place: String,
-    policy: OutboxPolicy,
-    runs_per_stage: i64,
-    /// Agents whose newest state is kept, and agent-status notifications
-    /// kept as handled.
-    agents_kept: i64,
-    agent_handled_kept: i64,
-    /// Deliveries waiting, as far as this process has seen.
-    waiting: AtomicUsize,
-    recorded: AtomicU64,
+    shared: Shared,
 }
 
 struct Conn {
@@ -67,6 +79,11 @@ impl Conn {
         }
         Ok(())
     }
+
+    /// Runs one statement, kept prepared, outside a transaction.
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.db.prepare_cached(sql)?.execute(params)
+    }
 }
 
 impl SqliteState {
@@ -81,6 +98,10 @@ impl SqliteState {
         create_private(path).map_err(|e| StoreError::new(&place, format!("cannot create: {e}")))?;
         let db = Connection::open(path).map_err(fail)?;
         db.busy_timeout(BUSY_WAIT).map_err(fail)?;
+        db.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+        // Before the first table is made (a file made already keeps its own).
+        db.pragma_update(None, "page_size", PAGE_SIZE)
+            .map_err(fail)?;
         let mode: String = db
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .map_err(fail)?;
@@ -99,17 +120,14 @@ impl SqliteState {
         schema::migrate(&mut conn.db, &place)?;
         let waiting: i64 = conn
             .db
-            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .query_row(sql::OUTBOX_COUNT, [], |r| r.get(0))
             .map_err(fail)?;
+        let shared = Shared::new(policy);
+        shared.settle(usize::try_from(waiting).unwrap_or(0), 0);
         Ok(SqliteState {
             conn: Mutex::new(conn),
             place,
-            policy,
-            runs_per_stage: HistoryLimits::default().runs_per_stage as i64,
-            agents_kept: AGENTS_KEPT as i64,
-            agent_handled_kept: rows::AGENT_HANDLED_KEPT,
-            waiting: AtomicUsize::new(usize::try_from(waiting).unwrap_or(0)),
-            recorded: AtomicU64::new(0),
+            shared,
         })
     }
 
@@ -117,16 +135,44 @@ impl SqliteState {
         failure(&self.place, e)
     }
 
-    fn lease_end(&self, now: i64) -> i64 {
-        now.saturating_add(ms(self.policy.lease))
+    /// Runs `f` in one immediate transaction (the write lock taken at once,
+    /// so that what it reads is what it writes over), committed synced to
+    /// disk when `full`; rolled back when it fails.
+    fn in_tx<R>(
+        &self,
+        full: bool,
+        f: impl FnOnce(&mut Tables<'_>) -> rusqlite::Result<R>,
+    ) -> Result<R, StoreError> {
+        let mut conn = lock(&self.conn);
+        if !conn.db.is_autocommit() {
+            // Left open by a panic while it ran.
+            conn.exec("ROLLBACK", []).map_err(|e| self.fail(e))?;
+        }
+        conn.synced(full).map_err(|e| self.fail(e))?;
+        // Kept prepared: rusqlite's `Transaction` parses these each time.
+        conn.exec("BEGIN IMMEDIATE", []).map_err(|e| self.fail(e))?;
+        let done = f(&mut Tables(&conn.db)).and_then(|r| conn.exec("COMMIT", []).map(|_| r));
+        done.map_err(|e| {
+            if !conn.db.is_autocommit() {
+                let _ = conn.exec("ROLLBACK", []);
+            }
+            self.fail(e)
+        })
     }
 
     /// Keeps at most `agents` agents and `handled` handled agent-status
-    /// notifications.
+    /// notifications, pruning after every notification.
     #[cfg(test)]
     pub(crate) fn with_agent_limits(mut self, agents: i64, handled: i64) -> Self {
-        self.agents_kept = agents;
-        self.agent_handled_kept = handled;
+        self.shared.agents_kept = agents;
+        self.shared.agent_handled_kept = handled;
+        self.pruning_always()
+    }
+
+    /// Prunes in every notification's transaction.
+    #[cfg(test)]
+    pub(crate) fn pruning_always(mut self) -> Self {
+        self.shared.prune_every = 1;
         self
     }
 }
@@ -168,7 +214,10 @@ impl StateStore for SqliteState {
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_run(run, evaluate)
+        let s = &self.shared;
+        let w = self.in_tx(true, |t| decide::record_stage(t, s, run, evaluate))?;
+        s.settle(w.added, w.recorded.gave_up.len());
+        Ok(w.recorded)
     }
 
     fn record_agent(
@@ -176,7 +225,10 @@ impl StateStore for SqliteState {
         run: &AgentRun<'_>,
         evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_agent_run(run, evaluate)
+        let s = &self.shared;
+        let w = self.in_tx(true, |t| decide::record_agent(t, s, run, evaluate))?;
+        s.settle(w.added, w.recorded.gave_up.len());
+        Ok(w.recorded)
     }
 
     fn claim(&self, force: bool, per_target: usize) -> Result<Claim, StoreError> {
@@ -184,86 +236,28 @@ impl StateStore for SqliteState {
     }
 
     fn delivered(&self, id: u64) -> Result<(), StoreError> {
+        // One statement, its own transaction: one page of the log, unsynced
+        // (see the module's documentation).
         let mut conn = lock(&self.conn);
         conn.synced(false).map_err(|e| self.fail(e))?;
         let n = conn
-            .db
-            .prepare_cached("DELETE FROM outbox WHERE id = ?1")
-            .and_then(|mut s| s.execute([i(id)]))
+            .exec(sql::OUTBOX_DELETE, [i(id)])
             .map_err(|e| self.fail(e))?;
-        self.waiting
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                Some(w.saturating_sub(n))
-            })
-            .ok();
+        self.shared.settle(0, n);
         Ok(())
     }
 
     fn failed(&self, id: u64, error: &NotifyError) -> Result<Vec<GaveUp>, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut conn = lock(&self.conn);
-        conn.synced(false).map_err(fail)?;
-        if error.is_permanent() && !error.is_held() {
-            let gave_up = conn
-                .db
-                .prepare_cached("DELETE FROM outbox WHERE id = ?1 RETURNING target, key")
-                .and_then(|mut s| {
-                    s.query_row([i(id)], |r| {
-                        Ok(GaveUp {
-                            target: r.get(0)?,
-                            key: r.get(1)?,
-                            reason: format!("{error} (permanent)"),
-                        })
-                    })
-                    .optional()
-                })
-                .map_err(fail)?;
-            if gave_up.is_some() {
-                self.waiting
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                        Some(w.saturating_sub(1))
-                    })
-                    .ok();
-            }
-            return Ok(gave_up.into_iter().collect());
-        }
-        let tx = conn.db.transaction().map_err(fail)?;
-        let attempts: Option<i64> = tx
-            .query_row("SELECT attempts FROM outbox WHERE id = ?1", [i(id)], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(fail)?;
-        if let Some(attempts) = attempts {
-            let attempts = attempts.saturating_add(1);
-            let wait = self
-                .policy
-                .after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), error);
-            let last_error = crate::outbox::last_error(error);
-            tx.prepare_cached(
-                "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt = ?4, \
-                 lease_until = 0 WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    i(id),
-                    attempts,
-                    last_error,
-                    now_ms().saturating_add(ms(wait))
-                ])
-            })
-            .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)?;
-        Ok(Vec::new())
+        let policy = &self.shared.policy;
+        let gave_up = self.in_tx(false, |t| decide::failed(t, policy, id, error))?;
+        self.shared.settle(0, gave_up.len());
+        Ok(gave_up)
     }
 
     fn release(&self, id: u64) -> Result<(), StoreError> {
         let mut conn = lock(&self.conn);
         conn.synced(false).map_err(|e| self.fail(e))?;
-        conn.db
-            .prepare_cached("UPDATE outbox SET lease_until = 0 WHERE id = ?1")
-            .and_then(|mut s| s.execute([i(id)]))
+        conn.exec(sql::OUTBOX_RELEASE, [i(id)])
             .map_err(|e| self.fail(e))?;
         Ok(())
     }
@@ -274,47 +268,21 @@ impl StateStore for SqliteState {
         error: &NotifyError,
     ) -> Result<Vec<GaveUp>, StoreError> {
         // Every delivery is written ahead here, so there is nothing fresh to
-        // keep; one made elsewhere goes in as a failed entry.
-        let now = now_ms();
-        let id: Option<i64> = {
-            let mut conn = lock(&self.conn);
-            conn.synced(true).map_err(|e| self.fail(e))?;
-            conn.db
-                .query_row(
-                    "INSERT INTO outbox (key, target, delivery, added, next_attempt, lease_until) \
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT DO NOTHING RETURNING id",
-                    params![
-                        delivery.idempotency_key(),
-                        delivery.target(),
-                        saved::to_json(delivery),
-                        now,
-                        self.lease_end(now)
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.fail(e))?
-        };
-        match id {
-            Some(id) => {
-                self.waiting.fetch_add(1, Ordering::Relaxed);
-                self.failed(id as u64, error)
-            }
-            None => Ok(Vec::new()),
-        }
+        // keep; one made elsewhere goes in as a failed entry, synced.
+        let s = &self.shared;
+        let (added, gave_up) = self.in_tx(true, |t| decide::keep(t, s, delivery, error))?;
+        s.settle(usize::from(added), gave_up.len());
+        Ok(gave_up)
     }
 
     fn waiting_len(&self) -> usize {
         let conn = lock(&self.conn);
         // Another process (`outbox drop`) may have changed it.
-        if let Ok(n) = conn
+        let n = conn
             .db
-            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))
-        {
-            self.waiting
-                .store(usize::try_from(n).unwrap_or(0), Ordering::Relaxed);
-        }
-        self.waiting.load(Ordering::Relaxed)
+            .prepare_cached(sql::OUTBOX_COUNT)
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
+        self.shared.waiting_now(n)
     }
 
     fn is_durable(&self) -> bool {
@@ -325,9 +293,7 @@ impl StateStore for SqliteState {
         let conn = lock(&self.conn);
         let mut s = conn
             .db
-            .prepare(
-                "SELECT key, target, attempts, last_error, next_attempt FROM outbox ORDER BY id",
-            )
+            .prepare(sql::OUTBOX_LIST)
             .map_err(|e| self.fail(e))?;
         s.query_map([], |r| {
             Ok(rows::entry(

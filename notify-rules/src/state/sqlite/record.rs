@@ -1,201 +1,94 @@
-//! Recording one notification: its handled record, the stage's history and
-//! its deliveries' outbox entries, in one transaction.
+//! The shared statements ([`sql`](crate::state::sql)) on a SQLite
+//! transaction, each kept prepared.
 
-use std::sync::atomic::Ordering;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, ToSql};
 
-use super::*;
-use crate::state::decide::{self, StageTables};
+use crate::state::sql::{Sql, Val};
 
-/// The tables, in a notification's transaction.
-pub(super) struct Tables<'a, 't>(pub(super) &'a rusqlite::Transaction<'t>);
+/// The connection, inside a transaction [`SqliteState::in_tx`](super::SqliteState) began.
+pub(super) struct Tables<'a>(pub(super) &'a Connection);
 
-impl SqliteState {
-    pub(super) fn record_run(
-        &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
-    ) -> Result<Recorded, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut conn = lock(&self.conn);
-        conn.synced(true).map_err(fail)?;
-        let tx = conn
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let now = now_ms();
-        let Some(seen) =
-            decide::stage(&mut Tables(&tx), run, self.runs_per_stage, now).map_err(fail)?
-        else {
-            return Ok(Recorded::default());
-        };
-        if self.recorded.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            tx.execute("DELETE FROM handled WHERE at < ?1", [now - HANDLED_KEPT_MS])
-                .map_err(fail)?;
+impl ToSql for Val<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Val::Int(v) => v.to_sql(),
+            Val::OptInt(v) => v.to_sql(),
+            Val::Text(v) => v.to_sql(),
+            Val::OptBool(v) => v.to_sql(),
         }
-        let deliveries = evaluate(seen);
-        self.write_ahead(tx, deliveries, now)
-    }
-
-    /// Writes ahead the deliveries a notification made, claimed for the
-    /// caller, and commits the notification's transaction.
-    pub(super) fn write_ahead(
-        &self,
-        tx: rusqlite::Transaction<'_>,
-        deliveries: Vec<Delivery<'static>>,
-        now: i64,
-    ) -> Result<Recorded, StoreError> {
-        let fail = |e| self.fail(e);
-        let mut recorded = Recorded::default();
-        if !deliveries.is_empty()
-            && self.waiting.load(Ordering::Relaxed) + deliveries.len() > self.policy.capacity
-        {
-            recorded.gave_up =
-                make_room(&tx, self.policy.capacity, deliveries.len(), now).map_err(fail)?;
-        }
-        let mut added = 0;
-        for delivery in deliveries {
-            let key = delivery.idempotency_key();
-            let json = saved::to_json(&delivery);
-            let id: Option<i64> = tx
-                .prepare_cached(
-                    "INSERT INTO outbox (key, target, delivery, added, next_attempt, lease_until) \
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT DO NOTHING RETURNING id",
-                )
-                .and_then(|mut s| {
-                    s.query_row(
-                        params![key, delivery.target(), json, now, self.lease_end(now)],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                })
-                .map_err(fail)?;
-            added += usize::from(id.is_some());
-            // The key waits already (a repeat history forgot): that entry is
-            // sent, not a second copy, unless another claim holds it.
-            let id = match id {
-                Some(id) => Some(id),
-                None => tx
-                    .prepare_cached(
-                        "UPDATE outbox SET lease_until = ?2 WHERE key = ?1 AND lease_until <= ?3 \
-                         RETURNING id",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row(params![key, self.lease_end(now), now], |r| r.get(0))
-                            .optional()
-                    })
-                    .map_err(fail)?,
-            };
-            if let Some(id) = id {
-                recorded.fresh.push(Claimed {
-                    id: Some(id as u64),
-                    delivery,
-                });
-            }
-        }
-        tx.commit().map_err(fail)?;
-        let gone = recorded.gave_up.len();
-        self.waiting
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                Some((w + added).saturating_sub(gone))
-            })
-            .ok();
-        Ok(recorded)
     }
 }
 
-impl StageTables for Tables<'_, '_> {
-    type Error = rusqlite::Error;
-
-    fn take_handled(
-        &mut self,
-        stage: &str,
-        at: (i64, i64),
-        state: &str,
-        now: i64,
-    ) -> rusqlite::Result<bool> {
+impl Tables<'_> {
+    fn row<R>(
+        &self,
+        sql: &str,
+        params: &[Val<'_>],
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<Option<R>> {
         self.0
-            .prepare_cached(
-                "INSERT INTO handled (stage, pipeline_counter, stage_counter, state, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![stage, at.0, at.1, state, now])
-            .map(|n| n == 1)
-    }
-
-    fn previous(&mut self, stage: &str, at: (i64, i64)) -> rusqlite::Result<Option<bool>> {
-        self.0
-            .prepare_cached(
-                "SELECT passed FROM stage_runs WHERE stage = ?1 AND \
-                 (pipeline_counter < ?2 OR (pipeline_counter = ?2 AND stage_counter < ?3)) \
-                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1",
-            )?
-            .query_row(params![stage, at.0, at.1], |r| r.get(0))
+            .prepare_cached(sql)?
+            .query_row(params_from_iter(params), f)
             .optional()
     }
+}
 
-    fn is_trimmed(&mut self, stage: &str) -> rusqlite::Result<bool> {
+impl Sql for Tables<'_> {
+    type Error = rusqlite::Error;
+    const MAKE_ROOM: &'static str = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+         WHERE lease_until <= $1 ORDER BY added, id LIMIT $2) RETURNING target, key";
+
+    fn exec(&mut self, sql: &'static str, params: &[Val<'_>]) -> rusqlite::Result<usize> {
         self.0
-            .prepare_cached("SELECT 1 FROM stages WHERE stage = ?1 AND trimmed")?
-            .exists([stage])
+            .prepare_cached(sql)?
+            .execute(params_from_iter(params))
     }
 
-    fn put_run(&mut self, stage: &str, at: (i64, i64), passed: bool) -> rusqlite::Result<()> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO stage_runs (stage, pipeline_counter, stage_counter, passed) \
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET passed = excluded.passed",
-            )?
-            .execute(params![stage, at.0, at.1, passed])
-            .map(drop)
+    fn bool(&mut self, sql: &'static str, params: &[Val<'_>]) -> rusqlite::Result<Option<bool>> {
+        self.row(sql, params, |r| r.get(0))
     }
 
-    fn trim(&mut self, stage: &str, keep: i64) -> rusqlite::Result<usize> {
-        self.0
-            .prepare_cached(
-                "DELETE FROM stage_runs WHERE stage = ?1 AND \
-                 (pipeline_counter, stage_counter) < (SELECT pipeline_counter, stage_counter \
-                 FROM stage_runs WHERE stage = ?1 \
-                 ORDER BY pipeline_counter DESC, stage_counter DESC LIMIT 1 OFFSET ?2)",
-            )?
-            .execute(params![stage, keep - 1])
+    fn int(&mut self, sql: &'static str, params: &[Val<'_>]) -> rusqlite::Result<Option<i64>> {
+        self.row(sql, params, |r| r.get(0))
     }
 
-    fn mark_trimmed(&mut self, stage: &str) -> rusqlite::Result<()> {
-        // Only when it changes: a page written for nothing costs a sync.
-        self.0
-            .prepare_cached(
-                "INSERT INTO stages (stage, trimmed) VALUES (?1, 1) \
-                 ON CONFLICT DO UPDATE SET trimmed = 1 WHERE NOT trimmed",
-            )?
-            .execute([stage])
-            .map(drop)
+    fn text_int(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> rusqlite::Result<Option<(String, Option<i64>)>> {
+        self.row(sql, params, |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    fn texts(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+    ) -> rusqlite::Result<Vec<(String, String)>> {
+        let mut s = self.0.prepare_cached(sql)?;
+        let rows = s.query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
     }
 }
 
-/// Gives up the oldest entries not claimed, so that `adding` more fit.
-fn make_room(
-    tx: &rusqlite::Transaction<'_>,
-    capacity: usize,
-    adding: usize,
-    now: i64,
-) -> rusqlite::Result<Vec<GaveUp>> {
-    let waiting: i64 = tx.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-    let over = (waiting as usize + adding).saturating_sub(capacity.max(1));
-    if over == 0 {
-        return Ok(Vec::new());
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite numbers `$1`, `$2`, ... in the order they first appear: each
+    /// shared statement must name them in that order to mean what
+    /// PostgreSQL reads.
+    #[test]
+    fn every_statement_numbers_its_parameters_in_order() {
+        let (_dir, path) = crate::plugin::test_support::temp_file("params");
+        drop(super::super::SqliteState::open(&path, Default::default()).unwrap());
+        let db = Connection::open(&path).unwrap();
+        let make_room = <Tables<'_> as Sql>::MAKE_ROOM;
+        for sql in crate::state::sql::ALL.iter().chain([&make_room]) {
+            let s = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            for i in 1..=s.parameter_count() {
+                assert_eq!(s.parameter_name(i), Some(&*format!("${i}")), "{sql}");
+            }
+        }
     }
-    let mut s = tx.prepare(
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE lease_until <= ?1 \
-         ORDER BY id LIMIT ?2) RETURNING target, key",
-    )?;
-    let gave_up = s
-        .query_map(params![now, over as i64], |r| {
-            Ok(GaveUp {
-                target: r.get(0)?,
-                key: r.get(1)?,
-                reason: "the outbox is full".into(),
-            })
-        })?
-        .collect();
-    gave_up
 }
