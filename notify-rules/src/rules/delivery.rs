@@ -43,6 +43,10 @@ pub struct Delivery<'n> {
     transition: Option<Change>,
     rule: u32,
     action: u32,
+    /// What a reminder or digest adds to the idempotency key of the
+    /// delivery it was made from (`remind1-3`, `digest-...`); `None` for
+    /// a delivery evaluation made.
+    tag: Option<Box<str>>,
 }
 
 /// The transition history found for the notification, of its kind.
@@ -228,7 +232,23 @@ impl<'n> Delivery<'n> {
             transition,
             rule,
             action,
+            tag: None,
         }
+    }
+
+    /// The same delivery with another message and a tag for its key: a
+    /// reminder, a digest, or a throttled message with its count.
+    pub(crate) fn retold(mut self, text: String, tag: Option<String>) -> Self {
+        self.text = Text::Owned(text);
+        if tag.is_some() {
+            self.tag = tag.map(String::into_boxed_str);
+        }
+        self
+    }
+
+    /// What a reminder or digest adds to its key.
+    pub(crate) fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
     }
 
     /// The message, to give another delivery of the same evaluation.
@@ -323,6 +343,7 @@ impl<'n> Delivery<'n> {
             transition: self.transition,
             rule: self.rule,
             action: self.action,
+            tag: self.tag,
         }
     }
 
@@ -341,6 +362,7 @@ impl<'n> Delivery<'n> {
             transition: self.transition,
             rule: self.rule,
             action: self.action,
+            tag: self.tag,
         }
     }
 
@@ -365,7 +387,19 @@ impl<'n> Delivery<'n> {
     ///
     /// An agent delivery's key names the agent and the state it changed to:
     /// `agent/<uuid>/<agent state>/<build state>/<config state>/<time>/r0a0/ops`.
+    ///
+    /// A reminder's or a digest's key is the key of the delivery it was
+    /// made from, then `/remind<n>-<count>` or `/digest-<time>`.
     pub fn idempotency_key(&self) -> String {
+        let mut key = self.made_key();
+        if let Some(tag) = &self.tag {
+            key.push('/');
+            key.push_str(tag);
+        }
+        key
+    }
+
+    fn made_key(&self) -> String {
         let p = match (self.status.stage(), self.status.agent()) {
             (Some(s), _) => &s.pipeline,
             (_, Some(a)) => {

@@ -70,6 +70,11 @@ mod retry_tests;
 // Agent history in every store.
 #[cfg(all(test, feature = "sqlite"))]
 mod agent_tests;
+// The time forms' tables: reminders, throttles, held messages, silences.
+mod memory_time;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod retry_time;
+pub(crate) mod time;
 
 use std::fmt;
 use std::path::Path;
@@ -125,7 +130,7 @@ pub(crate) struct Claim {
 
 /// What a plugin keeps, wherever it keeps it. Every method is one
 /// transaction of the store.
-pub(crate) trait StateStore: Send + Sync {
+pub(crate) trait StateStore: time::TimeStore + Send + Sync {
     /// Records a notification: takes its handled record (a repeat makes no
     /// deliveries), decides its transition from the stage's history, and
     /// writes ahead the deliveries `evaluate` makes from that, claimed for

@@ -39,9 +39,15 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
 mod agent;
 mod record;
+mod time;
 
 /// Each migration takes the schema from its index to the next version.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("v1.sql"),
+    include_str!("v2.sql"),
+    // The time forms and silences (`time.rs`).
+    include_str!("v3.sql"),
+];
 
 /// The advisory lock migrations take, so replicas starting together migrate
 /// one at a time ("notify-r" in ASCII).
@@ -188,7 +194,7 @@ impl StateStore for PostgresState {
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_run(run, evaluate)
+        self.record_run(run, evaluate, None)
     }
 
     fn record_agent(

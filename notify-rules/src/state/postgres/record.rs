@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::*;
 use crate::state::decide::{self, StageTables};
+use crate::state::time::TimeHook;
 
 /// The tables, in a notification's transaction.
 pub(super) struct Tables<'a, 't>(pub(super) &'a mut postgres::Transaction<'t>);
@@ -14,6 +15,7 @@ impl PostgresState {
         &self,
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        hook: Option<TimeHook<'_>>,
     ) -> Result<Recorded, StoreError> {
         let fail = |e| self.fail(e);
         let mut client = self.client()?;
@@ -39,7 +41,12 @@ impl PostgresState {
             )
             .map_err(fail)?;
         }
-        let deliveries = evaluate(seen);
+        let mut deliveries = evaluate(seen);
+        // The time forms, in the same transaction (`time.rs`).
+        if let Some(hook) = hook {
+            let mut tables = super::time::Tables::new(&mut tx, self);
+            deliveries = hook(&mut tables, deliveries)?;
+        }
         self.write_ahead(tx, deliveries, now)
     }
 

@@ -31,6 +31,7 @@ mod agent;
 mod claim;
 mod record;
 mod schema;
+mod time;
 
 pub(crate) struct SqliteState {
     conn: Mutex<Conn>,
@@ -168,7 +169,7 @@ impl StateStore for SqliteState {
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
-        self.record_run(run, evaluate)
+        self.record_run(run, evaluate, None)
     }
 
     fn record_agent(

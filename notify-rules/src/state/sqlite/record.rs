@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::*;
 use crate::state::decide::{self, StageTables};
+use crate::state::time::TimeHook;
 
 /// The tables, in a notification's transaction.
 pub(super) struct Tables<'a, 't>(pub(super) &'a rusqlite::Transaction<'t>);
@@ -14,6 +15,7 @@ impl SqliteState {
         &self,
         run: &StageRun<'_>,
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        hook: Option<TimeHook<'_>>,
     ) -> Result<Recorded, StoreError> {
         let fail = |e| self.fail(e);
         let mut conn = lock(&self.conn);
@@ -32,7 +34,11 @@ impl SqliteState {
             tx.execute("DELETE FROM handled WHERE at < ?1", [now - HANDLED_KEPT_MS])
                 .map_err(fail)?;
         }
-        let deliveries = evaluate(seen);
+        let mut deliveries = evaluate(seen);
+        // The time forms, in the same transaction (`time.rs`).
+        if let Some(hook) = hook {
+            deliveries = hook(&mut super::time::Tables::new(&tx, &self.place), deliveries)?;
+        }
         self.write_ahead(tx, deliveries, now)
     }
 
