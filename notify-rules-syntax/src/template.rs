@@ -54,6 +54,14 @@ pub fn parse_template(text: &str) -> Result<Template, TemplateError> {
     parse_for(text, Some(false)).map_err(|mut errors| errors.swap_remove(0))
 }
 
+/// Parses a template the macro wrote back with [`Template::to_source`]
+/// after checking it: every placeholder is accepted, of either kind of rule
+/// and the time placeholders too.
+#[doc(hidden)]
+pub fn parse_template_any(text: &str) -> Result<Template, TemplateError> {
+    parse_for(text, None).map_err(|mut errors| errors.swap_remove(0))
+}
+
 /// Parses a message template of a stage rule.
 #[cfg(test)]
 pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {

@@ -122,6 +122,7 @@ macro_rules! rules_file {
 pub use deliver::{Notifier, NotifyError};
 pub use plugin::{Plugin, PluginBuilder};
 pub use protocol::PluginResponse;
+pub use rules::time::{Remind, ReminderStart, RuleTiming, Window};
 pub use rules::{
     AgentTransition, Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition,
 };

@@ -382,7 +382,7 @@ impl Gen {
                         },
                     })
                 }
-                Action::Stop => None,
+                Action::Stop | Action::Remind { .. } => None,
             });
         quote!(#(#sends)*)
     }

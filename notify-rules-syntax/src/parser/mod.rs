@@ -355,6 +355,7 @@ impl<'t> Parser<'t> {
             self.rules.agent_rules.push(AgentRule {
                 clauses,
                 actions,
+                timing: Default::default(),
                 loc: on,
             });
             return;
@@ -366,6 +367,7 @@ impl<'t> Parser<'t> {
         self.rules.rules.push(Rule {
             clauses,
             actions,
+            timing: Default::default(),
             loc: on,
         });
     }

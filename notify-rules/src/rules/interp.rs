@@ -45,6 +45,7 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         uses_link,
         rule_count: program.rules.len(),
         agent_rule_count: program.agent_rules.len(),
+        time: super::time::TimeForms::from_ast(&rules).map(Arc::new),
         engine: Engine::Loaded(Arc::new(program)),
     })
 }
@@ -355,7 +356,7 @@ fn actions<'r>(
                     message: message(template, uses),
                 }
             }
-            ast::Action::Stop => Action::Stop,
+            ast::Action::Stop | ast::Action::Remind { .. } => Action::Stop,
         })
         .collect()
 }
