@@ -89,7 +89,7 @@ impl Plugin {
         let about = subject(pipeline, stage);
         let passed = status.pipeline.stage.state == StageState::Passed;
         let timed_rules = self.rules.has_time_forms();
-        let mut starts = Vec::new();
+        let starts = std::cell::RefCell::new(Vec::new());
         let mut withheld = Vec::new();
         let mut evaluate = |seen: Seen| match seen {
             Seen::Repeat => Vec::new(),
@@ -97,7 +97,7 @@ impl Plugin {
                 &status,
                 transition,
                 self.server_url.as_deref(),
-                &mut starts,
+                &mut starts.borrow_mut(),
             ),
             Seen::New(transition) => {
                 self.rules
@@ -108,6 +108,7 @@ impl Plugin {
             if passed {
                 tx.end_reminders(&about)?;
             }
+            let mut starts = starts.borrow_mut();
             if deliveries.is_empty() && starts.is_empty() {
                 return Ok(deliveries);
             }
@@ -309,6 +310,11 @@ impl Plugin {
     /// The silences of this plugin's store, on its clock.
     pub fn silences(&self) -> Silences<'_> {
         Silences { plugin: self }
+    }
+
+    /// When the next reminder or digest is due, if any.
+    pub fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        Ok(self.store.next_due()?.map(from_ms))
     }
 
     /// Open reminders and held messages in the store (for tests and

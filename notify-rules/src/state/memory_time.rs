@@ -191,6 +191,13 @@ impl TimeStore for MemoryState {
         Ok((time.reminders.len(), time.held.len()))
     }
 
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        let time = lock(&self.time);
+        let reminder = time.reminders.keys().next().map(|k| k.0);
+        let held = time.held.keys().next().map(|k| k.0);
+        Ok(reminder.into_iter().chain(held).min())
+    }
+
     fn silence_add(&self, s: &NewSilence, now: i64) -> Result<u64, StoreError> {
         let mut time = lock(&self.time);
         let id = time.id();

@@ -26,6 +26,10 @@ impl TimeStore for Retrying {
         self.gated(|s| s.time_counts())
     }
 
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        self.gated(|s| s.next_due())
+    }
+
     fn silence_add(&self, silence: &NewSilence, now: i64) -> Result<u64, StoreError> {
         self.gated(|s| s.silence_add(silence, now))
     }

@@ -123,6 +123,10 @@ pub(crate) trait TimeStore {
     /// Open reminders and held messages, for tests and `explain`.
     fn time_counts(&self) -> Result<(usize, usize), StoreError>;
 
+    /// When the next reminder or digest is due, if any: a simulated clock
+    /// (`notify-rules test`) is moved to each in turn.
+    fn next_due(&self) -> Result<Option<i64>, StoreError>;
+
     /// Adds a silence; its id.
     fn silence_add(&self, silence: &NewSilence, now: i64) -> Result<u64, StoreError>;
     /// The silences active at `now`, oldest first.

@@ -106,6 +106,11 @@ impl SimulatedClock {
         self.ms.store(to_ms(time), Ordering::SeqCst);
     }
 
+    /// Sets the clock to `ms` milliseconds since 1970.
+    pub fn set_ms(&self, ms: i64) {
+        self.ms.store(ms, Ordering::SeqCst);
+    }
+
     /// The time it stands at.
     pub fn now(&self) -> SystemTime {
         from_ms(self.now_ms())

@@ -10,7 +10,9 @@
 
 mod clock;
 mod silence;
+mod window;
 
 pub use clock::{Clock, SimulatedClock};
-pub(crate) use clock::{from_ms, system_ms, to_ms};
+pub(crate) use clock::from_ms;
 pub use silence::{NewSilence, Silence};
+pub use window::{OpenHours, WindowError};

@@ -55,7 +55,7 @@ impl OpenHours {
         let Ok(ts) = Timestamp::from_millisecond(at) else {
             return false;
         };
-        let local = ts.to_zoned(self.zone.clone()).datetime();
+        let local = ts.to_zoned_datetime(self.zone.clone()).datetime();
         let day = local.weekday().to_monday_zero_offset() as u8;
         let minute = local.hour() as u16 * 60 + local.minute() as u16;
         self.parts.iter().any(|p| covers(p, day, minute))
@@ -67,7 +67,7 @@ impl OpenHours {
     /// never opens.
     pub fn next_open(&self, after: i64) -> Option<i64> {
         let ts = Timestamp::from_millisecond(after).ok()?;
-        let today = ts.to_zoned(self.zone.clone()).date();
+        let today = ts.to_zoned_datetime(self.zone.clone()).date();
         let mut best: Option<i64> = None;
         // A week and a day covers every part's next start.
         for offset in -1..=8i64 {
@@ -90,7 +90,7 @@ impl OpenHours {
     /// `at` as `YYYY-MM-DD HH:MM` on the window's wall clock.
     pub fn show(&self, at: i64) -> String {
         match Timestamp::from_millisecond(at) {
-            Ok(ts) => ts.to_zoned(self.zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+            Ok(ts) => ts.to_zoned_datetime(self.zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
             Err(_) => at.to_string(),
         }
     }
@@ -98,12 +98,12 @@ impl OpenHours {
     /// The instant of `minute` after midnight on `date` in the zone.
     fn instant(&self, date: Date, minute: u16) -> Option<i64> {
         let time = Time::new((minute / 60).min(23) as i8, (minute % 60) as i8, 0, 0).ok()?;
-        let zoned = self
+        let ts = self
             .zone
-            .to_ambiguous_zoned(date.to_datetime(time))
+            .to_ambiguous_timestamp(date.to_datetime(time))
             .compatible()
             .ok()?;
-        Some(zoned.timestamp().as_millisecond())
+        Some(ts.as_millisecond())
     }
 }
 

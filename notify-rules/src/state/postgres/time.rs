@@ -249,6 +249,17 @@ impl TimeStore for PostgresState {
         Ok((row.get::<_, i64>(0) as usize, row.get::<_, i64>(1) as usize))
     }
 
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        self.client()?
+            .query_one(
+                "SELECT least((SELECT min(due) FROM reminders), \
+                 (SELECT min(release_at) FROM held))",
+                &[],
+            )
+            .map(|r| r.get(0))
+            .map_err(|e| self.fail(e))
+    }
+
     fn silence_add(&self, s: &NewSilence, now: i64) -> Result<u64, StoreError> {
         self.client()?
             .query_one(

@@ -251,6 +251,18 @@ impl TimeStore for SqliteState {
             .map_err(|e| self.fail(e))
     }
 
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        lock(&self.conn)
+            .db
+            .query_row(
+                "SELECT min(t) FROM (SELECT min(due) AS t FROM reminders \
+                 UNION ALL SELECT min(release_at) FROM held)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.fail(e))
+    }
+
     fn silence_add(&self, s: &NewSilence, now: i64) -> Result<u64, StoreError> {
         let mut conn = lock(&self.conn);
         conn.synced(true).map_err(|e| self.fail(e))?;
