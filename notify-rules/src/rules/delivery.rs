@@ -67,7 +67,6 @@ impl Change {
     }
 
     /// The change whose text is `s`, of agents (`agent`) or of stages.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn from_str(s: &str, agent: bool) -> Option<Change> {
         if agent {
             [AgentTransition::Lost, AgentTransition::Back]
@@ -317,7 +316,6 @@ impl<'n> Delivery<'n> {
     }
 
     /// The transition, of either kind, as the outbox keeps it.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn change(&self) -> Option<Change> {
         self.transition
     }
@@ -455,7 +453,6 @@ impl Delivery<'static> {
     }
 
     /// Like [`Delivery::restored`], about either kind of notification.
-    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     pub(crate) fn restored_from(
         target: String,
         text: String,

@@ -140,7 +140,7 @@ pub(crate) trait StateStore: time::TimeStore + Send + Sync {
     /// records with [`TimeStore::record_timed`](time::TimeStore::record_timed),
     /// which runs the time forms and silences in the same transaction; the
     /// stores' own tests record without.)
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg_attr(not(all(test, feature = "sqlite")), allow(dead_code))]
     fn record(
         &self,
         run: &StageRun<'_>,

@@ -121,3 +121,6 @@ fn covers(p: &WindowPart, day: u8, minute: u16) -> bool {
         (on(p, day) && minute >= p.start) || (on(p, (day + 6) % 7) && minute < p.end)
     }
 }
+
+#[cfg(test)]
+mod tests;
