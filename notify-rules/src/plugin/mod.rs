@@ -27,10 +27,13 @@ mod durable_tests;
 mod problem;
 mod send;
 mod timed;
+// Reminders, throttles, digests and silences on a simulated clock.
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "sqlite"))]
+mod timed_tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

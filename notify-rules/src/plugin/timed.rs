@@ -116,7 +116,10 @@ impl Plugin {
             let mut out = Vec::with_capacity(deliveries.len());
             for d in deliveries {
                 let target = d.target().to_owned();
-                if silences.iter().any(|s| s.holds(pipeline, stage, &target, now)) {
+                if silences
+                    .iter()
+                    .any(|s| s.holds(pipeline, stage, &target, now))
+                {
                     withheld.push((target, Withheld::Silenced));
                     continue;
                 }

@@ -219,7 +219,10 @@ impl TimeStore for MemoryState {
 
     fn silence_expire(&self, id: u64, now: i64) -> Result<bool, StoreError> {
         let mut time = lock(&self.time);
-        let found = time.silences.iter_mut().find(|s| s.id == id && s.ends_ms > now);
+        let found = time
+            .silences
+            .iter_mut()
+            .find(|s| s.id == id && s.ends_ms > now);
         Ok(found.map(|s| s.ends_ms = now).is_some())
     }
 }

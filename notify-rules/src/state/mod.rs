@@ -74,8 +74,8 @@ mod agent_tests;
 mod memory_time;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod retry_time;
-pub(crate) mod time;
 mod silences;
+pub(crate) mod time;
 pub use silences::SilenceOps;
 
 use std::fmt;

@@ -12,7 +12,7 @@ mod clock;
 mod silence;
 mod window;
 
-pub use clock::{Clock, SimulatedClock};
 pub(crate) use clock::from_ms;
+pub use clock::{Clock, SimulatedClock};
 pub use silence::{NewSilence, Silence};
 pub use window::{OpenHours, WindowError};

@@ -42,8 +42,8 @@ impl OpenHours {
 
     /// A window from a spec already read.
     pub fn from_spec(spec: &WindowSpec, zone: &str) -> Result<OpenHours, WindowError> {
-        let zone = TimeZone::get(zone)
-            .map_err(|e| WindowError(format!("time zone `{zone}`: {e}")))?;
+        let zone =
+            TimeZone::get(zone).map_err(|e| WindowError(format!("time zone `{zone}`: {e}")))?;
         Ok(OpenHours {
             parts: spec.parts.clone(),
             zone,
@@ -90,7 +90,10 @@ impl OpenHours {
     /// `at` as `YYYY-MM-DD HH:MM` on the window's wall clock.
     pub fn show(&self, at: i64) -> String {
         match Timestamp::from_millisecond(at) {
-            Ok(ts) => ts.to_zoned_datetime(self.zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+            Ok(ts) => ts
+                .to_zoned_datetime(self.zone.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
             Err(_) => at.to_string(),
         }
     }

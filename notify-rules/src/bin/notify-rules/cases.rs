@@ -208,9 +208,7 @@ fn steps(case: &Case, path: &Path) -> Result<Vec<Step>, String> {
 fn instant(text: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
-        .map_err(|e| {
-            format!("`at = \"{text}\"` is not a time like \"2025-01-06T09:00:00Z\": {e}")
-        })
+        .map_err(|e| format!("`at = \"{text}\"` is not a time like \"2025-01-06T09:00:00Z\": {e}"))
 }
 
 /// A simulated time as the report shows it, and as `at` is compared.
@@ -226,9 +224,11 @@ fn expected(case: &Case, path: &Path) -> Result<Vec<Made>, String> {
         .iter()
         .map(|e| {
             let at = match &e.at {
-                Some(at) => Some(show_instant(instant(at).map_err(|m| {
-                    format!("{}: case `{}`: {m}", path.display(), case.name)
-                })?)),
+                Some(at) => {
+                    Some(show_instant(instant(at).map_err(|m| {
+                        format!("{}: case `{}`: {m}", path.display(), case.name)
+                    })?))
+                }
                 None => None,
             };
             Ok(Made {

@@ -163,7 +163,12 @@ pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let silences = match args.config.as_deref().map(crate::silence::active).transpose() {
+    let silences = match args
+        .config
+        .as_deref()
+        .map(crate::silence::active)
+        .transpose()
+    {
         Ok(silences) => silences.unwrap_or_default(),
         Err(message) => {
             eprintln!("{message}");

@@ -124,7 +124,9 @@ pub(crate) fn silence(action: &Action) -> ExitCode {
 
 /// The silences active now in the store `config` names.
 pub(crate) fn active(config: &Path) -> Result<Vec<Silence>, String> {
-    open(config)?.list().map_err(|e| format!("notify-rules: {e}"))
+    open(config)?
+        .list()
+        .map_err(|e| format!("notify-rules: {e}"))
 }
 
 /// What `explain` says under a delivery an active silence holds.

@@ -302,7 +302,9 @@ impl PluginBuilder {
         for w in self.rules.windows() {
             match OpenHours::from_spec(w.spec(), w.zone()) {
                 Ok(hours) => windows.push((w.name().to_owned(), hours)),
-                Err(e) => problems.push(BuildProblem::Window(format!("window `{}`: {e}", w.name()))),
+                Err(e) => {
+                    problems.push(BuildProblem::Window(format!("window `{}`: {e}", w.name())))
+                }
             }
         }
         let store = match self.state.open(self.outbox_policy) {

@@ -11,8 +11,8 @@ use crate::history::{Seen, StageRun};
 use crate::outbox::saved;
 use crate::rules::Delivery;
 use crate::state::time::{
-    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore,
-    TimeTx, TICK_LIMIT,
+    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore, TimeTx,
+    TICK_LIMIT,
 };
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
@@ -86,7 +86,14 @@ impl TimeTx for Tables<'_, '_> {
             .execute(
                 "INSERT INTO held (window_name, target, at, release_at, text, delivery) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&h.window, &h.target, &h.at, &h.release, &h.text, &h.delivery],
+                &[
+                    &h.window,
+                    &h.target,
+                    &h.at,
+                    &h.release,
+                    &h.text,
+                    &h.delivery,
+                ],
             )
             .map_err(|e| self.store.fail(e))
             .map(drop)

@@ -9,8 +9,8 @@ use crate::history::{Seen, StageRun};
 use crate::outbox::saved;
 use crate::rules::Delivery;
 use crate::state::time::{
-    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore,
-    TimeTx, TICK_LIMIT,
+    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore, TimeTx,
+    TICK_LIMIT,
 };
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
@@ -48,8 +48,10 @@ impl TimeTx for Tables<'_, '_> {
                  WHERE rule = ?1 AND target = ?2 AND subject = ?3",
             )
             .and_then(|mut s| {
-                s.query_row(params![rule, target, subject], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
+                s.query_row(params![rule, target, subject], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
             })
             .map_err(fail)?;
         if let Some((last, _)) = last.filter(|(last, _)| now < last.saturating_add(every)) {
@@ -80,7 +82,9 @@ impl TimeTx for Tables<'_, '_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .and_then(|mut s| {
-                s.execute(params![h.window, h.target, h.at, h.release, h.text, h.delivery])
+                s.execute(params![
+                    h.window, h.target, h.at, h.release, h.text, h.delivery
+                ])
             })
             .map_err(|e| self.fail(e))
             .map(drop)

@@ -3,7 +3,10 @@ use super::*;
 /// Milliseconds since 1970 of a UTC time written `2025-03-28T18:00`.
 fn utc(text: &str) -> i64 {
     let dt: jiff::civil::DateTime = text.parse().unwrap();
-    dt.to_zoned_datetime(TimeZone::UTC).unwrap().timestamp().as_millisecond()
+    dt.to_zoned_datetime(TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+        .as_millisecond()
 }
 
 fn office() -> OpenHours {
