@@ -72,6 +72,17 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
 /// (`Some(false)`), or of either (`None`), reporting every problem (the list
 /// is never empty on error). A placeholder of the other kind of rule is one.
 pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec<TemplateError>> {
+    parse_with_places(text, agent).map(|(t, _)| t)
+}
+
+/// [`parse_for`], also giving where each time placeholder (`{since}`,
+/// `{reminder}`, `{suppressed}`) is, as byte ranges: whether it may be there
+/// depends on the action and the rule, which the parser knows.
+pub(crate) fn parse_with_places(
+    text: &str,
+    agent: Option<bool>,
+) -> Result<(Template, Vec<(Field, usize, usize)>), Vec<TemplateError>> {
+    let mut places = Vec::new();
     let mut pieces = Vec::new();
     let mut errors = Vec::new();
     let mut buf = String::new();
@@ -93,6 +104,9 @@ pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec
                             errors.push(other_kind(field, i, i + j + 2));
                         }
                         Some(field) => {
+                            if matches!(field, Field::Since | Field::Reminder | Field::Suppressed) {
+                                places.push((field, i, i + j + 2));
+                            }
                             if !buf.is_empty() {
                                 pieces.push(Piece::Text(std::mem::take(&mut buf)));
                             }
@@ -135,7 +149,7 @@ pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec
     if !buf.is_empty() {
         pieces.push(Piece::Text(buf));
     }
-    Ok(Template { pieces })
+    Ok((Template { pieces }, places))
 }
 
 /// Whether a rule of the kind `agent` can use `field`.

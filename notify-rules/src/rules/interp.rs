@@ -111,6 +111,8 @@ enum Action {
         target: Arc<str>,
         message: Message,
     },
+    /// The rule's remind action of this index: reported, not delivered.
+    Remind(u32),
     Stop,
 }
 
@@ -314,8 +316,13 @@ fn fire<'a, C, N, T>(
     render: impl Fn(&Eval<'a, N, T>, &Template, usize) -> String,
 ) {
     for (a, action) in rule.actions.iter().enumerate() {
-        let Action::Send { target, message } = action else {
-            continue;
+        let (target, message) = match action {
+            Action::Send { target, message } => (target, message),
+            Action::Remind(r) => {
+                ev.remind(i as u32, *r);
+                continue;
+            }
+            Action::Stop => continue,
         };
         let (text, shared) = match message {
             Message::Constant(text) => (Text::Shared(Arc::clone(text)), None),
@@ -339,6 +346,7 @@ fn actions<'r>(
     targets: &mut HashMap<&'r str, Arc<str>>,
     uses: &HashMap<Template, u32>,
 ) -> Vec<Action> {
+    let mut reminds = 0..;
     actions
         .iter()
         .map(|a| match a {
@@ -356,7 +364,8 @@ fn actions<'r>(
                     message: message(template, uses),
                 }
             }
-            ast::Action::Stop | ast::Action::Remind { .. } => Action::Stop,
+            ast::Action::Remind { .. } => Action::Remind(reminds.next().unwrap_or(0)),
+            ast::Action::Stop => Action::Stop,
         })
         .collect()
 }
