@@ -91,6 +91,14 @@ struct Made {
 }
 
 impl Made {
+    /// Whether this expectation is met by `made`: an expectation without
+    /// `at` takes a delivery at any time.
+    fn takes(&self, made: &Made) -> bool {
+        self.target == made.target
+            && self.text == made.text
+            && (self.at.is_none() || self.at == made.at)
+    }
+
     fn show(&self) -> String {
         let mut shown = format!("{}: {}", self.target, self.text.replace('\n', "\\n"));
         if let Some(at) = &self.at {
@@ -243,10 +251,7 @@ fn expected(case: &Case, path: &Path) -> Result<Vec<Made>, String> {
 /// Whether the deliveries are the expected ones, in order; an expectation
 /// without `at` takes a delivery at any time.
 fn matches(expected: &[Made], made: &[Made]) -> bool {
-    expected.len() == made.len()
-        && expected.iter().zip(made).all(|(e, m)| {
-            e.target == m.target && e.text == m.text && (e.at.is_none() || e.at == m.at)
-        })
+    expected.len() == made.len() && expected.iter().zip(made).all(|(e, m)| e.takes(m))
 }
 
 /// Runs one case's steps through a plugin of its own, so that history is
@@ -360,7 +365,11 @@ fn side_by_side(out: &mut String, expected: &[Made], actual: &[Made]) {
     for i in 0..left.len().max(right.len()).max(1) {
         let l = left.get(i).map_or(NONE, String::as_str);
         let r = right.get(i).map_or(NONE, String::as_str);
-        let mark = if l == r { ' ' } else { '!' };
+        let same = match (expected.get(i), actual.get(i)) {
+            (Some(e), Some(a)) => e.takes(a),
+            (e, a) => e.is_none() && a.is_none(),
+        };
+        let mark = if same { ' ' } else { '!' };
         let _ = writeln!(out, "  {mark} {l:<width$} | {r}");
     }
 }
