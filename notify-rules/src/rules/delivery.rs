@@ -58,7 +58,6 @@ pub(crate) enum Change {
 
 impl Change {
     /// The text of `{transition}`.
-    #[cfg(any(feature = "webhook", feature = "sqlite", feature = "postgres"))]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::Stage(t) => t.as_str(),
