@@ -145,14 +145,19 @@ fn active_silences(db: &rusqlite::Connection, now: i64) -> rusqlite::Result<Vec<
     .collect()
 }
 
+/// Whether anything is due: two probes of the due-time indexes.
+const PROBE: &str = "SELECT EXISTS (SELECT 1 FROM reminders WHERE due <= ?1) \
+                     OR EXISTS (SELECT 1 FROM held WHERE release_at <= ?1)";
+
+/// The due reminders, through the index on `due`.
+const DUE: &str = "SELECT id, rule, remind, target, started, every, due, sent, status \
+                   FROM reminders WHERE due <= ?1 ORDER BY due LIMIT ?2";
+
 /// Takes the due reminders, moving each to its next time.
 fn due_reminders(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<Vec<Due>> {
     type Row = (i64, u32, u32, String, i64, i64, i64, u32, String);
     let rows: Vec<Row> = tx
-        .prepare_cached(
-            "SELECT id, rule, remind, target, started, every, due, sent, status FROM reminders \
-             WHERE due <= ?1 ORDER BY due LIMIT ?2",
-        )?
+        .prepare_cached(DUE)?
         .query_map(params![now, TICK_LIMIT], |r| {
             Ok((
                 r.get(0)?,
@@ -224,10 +229,7 @@ impl TimeStore for SqliteState {
         // the write lock.
         let any: bool = conn
             .db
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM reminders WHERE due <= ?1) \
-                 OR EXISTS (SELECT 1 FROM held WHERE release_at <= ?1)",
-            )
+            .prepare_cached(PROBE)
             .and_then(|mut s| s.query_row([now], |r| r.get(0)))
             .map_err(fail)?;
         if !any {
@@ -302,5 +304,46 @@ impl TimeStore for SqliteState {
             )
             .map(|n| n > 0)
             .map_err(|e| self.fail(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DUE, PROBE};
+    use crate::outbox::OutboxPolicy;
+    use crate::state::sqlite::SqliteState;
+
+    /// SQLite's plan for a statement, its `detail` lines joined.
+    fn plan(db: &rusqlite::Connection, sql: &str) -> String {
+        let mut s = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = s
+            .query_map(rusqlite::params![0i64, 10i64], |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+    }
+
+    #[test]
+    fn the_tick_reads_through_the_due_time_indexes() {
+        let (_dir, path) = crate::plugin::test_support::temp_file("plan");
+        drop(SqliteState::open(&path, OutboxPolicy::default()).unwrap());
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let probe = plan(&db, PROBE);
+        assert!(
+            probe.contains("SEARCH reminders USING COVERING INDEX reminders_due (due<?)"),
+            "{probe}"
+        );
+        assert!(
+            probe.contains("SEARCH held USING COVERING INDEX held_release (release_at<?)"),
+            "{probe}"
+        );
+        let due = plan(&db, DUE);
+        assert!(
+            due.contains("SEARCH reminders USING INDEX reminders_due (due<?)"),
+            "{due}"
+        );
+        assert!(
+            !due.contains("SCAN") && !due.contains("TEMP B-TREE"),
+            "{due}"
+        );
     }
 }
