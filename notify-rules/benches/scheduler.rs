@@ -15,6 +15,11 @@
 //!   due again 10 000 s later): claimed, rendered, written to the outbox
 //!   (synced), sent to a notifier that does nothing, and removed.
 //!
+//! Measured (`/work/quiet cargo bench -p notify-rules --features sqlite
+//! --bench scheduler -- --warm-up-time 1 --measurement-time 3`, 2 shared
+//! cores): `tick_none_due` 7.7 µs, `scan_none_due` 8.1 ms, `tick_one_due`
+//! 282 µs (most of it the outbox write's sync).
+//!
 //! The reminders are written straight into the table (a plugin recording
 //! 10 000 notifications first would take a minute of syncs), after the
 //! plugin has made the schema.
