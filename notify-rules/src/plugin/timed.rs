@@ -170,7 +170,9 @@ impl Plugin {
                 // Evaluation wrote `{suppressed}` as 0.
                 Some(0) => {}
                 Some(n) => {
-                    let text = self.rules.text_with_suppressed(&d, n);
+                    let text =
+                        self.rules
+                            .text_with_suppressed_at(&d, n, self.server_url.as_deref());
                     d = d.retold(text, None);
                 }
             }
@@ -277,9 +279,15 @@ impl Plugin {
                 let reminds = self.rules.timing(rule as usize)?.reminds();
                 reminds.get(remind as usize)?;
                 let since = Duration::from_millis(now.saturating_sub(started).max(0) as u64);
-                let text =
-                    self.rules
-                        .reminder_text(rule as usize, remind as usize, &status, since, n);
+                let text = self.rules.reminder_text_with(
+                    rule as usize,
+                    remind as usize,
+                    &status,
+                    since,
+                    n,
+                    None,
+                    self.server_url.as_deref(),
+                );
                 let tag = format!("remind-r{rule}m{remind}-{n}");
                 Some(Delivery::new(target, text.clone(), Arc::new(*status)).retold(text, Some(tag)))
             }

@@ -113,13 +113,7 @@ pub(crate) fn silence(action: &Action) -> ExitCode {
             }
         }),
     };
-    match done {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("notify-rules: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::outbox::finish(done)
 }
 
 /// The silences active now in the store `config` names.

@@ -316,8 +316,12 @@ mod tests {
     /// SQLite's plan for a statement, its `detail` lines joined.
     fn plan(db: &rusqlite::Connection, sql: &str) -> String {
         let mut s = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let params = [0i64, 10];
         let rows = s
-            .query_map(rusqlite::params![0i64, 10i64], |r| r.get::<_, String>(3))
+            .query_map(
+                rusqlite::params_from_iter(params.iter().take(s.parameter_count())),
+                |r| r.get::<_, String>(3),
+            )
             .unwrap();
         rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
     }
