@@ -166,3 +166,13 @@ impl TimeForms {
 fn template(text: &str) -> Template {
     notify_rules_syntax::parse_template_any(text).unwrap_or(Template { pieces: Vec::new() })
 }
+
+/// A rule's `every` and `during` as the language writes them, for `explain`.
+pub(crate) fn describe(timing: &ast::Timing) -> Option<String> {
+    let every = timing.every.map(|d| format!("every {d}"));
+    let during = timing.during.as_ref().map(|w| format!("during {}", w.name));
+    match (every, during) {
+        (Some(e), Some(d)) => Some(format!("{e} {d}")),
+        (e, d) => e.or(d),
+    }
+}

@@ -374,3 +374,6 @@ fn render_timed<N, T>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
