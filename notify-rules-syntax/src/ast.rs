@@ -14,7 +14,10 @@ pub use crate::lang::{
 use crate::span::SpanRef;
 
 mod time;
-pub use time::{remind_message, write_duration, DurationLit, Timing, WindowDecl, REMIND_SUFFIX};
+pub use time::{
+    remind_message, suppressed_sends, write_duration, DurationLit, Timing, WindowDecl,
+    REMIND_SUFFIX,
+};
 
 /// Where something was written.
 ///

@@ -160,11 +160,14 @@ fn fits(field: Field, agent: Option<bool>) -> bool {
     }
 }
 
-/// The placeholders a rule of the kind `agent` can use, as help lists them.
+/// The placeholders a rule of the kind `agent` can use, as help lists them:
+/// the time placeholders are left out, since they go only in some templates
+/// and their own errors say which.
 fn listed(agent: Option<bool>) -> String {
     Field::ALL
         .iter()
         .filter(|(_, f)| fits(*f, agent))
+        .filter(|(_, f)| !matches!(f, Field::Since | Field::Reminder | Field::Suppressed))
         .map(|(n, _)| format!("`{{{n}}}`"))
         .collect::<Vec<_>>()
         .join(", ")

@@ -92,3 +92,23 @@ pub fn remind_message(template: Option<&super::Template>) -> super::Template {
 
 /// What a reminder without a template adds to the default message.
 pub const REMIND_SUFFIX: &str = " (still failing)";
+
+/// The sends of a rule whose message holds `{suppressed}`, by action index,
+/// with that message: what the runtime renders again with the count.
+pub fn suppressed_sends(actions: &[super::Action], agent: bool) -> Vec<(u32, super::Template)> {
+    actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a {
+            super::Action::Send { template, .. } => {
+                let t = template
+                    .clone()
+                    .unwrap_or_else(|| super::Template::default_for(agent));
+                t.pieces
+                    .contains(&super::Piece::Field(super::Field::Suppressed))
+                    .then_some((i as u32, t))
+            }
+            _ => None,
+        })
+        .collect()
+}

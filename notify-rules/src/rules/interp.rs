@@ -72,6 +72,8 @@ pub(crate) struct Rule<C = Cond> {
     pub(crate) position: usize,
     /// The byte offset of `on`, to work `position` out.
     start: usize,
+    /// `every D during W` as written, for `explain`.
+    pub(crate) time_text: Option<String>,
 }
 
 pub(crate) enum Cond {
@@ -221,6 +223,7 @@ impl Program {
                 line,
                 position: 0,
                 start: rule.loc.start,
+                time_text: super::time::build::describe(&rule.timing),
             });
         }
         let mut agent_rules = Vec::with_capacity(rules.agent_rules.len());
@@ -258,6 +261,7 @@ impl Program {
                 line,
                 position: 0,
                 start: rule.loc.start,
+                time_text: super::time::build::describe(&rule.timing),
             });
         }
         number_in_file_order(&mut out, &mut agent_rules);

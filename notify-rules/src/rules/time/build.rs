@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use notify_rules_syntax::ast::{self, Field, Piece, Template};
+use notify_rules_syntax::ast::{self, Template};
 use notify_rules_syntax::window::{WindowPart, WindowSpec};
 
 use super::{Remind, RuleTiming, TimeForms, Window};
@@ -77,7 +77,7 @@ impl TimeForms {
                     _ => None,
                 })
                 .collect();
-            let suppressed = suppressed_sends(actions, agent);
+            let suppressed = ast::suppressed_sends(actions, agent);
             let every = timing.every.map(|d| d.duration());
             let during = timing.during.as_ref().and_then(index_of);
             (every.is_some() || during.is_some() || !reminds.is_empty()).then_some(RuleTiming {
@@ -160,28 +160,19 @@ impl TimeForms {
     }
 }
 
-/// The sends of a rule whose template holds `{suppressed}`, by action index.
-pub(crate) fn suppressed_sends(actions: &[ast::Action], agent: bool) -> Vec<(u32, Template)> {
-    actions
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| match a {
-            ast::Action::Send { template, .. } => {
-                let t = template
-                    .clone()
-                    .unwrap_or_else(|| Template::default_for(agent));
-                t.pieces
-                    .contains(&Piece::Field(Field::Suppressed))
-                    .then_some((i as u32, t))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 /// A template the macro wrote back as text, read again. The macro checked it;
 /// failing here means the macro and the runtime disagree on the template
 /// syntax, and an empty message is the least harm.
 fn template(text: &str) -> Template {
     notify_rules_syntax::parse_template_any(text).unwrap_or(Template { pieces: Vec::new() })
+}
+
+/// A rule's `every` and `during` as the language writes them, for `explain`.
+pub(crate) fn describe(timing: &ast::Timing) -> Option<String> {
+    let every = timing.every.map(|d| format!("every {d}"));
+    let during = timing.during.as_ref().map(|w| format!("during {}", w.name));
+    match (every, during) {
+        (Some(e), Some(d)) => Some(format!("{e} {d}")),
+        (e, d) => e.or(d),
+    }
 }

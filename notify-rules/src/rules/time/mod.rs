@@ -288,6 +288,55 @@ impl RuleSet {
         delivery.text().to_owned()
     }
 
+    /// The `remind` actions a notification would start: those of the rules
+    /// that fire for it, in rule order. Delivers nothing; what a plugin
+    /// schedules when it handles the notification.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use notify_rules::{RuleSet, Transition, model::StageStatus};
+    ///
+    /// let rules = RuleSet::parse("target ops; on broken => send(ops), remind(ops, 4h);").unwrap();
+    /// let body = r#"{"pipeline":{"name":"shop","counter":"3","build-cause":[],
+    ///   "stage":{"name":"test","counter":"1","state":"Failed","result":"Failed","jobs":[]}}}"#;
+    /// let status: StageStatus = serde_json::from_str(body).unwrap();
+    /// let starts = rules.reminder_starts(&status, Some(Transition::Broken));
+    /// assert_eq!((starts[0].target.as_str(), starts[0].after), ("ops", Duration::from_secs(4 * 3600)));
+    /// assert!(rules.reminder_starts(&status, None).is_empty(), "no history: `broken` does not match");
+    /// ```
+    pub fn reminder_starts(
+        &self,
+        status: &StageStatus,
+        transition: Option<Transition>,
+    ) -> Vec<ReminderStart> {
+        if self.time.is_none() {
+            return Vec::new();
+        }
+        let mut ev = Eval::new(status, transition, None);
+        self.run_in(&mut ev);
+        let mut out = Vec::new();
+        self.starts(&ev.reminds, &mut out);
+        out
+    }
+
+    /// The reminders `fired` (rule, remind index) name, added to `out`.
+    fn starts(&self, fired: &[(u32, u32)], out: &mut Vec<ReminderStart>) {
+        for &(rule, remind) in fired {
+            let Some(r) = self
+                .timing(rule as usize)
+                .and_then(|t| t.reminds.get(remind as usize))
+            else {
+                continue;
+            };
+            out.push(ReminderStart {
+                rule_index: rule as usize,
+                remind_index: remind as usize,
+                target: r.target.clone(),
+                after: r.after,
+            });
+        }
+    }
+
     /// [`RuleSet::evaluate_shared`] that also reports, in `reminders`, the
     /// `remind` actions of the rules that fired, for the plugin to schedule.
     #[allow(dead_code)] // The plugin's clock (issue 16, the scheduler side) calls it.
@@ -301,20 +350,7 @@ impl RuleSet {
         let mut ev = Eval::new(status, transition, server_url);
         ev.source = Source::Shared(Arc::clone(status));
         self.run_in(&mut ev);
-        for &(rule, remind) in &ev.reminds {
-            let Some(r) = self
-                .timing(rule as usize)
-                .and_then(|t| t.reminds.get(remind as usize))
-            else {
-                continue;
-            };
-            reminders.push(ReminderStart {
-                rule_index: rule as usize,
-                remind_index: remind as usize,
-                target: r.target.clone(),
-                after: r.after,
-            });
-        }
+        self.starts(&ev.reminds, reminders);
         std::mem::take(&mut ev.out)
             .into_iter()
             .map(Delivery::into_owned)
@@ -338,3 +374,6 @@ fn render_timed<N, T>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
