@@ -38,15 +38,13 @@ use crate::model::{AgentStatus, StageStatus};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery<'n> {
     target: Text,
-    text: Text,
+    pub(super) text: Text,
     status: Source<'n>,
     transition: Option<Change>,
     rule: u32,
     action: u32,
-    /// What a reminder or digest adds to the idempotency key of the
-    /// delivery it was made from (`remind1-3`, `digest-...`); `None` for
-    /// a delivery evaluation made.
-    tag: Option<Box<str>>,
+    /// A reminder's or digest's addition to its key (`retold.rs`).
+    pub(super) tag: Option<Box<str>>,
 }
 
 /// The transition history found for the notification, of its kind.
@@ -232,21 +230,6 @@ impl<'n> Delivery<'n> {
             action,
             tag: None,
         }
-    }
-
-    /// The same delivery with another message and a tag for its key: a
-    /// reminder, a digest, or a throttled message with its count.
-    pub(crate) fn retold(mut self, text: String, tag: Option<String>) -> Self {
-        self.text = Text::Owned(text);
-        if tag.is_some() {
-            self.tag = tag.map(String::into_boxed_str);
-        }
-        self
-    }
-
-    /// What a reminder or digest adds to its key.
-    pub(crate) fn tag(&self) -> Option<&str> {
-        self.tag.as_deref()
     }
 
     /// The message, to give another delivery of the same evaluation.

@@ -7,6 +7,7 @@ mod explain;
 mod interp;
 pub(crate) mod matching;
 pub(crate) mod render;
+mod retold;
 #[cfg(test)]
 mod tests;
 pub mod time;
