@@ -1,14 +1,18 @@
 //! The two evaluators of the language against each other: the rules in
 //! `tests/rules/differential.rules` compiled with `rules_file!` and loaded with
 //! `RuleSet::parse` must make the same deliveries (target, text and rule) on
-//! every generated notification, with and without history and a server address.
+//! every generated notification, with and without history and a server address;
+//! and `tests/rules/differential_time.rules` the same windows, timings,
+//! reminders, reminder texts and `{suppressed}` texts.
 
 use chrono::{DateTime, Utc};
 use notify_rules::model::{
     AgentState, AgentStatus, BuildCause, GitConfig, Job, JobResult, JobState, Material,
     MercurialConfig, Modification, PipelineConfig, StageResult, StageState, StageStatus,
 };
-use notify_rules::{rules_file, AgentTransition, Delivery, RuleSet, Transition};
+use std::time::Duration;
+
+use notify_rules::{rules_file, AgentTransition, Delivery, RuleSet, RuleTiming, Transition};
 use notify_rules_test_kit::gen::{
     self, date, opt_pick, pick, pick_str, AgentParts, PipelineParts, StageParts,
 };
@@ -321,4 +325,99 @@ fn compiled_and_loaded_agent_rules_make_the_same_deliveries() {
     // show that it stopped.
     let never = never(&fired, &[15]);
     assert!(never.is_empty(), "agent rules that never fired: {never:?}");
+}
+
+const TIME_SOURCE: &str = include_str!("rules/differential_time.rules");
+
+/// What is compared of a rule's time forms.
+type TimingKey = Option<(
+    Option<Duration>,
+    Option<usize>,
+    Vec<(String, Duration, bool)>,
+)>;
+
+fn timing_key(t: Option<&RuleTiming>) -> TimingKey {
+    t.map(|t| {
+        let reminds = t.reminds().iter();
+        let reminds = reminds.map(|r| (r.target().to_owned(), r.after(), r.has_template()));
+        (t.every(), t.during(), reminds.collect())
+    })
+}
+
+#[test]
+fn compiled_and_loaded_rules_agree_on_time() {
+    let compiled: RuleSet = rules_file!("tests/rules/differential_time.rules");
+    let loaded = RuleSet::parse(TIME_SOURCE).unwrap_or_else(|e| panic!("{e}"));
+    assert!(compiled.has_time_forms() && loaded.has_time_forms());
+    assert_eq!(compiled.windows(), loaded.windows());
+    assert_eq!(loaded.windows()[1].zone(), "America/New_York");
+    for i in 0..8 {
+        let (c, l) = (compiled.timing(i), loaded.timing(i));
+        assert_eq!(timing_key(c), timing_key(l), "rule {i}");
+        let (c, l) = (compiled.agent_timing(i), loaded.agent_timing(i));
+        assert_eq!(timing_key(c), timing_key(l), "agent rule {i}");
+    }
+    assert!(loaded.timing(6).is_none() && loaded.timing(3).is_some());
+
+    // Stage notifications: the same deliveries, reminders, reminder texts
+    // and texts with a count of held-back deliveries.
+    let since = [
+        Duration::from_secs(45 * 60),
+        Duration::from_secs(4 * 3600 + 7),
+    ];
+    let fired = agree(
+        1500,
+        (status(), context()),
+        7,
+        |(s, (transition, server))| {
+            let made = |r: &RuleSet| {
+                let deliveries = r.evaluate_with(s, *transition, *server);
+                let mut keys: Vec<Key> = deliveries.iter().map(key).collect();
+                for (n, d) in deliveries.iter().enumerate() {
+                    let text = r.text_with_suppressed(d, n as u64 * 7);
+                    keys.push((d.target().to_owned(), text, d.rule_index(), None));
+                }
+                for start in r.reminder_starts(s, *transition) {
+                    for (n, since) in since.iter().enumerate() {
+                        let text = r.reminder_text(
+                            start.rule_index,
+                            start.remind_index,
+                            s,
+                            *since,
+                            n as u32 + 1,
+                        );
+                        let after = format!("{:?}", start.after);
+                        keys.push((
+                            start.target.clone(),
+                            format!("{after} {text}"),
+                            start.rule_index,
+                            None,
+                        ));
+                    }
+                }
+                keys
+            };
+            (made(&compiled), made(&loaded))
+        },
+    );
+    let silent = never(&fired, &[]);
+    assert!(silent.is_empty(), "rules that never fired: {silent:?}");
+
+    let fired = agree(300, agent_case(), 2, |(a, transition)| {
+        let made = |r: &RuleSet| {
+            let deliveries = r.evaluate_agent_with(a, *transition, None);
+            let mut keys: Vec<Key> = deliveries.iter().map(key).collect();
+            keys.extend(deliveries.iter().map(|d| {
+                (
+                    d.target().to_owned(),
+                    r.text_with_suppressed(d, 3),
+                    d.rule_index(),
+                    None,
+                )
+            }));
+            keys
+        };
+        (made(&compiled), made(&loaded))
+    });
+    assert!(never(&fired, &[]).is_empty(), "{fired:?}");
 }

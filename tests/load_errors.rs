@@ -317,3 +317,109 @@ fn every_agent_error_is_reported_at_once() {
         [(2, 10), (2, 27), (2, 48), (3, 4), (4, 15), (4, 28), (4, 44)]
     );
 }
+
+const ZONE_HELP: &str = "did you mean `Europe/Berlin`?";
+
+#[test]
+fn windows_zones_and_during() {
+    let office = "window office = \"Mon-Fri 08:00-18:00\" in \"Europe/Berlin\";";
+    check(
+        "window w = \"daily 01:00-02:00\" in \"Europe/Berln\";",
+        1,
+        35,
+        "unknown time zone `Europe/Berln`",
+        Some(ZONE_HELP),
+    );
+    check(
+        "window w = \"Mon-Fri 08:00-18:00, Sat 10:00-12:70\" in \"UTC\";",
+        1,
+        44,
+        "malformed window: `12:70` is not a time of day",
+        Some("write times as `HH:MM` on a 24-hour clock, from `00:00` to `23:59` (`24:00` as an end)"),
+    );
+    check(
+        "window w = \"Mon-Fry 08:00-18:00\" in \"UTC\";",
+        1,
+        17,
+        "malformed window: `Fry` is not a day",
+        Some("did you mean `Fri`?"),
+    );
+    check(
+        &format!("{office}\nwindow office = \"daily 09:00-17:00\" in \"UTC\";"),
+        2,
+        8,
+        "window `office` is declared twice",
+        Some("it was first declared at line 1, column 8; remove one of the two, or rename one"),
+    );
+    check(
+        &format!("target ops;\n{office}\non state Failed => send(ops) during ofice;"),
+        3,
+        37,
+        "`during` of undeclared window `ofice`",
+        Some("did you mean `office`?"),
+    );
+}
+
+#[test]
+fn remind_durations_and_time_placeholders() {
+    check(
+        "target ops;\non stage \"test\" state Passed | Failed => remind(ops, 4h);",
+        2,
+        42,
+        "`remind` on a rule that can match a success: a rule with `remind` must match only failures",
+        Some("add `broken`, `still_failing`, `state Failed` or `result Failed` to its clauses"),
+    );
+    let (line, col, message, _) = first_error("target ops;\non agent lost => remind(ops, 1h);");
+    assert_eq!((line, col), (2, 18));
+    assert!(
+        message.starts_with("`remind` is for stage rules"),
+        "{message}"
+    );
+    check(
+        "target ops;\non still_failing => send(ops) every 0m;",
+        2,
+        37,
+        "the duration `0m` is zero",
+        Some("a duration is at least `1s`; remove `every`, or give it a length"),
+    );
+    check(
+        "target ops;\non broken => remind(ops, 30);",
+        2,
+        26,
+        "the duration `30` has no unit",
+        Some("write it with a unit: `30s`, `15m`, `4h` or `2d`"),
+    );
+    check(
+        "target ops;\non broken => remind(ops, 30min);",
+        2,
+        26,
+        "unknown unit `min` in the duration `30min`",
+        Some("did you mean `30m`?"),
+    );
+    check(
+        "target ops;\non broken => send(ops, \"red for {since}\");",
+        2,
+        33,
+        "`{since}` is a reminder placeholder: only a `remind` template can use it",
+        Some("write it in `remind(target, 4h, \"... {since} ...\")`"),
+    );
+    check(
+        "target ops;\non broken => send(ops, \"{suppressed} more\");",
+        2,
+        25,
+        "`{suppressed}` counts what `every` held back: only a rule with `every` can use it",
+        Some("add `every 1h` (or another duration) after the actions, or remove `{suppressed}`"),
+    );
+}
+
+#[test]
+fn every_time_error_is_reported_at_once() {
+    let src = "target ops;\nwindow w = \"daily 01:00-02:00\" in \"Mars/Base\";\n\
+               on any => send(ops, \"{since}\"), remind(ops, 0s) every 1x during v;\n";
+    let err = RuleSet::parse(src).unwrap_err();
+    let places: Vec<(usize, usize)> = err.errors().iter().map(|(l, c, _, _)| (*l, *c)).collect();
+    assert_eq!(
+        places,
+        [(2, 35), (3, 22), (3, 33), (3, 45), (3, 55), (3, 65)]
+    );
+}

@@ -13,6 +13,12 @@ pub use crate::lang::{
 };
 use crate::span::SpanRef;
 
+mod time;
+pub use time::{
+    remind_message, suppressed_sends, write_duration, DurationLit, Timing, WindowDecl,
+    REMIND_SUFFIX,
+};
+
 /// Where something was written.
 ///
 /// Text input (rule files, [`crate::parse_str`]) knows byte offsets, from which
@@ -69,6 +75,8 @@ pub struct Rules {
     /// numbered from 0 on its own: a stage notification tries only stage
     /// rules, an agent notification only agent rules.
     pub agent_rules: Vec<AgentRule>,
+    /// Every `window`, in declaration order; `during` names one by its index.
+    pub windows: Vec<WindowDecl>,
 }
 
 /// A name with its place.
@@ -87,6 +95,8 @@ pub struct Rule {
     pub clauses: Vec<Clause>,
     /// Done in order when the rule fires.
     pub actions: Vec<Action>,
+    /// `every D` and `during W` after the actions.
+    pub timing: Timing,
     /// The `on` keyword.
     pub loc: Loc,
 }
@@ -98,6 +108,8 @@ pub struct AgentRule {
     pub clauses: Vec<AgentClause>,
     /// Done in order when the rule fires.
     pub actions: Vec<Action>,
+    /// `every D` and `during W` after the actions.
+    pub timing: Timing,
     /// The `on` keyword.
     pub loc: Loc,
 }
@@ -217,6 +229,19 @@ pub enum Action {
         /// The message; `None` for the default message.
         template: Option<Template>,
     },
+    /// `remind(target, D)` or `remind(target, D, "template")`.
+    Remind {
+        /// The target, declared with `target`.
+        target: Ident,
+        /// How long after the rule fired the first reminder is due, and then
+        /// the time between two.
+        after: DurationLit,
+        /// The message; `None` for the rule's default message with
+        /// " (still failing)" after it.
+        template: Option<Template>,
+        /// The `remind` keyword.
+        loc: Loc,
+    },
     /// `stop`
     Stop,
 }
@@ -262,6 +287,28 @@ impl Template {
         } else {
             Template::default_message()
         }
+    }
+
+    /// The template written back as the rule language writes it (braces
+    /// doubled), so that it parses to the same template.
+    ///
+    /// ```
+    /// let t = notify_rules_syntax::parse_template("{{x}} {pipeline.name}").unwrap();
+    /// assert_eq!(t.to_source(), "{{x}} {pipeline.name}");
+    /// ```
+    pub fn to_source(&self) -> String {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(&t.replace('{', "{{").replace('}', "}}")),
+                Piece::Field(f) => {
+                    out.push('{');
+                    out.push_str(f.name());
+                    out.push('}');
+                }
+            }
+        }
+        out
     }
 
     /// The length in bytes of the literal text, placeholders left out: what a
@@ -358,11 +405,18 @@ pub enum Field {
     AgentElastic,
     /// `{agent.transition_time}`
     AgentTransitionTime,
+    /// `{since}`: in a `remind` template, how long since the rule fired.
+    Since,
+    /// `{reminder}`: in a `remind` template, 1 for the first reminder, 2, ...
+    Reminder,
+    /// `{suppressed}`: in a rule with `every`, how many deliveries it held
+    /// back since the last one that went out.
+    Suppressed,
 }
 
 impl Field {
     /// Every placeholder with its name, for parsing and suggestions.
-    pub const ALL: [(&'static str, Field); 32] = [
+    pub const ALL: [(&'static str, Field); 35] = [
         ("pipeline.name", Field::PipelineName),
         ("pipeline.counter", Field::PipelineCounter),
         ("pipeline.label", Field::PipelineLabel),
@@ -395,6 +449,9 @@ impl Field {
         ("agent.config_state", Field::AgentConfigState),
         ("agent.elastic", Field::AgentElastic),
         ("agent.transition_time", Field::AgentTransitionTime),
+        ("since", Field::Since),
+        ("reminder", Field::Reminder),
+        ("suppressed", Field::Suppressed),
     ];
 
     /// Which rules can use the placeholder: `Some(true)` agent rules only,
@@ -409,6 +466,8 @@ impl Field {
     pub fn for_agents(self) -> Option<bool> {
         match self {
             Field::Transition | Field::Link => None,
+            // Where they may go is a matter of the action and of `every`.
+            Field::Since | Field::Reminder | Field::Suppressed => None,
             f => Some(f.name().starts_with("agent.")),
         }
     }

@@ -29,11 +29,12 @@ mod suggest;
 mod template;
 #[cfg(feature = "codegen")]
 mod tokens;
+pub mod window;
 
 pub use ast::Loc;
 pub use check::build_regex;
 pub use error::{line_col, Error, Errors, Lines};
-pub use template::{parse_template, TemplateError};
+pub use template::{parse_template, parse_template_any, TemplateError};
 
 /// Parses and checks a rule text (a rule file, or text loaded at run time).
 ///

@@ -54,6 +54,14 @@ pub fn parse_template(text: &str) -> Result<Template, TemplateError> {
     parse_for(text, Some(false)).map_err(|mut errors| errors.swap_remove(0))
 }
 
+/// Parses a template the macro wrote back with [`Template::to_source`]
+/// after checking it: every placeholder is accepted, of either kind of rule
+/// and the time placeholders too.
+#[doc(hidden)]
+pub fn parse_template_any(text: &str) -> Result<Template, TemplateError> {
+    parse_for(text, None).map_err(|mut errors| errors.swap_remove(0))
+}
+
 /// Parses a message template of a stage rule.
 #[cfg(test)]
 pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
@@ -64,6 +72,17 @@ pub(crate) fn parse_all(text: &str) -> Result<Template, Vec<TemplateError>> {
 /// (`Some(false)`), or of either (`None`), reporting every problem (the list
 /// is never empty on error). A placeholder of the other kind of rule is one.
 pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec<TemplateError>> {
+    parse_with_places(text, agent).map(|(t, _)| t)
+}
+
+/// [`parse_for`], also giving where each time placeholder (`{since}`,
+/// `{reminder}`, `{suppressed}`) is, as byte ranges: whether it may be there
+/// depends on the action and the rule, which the parser knows.
+pub(crate) fn parse_with_places(
+    text: &str,
+    agent: Option<bool>,
+) -> Result<(Template, Vec<(Field, usize, usize)>), Vec<TemplateError>> {
+    let mut places = Vec::new();
     let mut pieces = Vec::new();
     let mut errors = Vec::new();
     let mut buf = String::new();
@@ -85,6 +104,9 @@ pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec
                             errors.push(other_kind(field, i, i + j + 2));
                         }
                         Some(field) => {
+                            if matches!(field, Field::Since | Field::Reminder | Field::Suppressed) {
+                                places.push((field, i, i + j + 2));
+                            }
                             if !buf.is_empty() {
                                 pieces.push(Piece::Text(std::mem::take(&mut buf)));
                             }
@@ -127,7 +149,7 @@ pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec
     if !buf.is_empty() {
         pieces.push(Piece::Text(buf));
     }
-    Ok(Template { pieces })
+    Ok((Template { pieces }, places))
 }
 
 /// Whether a rule of the kind `agent` can use `field`.
@@ -138,11 +160,14 @@ fn fits(field: Field, agent: Option<bool>) -> bool {
     }
 }
 
-/// The placeholders a rule of the kind `agent` can use, as help lists them.
+/// The placeholders a rule of the kind `agent` can use, as help lists them:
+/// the time placeholders are left out, since they go only in some templates
+/// and their own errors say which.
 fn listed(agent: Option<bool>) -> String {
     Field::ALL
         .iter()
         .filter(|(_, f)| fits(*f, agent))
+        .filter(|(_, f)| !matches!(f, Field::Since | Field::Reminder | Field::Suppressed))
         .map(|(n, _)| format!("`{{{n}}}`"))
         .collect::<Vec<_>>()
         .join(", ")

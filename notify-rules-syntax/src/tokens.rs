@@ -70,6 +70,7 @@ fn convert_into(input: TokenStream, out: &mut Lexed) {
                         push(out, Tok::FatArrow, span);
                         i += 1;
                     }
+                    '=' if p.spacing() == Spacing::Alone => push(out, Tok::Eq, p.span()),
                     '|' => push(out, Tok::Pipe, p.span()),
                     ',' => push(out, Tok::Comma, p.span()),
                     ';' => push(out, Tok::Semi, p.span()),
@@ -155,7 +156,12 @@ fn literal(out: &mut Lexed, tree: TokenTree) {
         Ok(syn::Lit::CStr(_)) => "a C string literal".into(),
         Ok(syn::Lit::Byte(_)) => "a byte literal".into(),
         Ok(syn::Lit::Char(_)) => "a character literal".into(),
-        Ok(syn::Lit::Int(i)) => format!("the number `{i}`", i = i.to_token_stream()),
+        Ok(syn::Lit::Int(i)) => {
+            // A duration where the parser expects one; a mistake elsewhere.
+            let text = i.to_token_stream().to_string();
+            push(out, Tok::Number(crate::lexer::NumLit::new(&text)), span);
+            return;
+        }
         Ok(syn::Lit::Float(f)) => format!("the number `{f}`", f = f.to_token_stream()),
         Ok(other) => format!("`{}`", other.to_token_stream()),
         Err(_) => "an unreadable literal".into(),
@@ -272,7 +278,7 @@ mod tests {
             [
                 "expected a string literal, found a byte string literal",
                 "expected a string literal, found a character literal",
-                "expected a string literal, found the number `42`",
+                // `42` is a number token: a duration, or the parser's error.
                 "expected a string literal, found the number `1.5`",
                 "expected a string literal, found a string literal with the suffix `suffix`",
                 "unexpected `{...}`",

@@ -16,6 +16,7 @@ pub use crate::model::{
 pub use crate::rules::matching::{
     any_branch, any_job, contains, ends_with, eq_ci, glob, lookup_ci, merge_ids, starts_with,
 };
+pub use crate::rules::time::build::{RuleTimeMeta, TimeMeta, WindowMeta};
 pub use crate::rules::{AgentEval, Eval, Meta};
 pub use crate::{AgentTransition, RuleSet, Transition};
 

@@ -53,6 +53,7 @@
 //! | [`history`] | the rules of the run history behind transitions |
 //! | [`state`] | where history, outbox and handled notifications are kept: memory, SQLite, PostgreSQL |
 //! | [`plugin`] | [`Plugin`] and its builder, retries and the outbox |
+//! | [`time`] | the plugin's clock, silences, windows |
 //!
 //! Cargo features: `console`, `webhook`, `slack`, `email` (the notifiers, all on
 //! by default), `sqlite` and `postgres` (the database state stores), `server`
@@ -68,6 +69,7 @@ pub mod plugin;
 pub mod protocol;
 mod rules;
 pub mod state;
+pub mod time;
 mod util;
 
 /// Compiles rules written in Rust source into an expression of type [`RuleSet`].
@@ -120,6 +122,7 @@ macro_rules! rules_file {
 pub use deliver::{Notifier, NotifyError};
 pub use plugin::{Plugin, PluginBuilder};
 pub use protocol::PluginResponse;
+pub use rules::time::{Remind, ReminderStart, RuleTiming, Window};
 pub use rules::{
     AgentTransition, Delivery, Outcome, RuleExplanation, RuleSet, RuleSetError, Transition,
 };

@@ -143,10 +143,13 @@ fn a_bad_case_file_or_a_missing_notification_is_an_error_with_its_place() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("cases/nowhere.json: cannot read:"), "{err}");
 
-    // The time forms come later; a file using them is told so.
-    let dir = files("[[case]]\nname = \"at nine\"\nsteps = [{ at = \"2025-01-06T09:00:00Z\", notification = \"failed1.json\" }]\n");
+    // `at` needs the simulated clock of `steps`.
+    let dir = files("[[case]]\nname = \"at nine\"\nnotifications = [\"failed1.json\"]\n[[case.expect]]\ntarget = \"ops\"\ntext = \"x\"\nat = \"2025-01-06T09:00:00Z\"\n");
     let out = test(dir.path());
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("case `at nine`: `steps`"), "{err}");
+    assert!(
+        err.contains("case `at nine`: the expectation for `ops` has `at`, which needs `steps`"),
+        "{err}"
+    );
 }

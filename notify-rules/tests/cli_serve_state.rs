@@ -23,9 +23,7 @@ const CONFIG: &str = "[retry]\nattempts = 1\n[outbox]\nflush_interval = \"1s\"\n
                       [targets.hook]\nkind = \"webhook\"\nurl_env = \"T_HOOK_URL\"\n";
 
 fn serve(dir: &Path, url: &str) -> Serving {
-    let mut cmd = serve::command(BIN, dir);
-    cmd.env("RUST_LOG", "info").env("T_HOOK_URL", url);
-    Serving::start(cmd)
+    serve::with_hook(BIN, dir, url)
 }
 
 fn outbox(dir: &Path, args: &[&str]) -> Output {

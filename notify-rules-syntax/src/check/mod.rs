@@ -3,6 +3,7 @@
 //! never match.
 
 mod regexes;
+mod time;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ pub(crate) fn check(rules: &Rules, src: Option<&str>, errors: &mut Vec<Error>) {
     let lines = lines.as_ref();
     regexes::regexes(rules, src, errors);
     targets(rules, lines, errors);
+    time::time(rules, lines, errors);
     for rule in &rules.rules {
         repeated_clauses(&rule.clauses, lines, errors);
         never_matches(rule, errors);
@@ -61,8 +63,10 @@ fn targets(rules: &Rules, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
     let agent_actions = rules.agent_rules.iter().map(|r| &r.actions);
     for actions in actions.chain(agent_actions) {
         for action in actions {
-            let Action::Send { target, .. } = action else {
-                continue;
+            let (target, verb) = match action {
+                Action::Send { target, .. } => (target, "send"),
+                Action::Remind { target, .. } => (target, "remind"),
+                Action::Stop => continue,
             };
             if declared.contains_key(target.name.as_str()) {
                 continue;
@@ -78,7 +82,7 @@ fn targets(rules: &Rules, lines: Option<&Lines<'_>>, errors: &mut Vec<Error>) {
             };
             errors.push(
                 Error::new(
-                    format!("`send` to undeclared target `{}`", target.name),
+                    format!("`{verb}` to undeclared target `{}`", target.name),
                     target.loc,
                 )
                 .with_help(help),

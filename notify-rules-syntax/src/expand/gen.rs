@@ -45,6 +45,7 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
         .map(|(i, r)| (g.condition(r), g.actions(&r.actions, i, false)))
         .collect();
     let with_agent = g.agent_rules(&rules.agent_rules);
+    let (time_item, with_time) = super::time::table(pv, rules);
 
     let targets = rules.targets.iter().map(|t| t.name.as_str());
     let stage_actions = rules.rules.iter().map(|r| &r.actions);
@@ -88,6 +89,7 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
                     uses_link: #uses_link,
                     rule_count: #rule_count,
                 };
+                #time_item
                 #(#regexes)*
                 #items
                 #pv::RuleSet::__compiled(
@@ -100,6 +102,7 @@ pub(super) fn rule_set(pv: &TokenStream, rules: &Rules, extra: TokenStream) -> T
                     },
                 )
                 #with_agent
+                #with_time
             }
             __notify_rules(__guards, __agent_guards)
         }
@@ -342,10 +345,17 @@ impl Gen {
     fn actions(&self, actions: &[Action], index: usize, agent: bool) -> TokenStream {
         let pv = &self.pv;
         let rule_id = index as u32;
+        let mut reminds = 0u32..;
         let sends = actions
             .iter()
             .enumerate()
             .filter_map(|(a, action)| match action {
+                // Reported to the timed evaluation; delivered later, by the
+                // plugin's scheduler.
+                Action::Remind { .. } => {
+                    let r = reminds.next().unwrap_or(0);
+                    Some(quote!(__ev.remind(#rule_id, #r);))
+                }
                 Action::Send { target, template } => {
                     let default;
                     let template = match template {

@@ -10,6 +10,7 @@ mod file;
 mod gen;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;

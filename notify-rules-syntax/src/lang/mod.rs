@@ -120,6 +120,21 @@ clauses! {
     Guard = "if": Guard,
 }
 
+/// The words that start an item: a rule, a target declaration, a window.
+pub(crate) const ITEM_WORDS: [&str; 3] = ["on", "target", "window"];
+
+/// The words that start an action.
+pub(crate) const ACTION_WORDS: [&str; 3] = ["send", "remind", "stop"];
+
+/// The words a rule may end with after its actions, in the order it takes
+/// them: `every D`, then `during W`.
+pub(crate) const SUFFIX_WORDS: [&str; 2] = ["every", "during"];
+
+/// The units of a duration (`30s`, `15m`, `4h`, `2d`), with their length in
+/// seconds; the lexer's duration rule reads them.
+pub(crate) const DURATION_UNITS: [(&str, u64); 4] =
+    [("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)];
+
 /// How a clause's arguments are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

@@ -25,6 +25,11 @@ pub(crate) enum Tok {
     Str(StrLit),
     /// `=>`
     FatArrow,
+    /// `=`, of `window NAME = ...`; the parser keeps it only there.
+    Eq,
+    /// A number, as written: a duration where one is expected (`every 4h`),
+    /// a mistake anywhere else (the parser tells which).
+    Number(NumLit),
     Pipe,
     Comma,
     Semi,
@@ -36,6 +41,67 @@ pub(crate) enum Tok {
     /// Something already reported as an error; the parser skips it quietly so
     /// one mistake does not also show up as "expected ..., found ...".
     Bad,
+}
+
+/// A number as written, with what it is as a duration.
+#[derive(Debug, Clone)]
+pub(crate) struct NumLit {
+    /// The text: `30s`, `42`.
+    pub text: String,
+    /// Its length in seconds, or why it is no duration (message, help).
+    pub duration: Result<u64, (String, String)>,
+}
+
+impl NumLit {
+    pub fn new(text: &str) -> NumLit {
+        NumLit {
+            text: text.to_owned(),
+            duration: duration(text),
+        }
+    }
+}
+
+/// The one lexer rule for durations, for rule text and for the integer
+/// literals of `rules!` alike: digits (`_` between them, as in Rust) and a
+/// unit, `s`, `m`, `h` or `d`; never zero.
+pub(crate) fn duration(text: &str) -> Result<u64, (String, String)> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let digits: String = digits.chars().filter(|c| *c != '_').collect();
+    let n = digits.trim_start_matches('0');
+    let units = "write it with a unit: `30s`, `15m`, `4h` or `2d`";
+    if unit.is_empty() {
+        return Err((format!("the duration `{text}` has no unit"), units.into()));
+    }
+    let Some(&(_, secs)) = crate::lang::DURATION_UNITS.iter().find(|(u, _)| *u == unit) else {
+        let near = match unit.to_ascii_lowercase().chars().next() {
+            Some(c @ ('s' | 'm' | 'h' | 'd')) => format!("did you mean `{digits}{c}`?"),
+            _ => units.into(),
+        };
+        return Err((
+            format!("unknown unit `{unit}` in the duration `{text}`"),
+            near,
+        ));
+    };
+    if n.is_empty() {
+        return Err((
+            format!("the duration `{text}` is zero"),
+            "a duration is at least `1s`; remove `every`, or give it a length".into(),
+        ));
+    }
+    n.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(secs))
+        // The runtime adds durations to times; a few centuries is plenty.
+        .filter(|s| *s <= 100 * 366 * 86_400)
+        .ok_or_else(|| {
+            (
+                format!("the duration `{text}` is too long"),
+                "a duration is at most a hundred years, `36600d`".into(),
+            )
+        })
 }
 
 /// A decoded string literal.
@@ -107,6 +173,8 @@ impl Tok {
             Tok::Ident(name) => format!("`{name}`"),
             Tok::Str(_) => "a string literal".into(),
             Tok::FatArrow => "`=>`".into(),
+            Tok::Eq => "`=`".into(),
+            Tok::Number(n) => format!("the number `{}`", n.text),
             Tok::Pipe => "`|`".into(),
             Tok::Comma => "`,`".into(),
             Tok::Semi => "`;`".into(),
@@ -191,17 +259,16 @@ impl Lexer<'_> {
                 c if c == '_' || c.is_alphabetic() => self.ident(start),
                 c if c.is_ascii_digit() => {
                     self.pos += self.word_len();
-                    self.error(
-                        format!("unexpected number `{}`", &self.src[start..self.pos]),
-                        start,
-                        self.pos,
-                        Some("the rule language has no numbers; patterns are string literals, like \"42\""),
-                    );
-                    self.push(Tok::Bad, start);
+                    let number = NumLit::new(&self.src[start..self.pos]);
+                    self.push(Tok::Number(number), start);
                 }
                 '=' if self.peek_at(1) == Some('>') => {
                     self.pos += 2;
                     self.push(Tok::FatArrow, start);
+                }
+                '=' => {
+                    self.pos += 1;
+                    self.push(Tok::Eq, start);
                 }
                 '|' | ',' | ';' | '(' | ')' => {
                     self.pos += 1;

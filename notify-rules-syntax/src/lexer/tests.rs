@@ -101,7 +101,8 @@ fn invisible_characters_are_named_by_code_point() {
             "unexpected character U+0000",
             "unexpected character U+001B",
             "unexpected character `[`",
-            "unexpected number `31m`",
+            // `31m` is a number, which the parser reports where it is no
+            // duration (see parser::tests).
             "unexpected character U+202E",
             "unexpected character `\\`",
         ]
@@ -116,7 +117,6 @@ fn bad_input_is_reported_and_lexing_goes_on() {
     assert_eq!(
         messages,
         [
-            "unexpected number `42`",
             "unexpected character `{`",
             "unexpected character `}`",
             "unknown escape `\\q`",
@@ -126,8 +126,8 @@ fn bad_input_is_reported_and_lexing_goes_on() {
             "unexpected character `@`",
         ]
     );
-    assert_eq!((e[0].1, e[0].2), (2, 4));
-    assert_eq!((e[3].1, e[3].2), (11, 13));
+    assert_eq!((e[0].1, e[0].2), (5, 6));
+    assert_eq!((e[2].1, e[2].2), (11, 13));
     assert_eq!(kinds(src).last().map(String::as_str), Some("ok"));
 }
 

@@ -15,7 +15,9 @@ use crate::lexer::{Tok, Token};
 use crate::suggest;
 
 /// Words that end a list of patterns or names besides the clause words.
-const STOP_WORDS: [&str; 5] = ["not", "on", "target", "send", "stop"];
+const STOP_WORDS: [&str; 8] = [
+    "not", "on", "target", "window", "send", "remind", "stop", "agent",
+];
 
 pub(super) fn is_list_end_word(word: &str) -> bool {
     is_clause_word(word)

@@ -7,6 +7,7 @@ mod names;
 mod patterns;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use proc_macro2::Span;
 
@@ -30,10 +31,11 @@ pub(crate) enum Input {
 /// help ("first declared at line 1, column 8").
 pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rules, Errors> {
     let Lexed {
-        tokens,
+        mut tokens,
         mut errors,
         end,
     } = lexed;
+    time::contextual(&mut tokens, input, &mut errors);
     let mut p = Parser {
         toks: &tokens,
         pos: 0,
@@ -68,7 +70,7 @@ pub(crate) fn parse(lexed: Lexed, input: Input, src: Option<&str>) -> Result<Rul
 }
 
 /// Words that start a rule item; recovery stops in front of them.
-const ITEM_WORDS: [&str; 2] = ["on", "target"];
+use crate::lang::ITEM_WORDS;
 
 /// Whether `word` starts a clause. `if` does, in a rule file too: there it is
 /// refused as a guard, not taken for a pattern or a name.
@@ -203,6 +205,10 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     self.target();
                 }
+                Tok::Ident(w) if w == "window" => {
+                    self.pos += 1;
+                    self.window(t.loc);
+                }
                 Tok::Bad => self.pos += 1,
                 Tok::Semi => {
                     self.error(
@@ -214,7 +220,7 @@ impl<'t> Parser<'t> {
                 }
                 Tok::Ident(w) if is_clause_word(w) || w == "not" => {
                     self.expected(
-                        "`on` or `target`",
+                        EXPECTED_ITEM,
                         Some(format!("a rule starts with `on`: write `on {w} ...`")),
                     );
                     self.rule(t.loc);
@@ -222,29 +228,29 @@ impl<'t> Parser<'t> {
                 #[cfg(feature = "codegen")]
                 Tok::Guard(_) => {
                     self.expected(
-                        "`on` or `target`",
+                        EXPECTED_ITEM,
                         Some("a rule starts with `on`: write `on if ...`".into()),
                     );
                     self.rule(t.loc);
                 }
                 Tok::Ident(w) => match suggest::suggest(w, ITEM_WORDS) {
                     Some(near) => {
-                        self.expected("`on` or `target`", Some(format!("did you mean `{near}`?")));
+                        self.expected(EXPECTED_ITEM, Some(format!("did you mean `{near}`?")));
                         self.pos += 1;
-                        if near == "on" {
-                            self.rule(t.loc);
-                        } else {
-                            self.target();
+                        match near {
+                            "on" => self.rule(t.loc),
+                            "window" => self.window(t.loc),
+                            _ => self.target(),
                         }
                     }
                     None => {
-                        self.expected("`on` or `target`", Some(ITEM_HELP.into()));
+                        self.expected(EXPECTED_ITEM, Some(ITEM_HELP.into()));
                         self.pos += 1;
                         self.skip_item();
                     }
                 },
                 _ => {
-                    self.expected("`on` or `target`", Some(ITEM_HELP.into()));
+                    self.expected(EXPECTED_ITEM, Some(ITEM_HELP.into()));
                     self.pos += 1;
                     self.skip_item();
                 }
@@ -350,11 +356,12 @@ impl<'t> Parser<'t> {
                 return;
             };
             self.agent = true;
-            let actions = self.actions();
+            let (actions, timing) = self.actions();
             self.agent = false;
             self.rules.agent_rules.push(AgentRule {
                 clauses,
                 actions,
+                timing,
                 loc: on,
             });
             return;
@@ -362,10 +369,11 @@ impl<'t> Parser<'t> {
         let Some(clauses) = self.clauses::<Condition>(on, false) else {
             return;
         };
-        let actions = self.actions();
+        let (actions, timing) = self.actions();
         self.rules.rules.push(Rule {
             clauses,
             actions,
+            timing,
             loc: on,
         });
     }
@@ -393,7 +401,7 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     break;
                 }
-                Tok::Ident(w) if w == "send" || w == "stop" => {
+                Tok::Ident(w) if crate::lang::ACTION_WORDS.contains(&w.as_str()) => {
                     if attempted || agent {
                         let loc = self.after_prev();
                         self.error(
@@ -449,8 +457,10 @@ impl<'t> Parser<'t> {
     }
 }
 
+const EXPECTED_ITEM: &str = "`on`, `target` or `window`";
 const ITEM_HELP: &str =
-    "a rule is `on <clauses> => <actions>;`, a declaration `target <name>, ...;`";
+    "a rule is `on <clauses> => <actions>;`, a declaration `target <name>, ...;` \
+     or `window <name> = \"Mon-Fri 08:00-18:00\" in \"Europe/Berlin\";`";
 const RULE_HELP: &str =
     "a rule is `on <clauses> => <actions>;`, like `on state Failed => send(ops);`";
 

@@ -381,7 +381,8 @@ fn remove(inner: &mut Inner, id: u64) -> Option<Entry> {
     Some(entry)
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+// The database stores' outbox rows, and every store's held messages and
+// reminders (the time forms).
 pub(crate) mod saved;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,9 @@ struct Saved {
     notification: Option<StageStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     agent: Option<AgentStatus>,
+    /// A reminder's or digest's tag (see `Delivery::retold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
 }
 
 /// The JSON a database keeps for a delivery.
@@ -36,6 +39,7 @@ pub(crate) fn to_json(d: &Delivery) -> String {
         // redacted, when the rules ran).
         notification: d.status().map(StageStatus::redacted),
         agent: d.agent().cloned(),
+        tag: d.tag().map(str::to_owned),
     };
     // A struct of strings, numbers and a model that serializes: cannot fail.
     serde_json::to_string(&saved).unwrap_or_default()
@@ -57,14 +61,29 @@ pub(crate) fn from_json(target: &str, json: &str) -> Result<Delivery<'static>, s
         .transition
         .as_deref()
         .and_then(|t| Change::from_str(t, agent));
-    Ok(Delivery::restored_from(
+    let delivery = Delivery::restored_from(
         target.to_owned(),
-        saved.text,
+        saved.text.clone(),
         source,
         transition,
         saved.rule,
         saved.action,
-    ))
+    );
+    Ok(match saved.tag {
+        Some(tag) => delivery.retold(saved.text, Some(tag)),
+        None => delivery,
+    })
+}
+
+/// A stage-status as the time tables keep it (a reminder's notification):
+/// redacted, as the outbox keeps one.
+pub(crate) fn status_to_json(status: &StageStatus) -> String {
+    serde_json::to_string(&status.redacted()).unwrap_or_default()
+}
+
+/// A stage-status read back from [`status_to_json`]'s text.
+pub(crate) fn status_from_json(json: &str) -> Result<StageStatus, serde_json::Error> {
+    serde_json::from_str(json)
 }
 
 #[cfg(test)]

@@ -26,10 +26,14 @@ mod builder;
 mod durable_tests;
 mod problem;
 mod send;
+mod timed;
+// Reminders, throttles, digests and silences on a simulated clock.
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "sqlite"))]
+mod timed_tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,7 +42,7 @@ use std::time::Duration;
 
 use foldhash::HashMap;
 
-use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
+use crate::history::{AgentRun, AgentSeen};
 use crate::model::{AgentStatus, StageStatus};
 use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
@@ -47,6 +51,7 @@ use crate::state::{Recorded, StateStore, StoreError};
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
 pub use problem::{Answer, Problem};
+pub use timed::{DueReport, Silences, Withheld};
 
 /// How a failed delivery is retried while GoCD waits for the answer.
 ///
@@ -134,6 +139,8 @@ pub struct Plugin {
     retry: RetryPolicy,
     /// Whether an empty agent body has been explained in the log yet.
     told_empty_agent: AtomicBool,
+    /// The clock, the windows, who is told what was withheld (`timed.rs`).
+    timed: timed::Timed,
 }
 
 impl Plugin {
@@ -243,20 +250,10 @@ impl Plugin {
 
     fn stage_status(&self, status: StageStatus) -> Vec<Problem> {
         // Shared, so the deliveries point at this notification instead of
-        // each evaluation copying it.
-        let status = Arc::new(status);
-        // History, the handled record and the deliveries' outbox entries
-        // are kept in one transaction, before the first delivery is tried.
-        let recorded = self
-            .store
-            .record(&StageRun::of(&status), &mut |seen| match seen {
-                Seen::Repeat => Vec::new(),
-                Seen::New(transition) => {
-                    self.rules
-                        .evaluate_shared(&status, transition, self.server_url.as_deref())
-                }
-            });
-        self.after_record(recorded)
+        // each evaluation copying it. History, the handled record, the time
+        // forms and the deliveries' outbox entries are kept in one
+        // transaction, before the first delivery is tried (`timed.rs`).
+        self.stage_status_timed(Arc::new(status))
     }
 
     fn agent_status(&self, status: AgentStatus) -> Vec<Problem> {

@@ -38,11 +38,13 @@ use crate::model::{AgentStatus, StageStatus};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery<'n> {
     target: Text,
-    text: Text,
+    pub(super) text: Text,
     status: Source<'n>,
     transition: Option<Change>,
     rule: u32,
     action: u32,
+    /// A reminder's or digest's addition to its key (`retold.rs`).
+    pub(super) tag: Option<Box<str>>,
 }
 
 /// The transition history found for the notification, of its kind.
@@ -54,12 +56,6 @@ pub(crate) enum Change {
 
 impl Change {
     /// The text of `{transition}`.
-    #[cfg(any(
-        feature = "webhook",
-        feature = "slack",
-        feature = "sqlite",
-        feature = "postgres"
-    ))]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::Stage(t) => t.as_str(),
@@ -68,7 +64,6 @@ impl Change {
     }
 
     /// The change whose text is `s`, of agents (`agent`) or of stages.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn from_str(s: &str, agent: bool) -> Option<Change> {
         if agent {
             [AgentTransition::Lost, AgentTransition::Back]
@@ -233,6 +228,7 @@ impl<'n> Delivery<'n> {
             transition,
             rule,
             action,
+            tag: None,
         }
     }
 
@@ -302,7 +298,6 @@ impl<'n> Delivery<'n> {
     }
 
     /// The transition, of either kind, as the outbox keeps it.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn change(&self) -> Option<Change> {
         self.transition
     }
@@ -328,6 +323,7 @@ impl<'n> Delivery<'n> {
             transition: self.transition,
             rule: self.rule,
             action: self.action,
+            tag: self.tag,
         }
     }
 
@@ -346,6 +342,7 @@ impl<'n> Delivery<'n> {
             transition: self.transition,
             rule: self.rule,
             action: self.action,
+            tag: self.tag,
         }
     }
 
@@ -370,7 +367,19 @@ impl<'n> Delivery<'n> {
     ///
     /// An agent delivery's key names the agent and the state it changed to:
     /// `agent/<uuid>/<agent state>/<build state>/<config state>/<time>/r0a0/ops`.
+    ///
+    /// A reminder's or a digest's key is the key of the delivery it was
+    /// made from, then `/remind<n>-<count>` or `/digest-<time>`.
     pub fn idempotency_key(&self) -> String {
+        let mut key = self.made_key();
+        if let Some(tag) = &self.tag {
+            key.push('/');
+            key.push_str(tag);
+        }
+        key
+    }
+
+    fn made_key(&self) -> String {
         let p = match (self.status.stage(), self.status.agent()) {
             (Some(s), _) => &s.pipeline,
             (_, Some(a)) => {
@@ -426,7 +435,6 @@ impl Delivery<'static> {
     }
 
     /// Like [`Delivery::restored`], about either kind of notification.
-    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     pub(crate) fn restored_from(
         target: String,
         text: String,

@@ -15,6 +15,10 @@ pub struct RuleExplanation {
     pub line: usize,
     /// What happened.
     pub outcome: Outcome,
+    /// The rule's `every` and `during`, as written (`every 1h during
+    /// office`); `None` for a rule without them. Shown after a match: a
+    /// plugin's clock may hold back or hold what it would deliver.
+    pub time: Option<String>,
 }
 
 /// What happened to one rule.
@@ -39,9 +43,15 @@ pub enum Outcome {
 impl fmt::Display for RuleExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "rule {} (line {}): ", self.index + 1, self.line)?;
+        let time = match &self.time {
+            Some(t) => format!(" ({t})"),
+            None => String::new(),
+        };
         match &self.outcome {
-            Outcome::Matched { stopped: false } => f.write_str("matched"),
-            Outcome::Matched { stopped: true } => f.write_str("matched, and stops later rules"),
+            Outcome::Matched { stopped: false } => write!(f, "matched{time}"),
+            Outcome::Matched { stopped: true } => {
+                write!(f, "matched{time}, and stops later rules")
+            }
             Outcome::NoMatch { clause, saw } => write!(f, "no match: `{clause}` saw {saw}"),
             Outcome::NotTried => f.write_str("not tried: an earlier rule stopped"),
         }
@@ -85,6 +95,7 @@ fn explain<C>(
             index: rule.position,
             line: rule.line,
             outcome,
+            time: rule.time_text.clone(),
         });
     }
     out

@@ -45,6 +45,7 @@ pub(crate) fn load(source: &str) -> Result<RuleSet, RuleSetError> {
         uses_link,
         rule_count: program.rules.len(),
         agent_rule_count: program.agent_rules.len(),
+        time: super::time::TimeForms::from_ast(&rules).map(Arc::new),
         engine: Engine::Loaded(Arc::new(program)),
     })
 }
@@ -71,6 +72,8 @@ pub(crate) struct Rule<C = Cond> {
     pub(crate) position: usize,
     /// The byte offset of `on`, to work `position` out.
     start: usize,
+    /// `every D during W` as written, for `explain`.
+    pub(crate) time_text: Option<String>,
 }
 
 pub(crate) enum Cond {
@@ -110,6 +113,8 @@ enum Action {
         target: Arc<str>,
         message: Message,
     },
+    /// The rule's remind action of this index: reported, not delivered.
+    Remind(u32),
     Stop,
 }
 
@@ -218,6 +223,7 @@ impl Program {
                 line,
                 position: 0,
                 start: rule.loc.start,
+                time_text: super::time::build::describe(&rule.timing),
             });
         }
         let mut agent_rules = Vec::with_capacity(rules.agent_rules.len());
@@ -255,6 +261,7 @@ impl Program {
                 line,
                 position: 0,
                 start: rule.loc.start,
+                time_text: super::time::build::describe(&rule.timing),
             });
         }
         number_in_file_order(&mut out, &mut agent_rules);
@@ -313,8 +320,13 @@ fn fire<'a, C, N, T>(
     render: impl Fn(&Eval<'a, N, T>, &Template, usize) -> String,
 ) {
     for (a, action) in rule.actions.iter().enumerate() {
-        let Action::Send { target, message } = action else {
-            continue;
+        let (target, message) = match action {
+            Action::Send { target, message } => (target, message),
+            Action::Remind(r) => {
+                ev.remind(i as u32, *r);
+                continue;
+            }
+            Action::Stop => continue,
         };
         let (text, shared) = match message {
             Message::Constant(text) => (Text::Shared(Arc::clone(text)), None),
@@ -338,6 +350,7 @@ fn actions<'r>(
     targets: &mut HashMap<&'r str, Arc<str>>,
     uses: &HashMap<Template, u32>,
 ) -> Vec<Action> {
+    let mut reminds = 0..;
     actions
         .iter()
         .map(|a| match a {
@@ -355,6 +368,7 @@ fn actions<'r>(
                     message: message(template, uses),
                 }
             }
+            ast::Action::Remind { .. } => Action::Remind(reminds.next().unwrap_or(0)),
             ast::Action::Stop => Action::Stop,
         })
         .collect()

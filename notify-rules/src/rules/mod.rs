@@ -8,8 +8,10 @@ mod interp;
 pub(crate) mod link;
 pub(crate) mod matching;
 pub(crate) mod render;
+mod retold;
 #[cfg(test)]
 mod tests;
+pub mod time;
 
 use std::fmt;
 use std::sync::Arc;
@@ -104,6 +106,9 @@ pub struct Eval<'a, N = StageStatus, T = Transition> {
     rendered: [(u32, u32); RENDERED],
     rendered_len: usize,
     pub out: Vec<Delivery<'a>>,
+    /// The `remind` actions of the rules that fired, as (rule, remind
+    /// index); empty, and never allocated, for rules without them.
+    pub(crate) reminds: Vec<(u32, u32)>,
 }
 
 /// Where the evaluation of agent rules reads from and writes to.
@@ -154,7 +159,15 @@ impl<'a, N, T> Eval<'a, N, T> {
             rendered: [(0, 0); RENDERED],
             rendered_len: 0,
             out: Vec::new(),
+            reminds: Vec::new(),
         }
+    }
+
+    /// Records that rule `rule` fired with its remind action `remind` (the
+    /// remind actions of a rule numbered from 0).
+    #[inline]
+    pub fn remind(&mut self, rule: u32, remind: u32) {
+        self.reminds.push((rule, remind));
     }
 
     /// Records a delivery of a message rendered for it.
@@ -277,6 +290,8 @@ pub struct RuleSet {
     /// The stage rules.
     rule_count: usize,
     agent_rule_count: usize,
+    /// `window`s, `remind`, `every` and `during`; `None` for rules with none.
+    time: Option<Arc<time::TimeForms>>,
 }
 
 impl fmt::Debug for RuleSet {
@@ -369,11 +384,16 @@ impl RuleSet {
     }
 
     fn run<'s>(&self, mut ev: Eval<'s>) -> Vec<Delivery<'s>> {
-        match &self.engine {
-            Engine::Compiled(f, _) => f(&mut ev),
-            Engine::Loaded(p) => p.run(&mut ev),
-        }
+        self.run_in(&mut ev);
         ev.out
+    }
+
+    #[inline]
+    fn run_in(&self, ev: &mut Eval<'_>) {
+        match &self.engine {
+            Engine::Compiled(f, _) => f(ev),
+            Engine::Loaded(p) => p.run(ev),
+        }
     }
 
     /// For each rule of a rule set loaded with [`RuleSet::parse`], whether it
@@ -430,7 +450,15 @@ impl RuleSet {
             uses_link: meta.uses_link,
             rule_count: meta.rule_count,
             agent_rule_count: 0,
+            time: None,
         }
+    }
+
+    /// Adds the time forms of compiled rules.
+    #[doc(hidden)]
+    pub fn __with_time(mut self, meta: &'static time::build::TimeMeta) -> RuleSet {
+        self.time = Some(Arc::new(time::TimeForms::from_meta(meta)));
+        self
     }
 
     /// Adds the generated function of the `count` agent rules.
@@ -457,6 +485,7 @@ impl RuleSet {
             uses_link: false,
             rule_count: 0,
             agent_rule_count: 0,
+            time: None,
         }
     }
 }

@@ -78,6 +78,10 @@ impl Eval<'_> {
             | Field::AgentConfigState
             | Field::AgentElastic
             | Field::AgentTransitionTime => {}
+            // Without a clock nothing was held back; the time placeholders of
+            // reminders are the reminder's to give (`rules::time`).
+            Field::Suppressed => out.push('0'),
+            Field::Since | Field::Reminder => {}
         }
     }
 
@@ -149,6 +153,8 @@ impl AgentEval<'_> {
                     push_agent_link(out, server, &a.uuid);
                 }
             }
+            // As for stage rules: nothing held back without a clock.
+            Field::Suppressed => out.push('0'),
             // Stage placeholders: the checks keep them out of agent rules.
             _ => {}
         }

@@ -276,6 +276,18 @@ impl Metrics {
         }
     }
 
+    /// Counts a delivery withheld by the rules' time forms or a silence
+    /// (`suppressed`, `held`, `silenced`).
+    pub(crate) fn withheld(&self, target: &str, why: crate::plugin::Withheld) {
+        self.0
+            .deliveries
+            .get_or_create(&DeliveryLabels {
+                target: target.to_owned(),
+                outcome: why.as_str(),
+            })
+            .inc();
+    }
+
     pub(crate) fn signature_failure(&self, missing: bool) {
         let reason = if missing { "missing" } else { "wrong" };
         self.0

@@ -49,6 +49,7 @@ mod health;
 mod metrics;
 mod reload;
 mod routes;
+mod scheduler;
 mod signature;
 
 use std::future::Future;
@@ -313,6 +314,12 @@ impl Server {
                 self.metrics.clone(),
             ))
         });
+        // Reminders and digests, beside the flusher (`scheduler.rs`).
+        let scheduler = tokio::spawn(scheduler::send_due(
+            self.plugin.clone(),
+            scheduler::TICK,
+            self.in_flight.clone(),
+        ));
         let shutdown = async move {
             if !stopped_already {
                 shutdown.await;
@@ -324,6 +331,7 @@ impl Server {
             // below covers it.
             flusher.abort();
         }
+        scheduler.abort();
         let waiting = self.in_flight.count();
         if waiting > 0 {
             tracing::info!(deliveries = waiting, "waiting for deliveries in flight");

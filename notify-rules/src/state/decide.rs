@@ -100,19 +100,33 @@ fn counter(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Records a stage-status and writes ahead what `evaluate` makes of it.
-pub(crate) fn record_stage<T: Sql>(
+/// Records a stage-status and writes ahead what `evaluate` makes of it,
+/// once `after` has run on it in the same transaction (the time forms'
+/// throttles, holds and reminders: [`TimeStore`](super::time::TimeStore)),
+/// so that what it keeps and what is written ahead commit together.
+pub(crate) fn record_stage<T: Sql, E: From<T::Error>>(
     t: &mut T,
     s: &Shared,
     run: &StageRun<'_>,
     evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
-) -> Result<Written, T::Error> {
+    after: impl FnOnce(&mut T, Vec<Delivery<'static>>) -> Result<Vec<Delivery<'static>>, E>,
+) -> Result<Written, E> {
     let now = s.stamp();
     let Some(seen) = stage(t, run, now)? else {
         return Ok(Written::default());
     };
     prune_if_due(t, s, now)?;
-    write_ahead(t, s, evaluate(seen), now)
+    let deliveries = after(t, evaluate(seen))?;
+    Ok(write_ahead(t, s, deliveries, now)?)
+}
+
+/// What [`record_stage`] runs after `evaluate` when there are no time forms:
+/// nothing.
+pub(crate) fn as_made<T: Sql>(
+    _: &mut T,
+    deliveries: Vec<Delivery<'static>>,
+) -> Result<Vec<Delivery<'static>>, T::Error> {
+    Ok(deliveries)
 }
 
 /// Records an agent-status and writes ahead what `evaluate` makes of it.
@@ -208,8 +222,9 @@ fn prune_if_due<T: Sql>(t: &mut T, s: &Shared, now: i64) -> Result<(), T::Error>
     Ok(())
 }
 
-/// Writes ahead the deliveries a notification made, claimed for the caller.
-fn write_ahead<T: Sql>(
+/// Writes ahead the deliveries a notification (or the scheduler's tick)
+/// made, claimed for the caller.
+pub(crate) fn write_ahead<T: Sql>(
     t: &mut T,
     s: &Shared,
     deliveries: Vec<Delivery<'static>>,

@@ -16,10 +16,12 @@ use crate::util::{lock, now_unix};
 type Kv = HashMap<(String, String), (Vec<u8>, Option<u64>)>;
 
 pub(crate) struct MemoryState {
-    history: Mutex<HistoryState>,
+    pub(super) history: Mutex<HistoryState>,
     agents: Mutex<AgentHistoryState>,
     outbox: Outbox,
     kv: Mutex<Kv>,
+    /// Reminders, throttles, held messages, silences (`memory_time.rs`).
+    pub(super) time: Mutex<super::memory_time::MemoryTime>,
 }
 
 impl MemoryState {
@@ -29,6 +31,7 @@ impl MemoryState {
             agents: Mutex::new(AgentHistoryState::new(limits)),
             outbox: Outbox::in_memory(policy),
             kv: Mutex::new(HashMap::new()),
+            time: Mutex::default(),
         }
     }
 
@@ -44,7 +47,7 @@ impl MemoryState {
 
     /// Writes ahead the deliveries a notification made, when the outbox
     /// needs it.
-    fn write_ahead(&self, deliveries: Vec<Delivery<'static>>) -> Recorded {
+    pub(super) fn write_ahead(&self, deliveries: Vec<Delivery<'static>>) -> Recorded {
         let mut recorded = Recorded::default();
         let write_ahead = self.outbox.needs_write_ahead();
         for delivery in deliveries {

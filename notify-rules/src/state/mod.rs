@@ -79,6 +79,13 @@ mod kv_tests;
 // The prune and the outbox ids of the database stores.
 #[cfg(all(test, feature = "sqlite"))]
 mod prune_tests;
+// The time forms' tables: reminders, throttles, held messages, silences.
+mod memory_time;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod retry_time;
+mod silences;
+pub(crate) mod time;
+pub use silences::SilenceOps;
 
 use std::fmt;
 use std::path::Path;
@@ -135,11 +142,15 @@ pub(crate) struct Claim {
 
 /// What a plugin keeps, wherever it keeps it. Every method is one
 /// transaction of the store.
-pub(crate) trait StateStore: Send + Sync {
+pub(crate) trait StateStore: time::TimeStore + Send + Sync {
     /// Records a notification: takes its handled record (a repeat makes no
     /// deliveries), decides its transition from the stage's history, and
     /// writes ahead the deliveries `evaluate` makes from that, claimed for
-    /// the caller, all at once. Nothing is kept when it fails.
+    /// the caller, all at once. Nothing is kept when it fails. (The plugin
+    /// records with [`TimeStore::record_timed`](time::TimeStore::record_timed),
+    /// which runs the time forms and silences in the same transaction; the
+    /// stores' own tests record without.)
+    #[cfg_attr(not(all(test, feature = "sqlite")), allow(dead_code))]
     fn record(
         &self,
         run: &StageRun<'_>,

@@ -118,7 +118,7 @@ impl Retrying {
     }
 
     /// An operation held back while the store is left alone.
-    fn gated<T>(
+    pub(super) fn gated<T>(
         &self,
         op: impl FnOnce(&dyn StateStore) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -40,11 +40,8 @@ pub(crate) fn agent_last(state: &str, time: Option<i64>) -> (AgentState, Option<
 /// A stage in the tables: `pipeline/stage` in lower case (GoCD's names are
 /// case-insensitive and cannot hold `/`).
 pub(crate) fn stage_key(pipeline: &str, stage: &str) -> String {
-    let mut key = String::with_capacity(pipeline.len() + stage.len() + 1);
-    key.extend(pipeline.chars().map(|c| c.to_ascii_lowercase()));
-    key.push('/');
-    key.extend(stage.chars().map(|c| c.to_ascii_lowercase()));
-    key
+    // The time tables name stages the same way, in every store.
+    super::time::subject(pipeline, stage)
 }
 
 /// Whether the run passed, for the states that count in history.

@@ -150,7 +150,7 @@ fn a_newer_schema_is_refused_naming_both_versions() {
     let text = e.to_string();
     assert!(text.contains("newer.db"), "{text}");
     assert!(
-        text.contains("its schema is version 99, newer than this notify-rules knows (2)"),
+        text.contains("its schema is version 99, newer than this notify-rules knows (3)"),
         "{text}"
     );
     assert!(!e.is_transient());

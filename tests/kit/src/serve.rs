@@ -25,6 +25,14 @@ pub fn command(bin: &str, dir: &Path) -> Command {
     cmd
 }
 
+/// [`command`] started, logging at `info`, with the webhook address `url`
+/// in `T_HOOK_URL` (a configuration's `url_env` for its one webhook target).
+pub fn with_hook(bin: &str, dir: &Path, url: &str) -> Serving {
+    let mut cmd = command(bin, dir);
+    cmd.env("RUST_LOG", "info").env("T_HOOK_URL", url);
+    Serving::start(cmd)
+}
+
 /// A running server: its address and what it has logged so far.
 pub struct Serving {
     child: Child,

@@ -434,7 +434,7 @@ fn top_level_mistakes() {
     );
     assert_eq!(one("on any => stop;;").2, "unexpected `;`");
     let (_, _, m, h) = one("hello world; on any => stop;");
-    assert_eq!(m, "expected `on` or `target`, found `hello`");
+    assert_eq!(m, "expected `on`, `target` or `window`, found `hello`");
     assert!(h.starts_with("a rule is `on <clauses> => <actions>;`"));
     assert_eq!(one("on not not any => stop;").2, "`not` is written twice");
     // A long run of them is one mistake, read without recursing once per word.

@@ -2,6 +2,7 @@
 //! The error classes one by one are in `errors`.
 
 mod errors;
+mod time;
 
 use crate::ast::{Action, Condition, Field, PatternKind, Piece, ResultName, Rules, StateName};
 use crate::{line_col, parse_str};

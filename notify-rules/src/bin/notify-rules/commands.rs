@@ -25,6 +25,18 @@ pub(crate) struct Inputs {
     time_zone: Tz,
 }
 
+/// What `explain` takes: the inputs of `run`, and the configuration whose
+/// state store holds silences.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    #[command(flatten)]
+    inputs: Inputs,
+    /// The TOML configuration naming the state store: each delivery an
+    /// active silence would hold is marked with it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+}
+
 /// Reads a file, or says which one could not be read.
 pub(crate) fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
@@ -145,10 +157,23 @@ fn load_inputs(inputs: &Inputs) -> Result<(RuleSet, Notification), ExitCode> {
     }
 }
 
-pub(crate) fn explain(inputs: &Inputs) -> ExitCode {
+pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
+    let inputs = &args.inputs;
     let (rules, notification) = match load_inputs(inputs) {
         Ok(inputs) => inputs,
         Err(code) => return code,
+    };
+    let silences = match args
+        .config
+        .as_deref()
+        .map(crate::silence::active)
+        .transpose()
+    {
+        Ok(silences) => silences.unwrap_or_default(),
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
     };
     let server_url = inputs.server_url.as_deref();
     // Rules loaded from text always explain themselves; `None` is only for
@@ -182,6 +207,9 @@ pub(crate) fn explain(inputs: &Inputs) -> ExitCode {
             let _ = writeln!(out, "{}:", plural(n, "delivery", "deliveries"));
             for d in &deliveries {
                 let _ = writeln!(out, "  {}: {}", d.target(), d.text());
+                if let Some(s) = crate::silence::holding(&silences, d) {
+                    let _ = writeln!(out, "    {s}");
+                }
             }
         }
     }

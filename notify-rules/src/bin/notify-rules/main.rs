@@ -3,19 +3,23 @@
 //!
 //! ```text
 //! notify-rules check FILE...
-//! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
+//! notify-rules explain FILE PAYLOAD [--server-url URL] [--time-zone ZONE] [--config FILE]
 //! notify-rules run FILE PAYLOAD [--server-url URL] [--time-zone ZONE]
 //! notify-rules test RULES CASES [--server-url URL] [--time-zone ZONE]
 //! notify-rules serve --rules FILE --config FILE [--listen ADDR] [--log-format human|json]
 //! notify-rules outbox list --config FILE [--json]
 //! notify-rules outbox retry --config FILE (KEY... | --all)
 //! notify-rules outbox drop --config FILE KEY...
+//! notify-rules silence add --config FILE --pipeline P [--stage S] [--target T] --for D --comment TEXT
+//! notify-rules silence list --config FILE
+//! notify-rules silence expire --config FILE ID
 //! ```
 
 mod cases;
 mod commands;
 mod outbox;
 mod serve;
+mod silence;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,7 +48,7 @@ enum Command {
     },
     /// Shows, for each rule, whether it matches a notification and why not;
     /// sends nothing.
-    Explain(#[command(flatten)] commands::Inputs),
+    Explain(#[command(flatten)] commands::ExplainArgs),
     /// Evaluates a rule file on a notification and prints the deliveries
     /// through the console notifier.
     Run(#[command(flatten)] commands::Inputs),
@@ -70,13 +74,17 @@ enum Command {
     /// while `serve` runs or not.
     #[command(subcommand)]
     Outbox(outbox::Action),
+    /// Adds, lists or ends silences in the state store, while `serve` runs
+    /// or not: a delivery matching an active one is not sent.
+    #[command(subcommand)]
+    Silence(silence::Action),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files } => commands::check(&files),
-        Command::Explain(inputs) => commands::explain(&inputs),
+        Command::Explain(args) => commands::explain(&args),
         Command::Run(inputs) => commands::run(&inputs),
         Command::Test(args) => cases::test(&args),
         Command::Serve {
@@ -86,5 +94,6 @@ fn main() -> ExitCode {
             log_format,
         } => serve::serve(&rules, &config, listen, log_format),
         Command::Outbox(action) => outbox::outbox(&action),
+        Command::Silence(action) => silence::silence(&action),
     }
 }

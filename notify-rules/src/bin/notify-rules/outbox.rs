@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use notify_rules::server::config::Config;
-use notify_rules::state::{OutboxOps, WaitingEntry};
+use notify_rules::state::{OutboxOps, StoreError, WaitingEntry};
 
 /// What `outbox` does.
 #[derive(Debug, clap::Subcommand)]
@@ -70,13 +70,15 @@ pub(crate) fn outbox(action: &Action) -> ExitCode {
             missing(keys.len(), n)
         }),
     };
-    match done {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("notify-rules: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    finish(done)
+}
+
+/// The exit code of an operation on the store, saying what failed.
+pub(crate) fn finish(done: Result<ExitCode, StoreError>) -> ExitCode {
+    done.unwrap_or_else(|e| {
+        eprintln!("notify-rules: {e}");
+        ExitCode::FAILURE
+    })
 }
 
 fn open(config: &Path) -> Result<OutboxOps, String> {

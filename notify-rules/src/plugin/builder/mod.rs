@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::send::Bound;
+use super::timed::{Timed, Withheld, WithheldSink};
 use super::{Plugin, RetryPolicy};
 use crate::deliver::Notifier;
 use crate::outbox::OutboxPolicy;
@@ -13,6 +14,7 @@ use crate::rules::RuleSet;
 // The check lives beside the links it guards (`deliver` needs it too).
 use crate::rules::link::check_server_url;
 use crate::state::{State, StoreError};
+use crate::time::{Clock, OpenHours};
 
 /// Configures a [`Plugin`]; [`PluginBuilder::build`] checks everything at once.
 ///
@@ -38,6 +40,8 @@ pub struct PluginBuilder {
     state: State,
     outbox_policy: OutboxPolicy,
     retry: RetryPolicy,
+    clock: Clock,
+    withheld: Option<WithheldSink>,
 }
 
 /// Why a [`Plugin`] could not be built: every problem found, one per line.
@@ -101,6 +105,10 @@ pub enum BuildProblem {
     /// this build knows).
     #[error("{0}")]
     State(StoreError),
+    /// A window of the rules cannot be evaluated (its zone is not in the
+    /// bundled database).
+    #[error("{0}")]
+    Window(String),
 }
 
 fn bound_elsewhere(bound: &[String]) -> String {
@@ -124,7 +132,46 @@ impl PluginBuilder {
             state: State::memory(),
             outbox_policy: OutboxPolicy::default(),
             retry: RetryPolicy::default(),
+            clock: Clock::real(),
+            withheld: None,
         }
+    }
+
+    /// The clock the time forms read (reminders, `every`, `during`,
+    /// silences): the system's by default; a
+    /// [`SimulatedClock`](crate::time::SimulatedClock) for tests, moved by
+    /// hand (see [`Plugin::send_due`]).
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// Told of every delivery withheld (dropped by `every`, held by
+    /// `during`, silenced), with its target: what the server counts in its
+    /// metrics.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use notify_rules::plugin::Withheld;
+    /// use notify_rules::{rules, Plugin};
+    ///
+    /// let suppressed = Arc::new(AtomicUsize::new(0));
+    /// let count = suppressed.clone();
+    /// let plugin = Plugin::builder(rules! { target ops; on state Failed => send(ops); })
+    ///     .notifier("ops", |_: &notify_rules::Delivery| Ok(()))
+    ///     .on_withheld(move |_target: &str, w: Withheld| {
+    ///         if w == Withheld::Suppressed {
+    ///             count.fetch_add(1, Ordering::Relaxed);
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # drop(plugin);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_withheld(mut self, told: impl Fn(&str, Withheld) + Send + Sync + 'static) -> Self {
+        self.withheld = Some(Arc::new(told));
+        self
     }
 
     /// Binds a target the rules declare to a notifier. Binding a target again
@@ -252,6 +299,16 @@ impl PluginBuilder {
                 None
             }
         };
+        // The rule checks have made sure of every spec and zone.
+        let mut windows = Vec::new();
+        for w in self.rules.windows() {
+            match OpenHours::from_spec(w.spec(), w.zone()) {
+                Ok(hours) => windows.push((w.name().to_owned(), hours)),
+                Err(e) => {
+                    problems.push(BuildProblem::Window(format!("window `{}`: {e}", w.name())))
+                }
+            }
+        }
         let store = match self.state.open(self.outbox_policy) {
             Ok(store) => Some(store),
             Err(e) => {
@@ -275,6 +332,11 @@ impl PluginBuilder {
                     ..self.retry
                 },
                 told_empty_agent: AtomicBool::new(false),
+                timed: Timed {
+                    clock: self.clock,
+                    windows,
+                    withheld: self.withheld,
+                },
             }),
             _ => Err(BuildError { problems }),
         }

@@ -135,6 +135,8 @@ impl Config {
             }
         }
         builder = self.stores(builder);
+        let counted = metrics.clone();
+        builder = builder.on_withheld(move |target, why| counted.withheld(target, why));
         let state =
             self.state_from(&mut |setting, name| lookup(&mut problems, "[state]", setting, name));
         if let Some(state) = state {

@@ -39,11 +39,17 @@ type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
 mod record;
+mod time;
 
 use record::Tables;
 
 /// Each migration takes the schema from its index to the next version.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("v1.sql"),
+    include_str!("v2.sql"),
+    // The time forms and silences (`time.rs`).
+    include_str!("v3.sql"),
+];
 
 /// The advisory lock migrations take, so replicas starting together migrate
 /// one at a time ("notify-r" in ASCII).
@@ -101,14 +107,17 @@ impl PostgresState {
 
     /// Runs `f` in one transaction on a pooled connection, committed when it
     /// succeeds.
-    fn in_tx<R>(
+    fn in_tx<R, E: Into<TxError>>(
         &self,
-        f: impl FnOnce(&mut Tables<'_, '_>) -> Result<R, postgres::Error>,
+        f: impl FnOnce(&mut Tables<'_, '_>) -> Result<R, E>,
     ) -> Result<R, StoreError> {
         let fail = |e| self.fail(e);
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(fail)?;
-        let r = f(&mut Tables(&mut tx)).map_err(fail)?;
+        let r = f(&mut Tables(&mut tx)).map_err(|e| match e.into() {
+            TxError::Postgres(e) => self.fail(e),
+            TxError::Store(e) => e,
+        })?;
         tx.commit().map_err(fail)?;
         Ok(r)
     }
@@ -182,6 +191,19 @@ fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// What the work in [`PostgresState::in_tx`] fails with: PostgreSQL's error,
+/// or the time forms' (which names the database already).
+enum TxError {
+    Postgres(postgres::Error),
+    Store(StoreError),
+}
+
+impl From<postgres::Error> for TxError {
+    fn from(e: postgres::Error) -> TxError {
+        TxError::Postgres(e)
+    }
+}
+
 impl StateStore for PostgresState {
     fn record(
         &self,
@@ -191,7 +213,7 @@ impl StateStore for PostgresState {
         let s = &self.shared;
         let w = self.in_tx(|t| {
             t.lock_stage(&rows::stage_key(run.pipeline, run.stage))?;
-            decide::record_stage(t, s, run, evaluate)
+            decide::record_stage(t, s, run, evaluate, decide::as_made)
         })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)
@@ -256,7 +278,7 @@ impl StateStore for PostgresState {
             }
             claim.claimed = picked.claimed;
             claim.expired.extend(picked.gave_up);
-            Ok(claim)
+            Ok::<_, postgres::Error>(claim)
         })?;
         self.shared.settle(0, claim.expired.len());
         Ok(claim)

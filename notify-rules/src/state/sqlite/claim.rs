@@ -66,7 +66,7 @@ impl SqliteState {
             }
             claim.claimed = picked.claimed;
             claim.expired.extend(picked.gave_up);
-            Ok(claim)
+            Ok::<_, rusqlite::Error>(claim)
         })?;
         self.shared.settle(0, claim.expired.len());
         Ok(claim)

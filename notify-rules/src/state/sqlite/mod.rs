@@ -49,6 +49,7 @@ const PAGE_SIZE: i64 = 2048;
 mod claim;
 mod record;
 mod schema;
+mod time;
 
 use record::Tables;
 
@@ -138,10 +139,10 @@ impl SqliteState {
     /// Runs `f` in one immediate transaction (the write lock taken at once,
     /// so that what it reads is what it writes over), committed synced to
     /// disk when `full`; rolled back when it fails.
-    fn in_tx<R>(
+    fn in_tx<R, E: Into<TxError>>(
         &self,
         full: bool,
-        f: impl FnOnce(&mut Tables<'_>) -> rusqlite::Result<R>,
+        f: impl FnOnce(&mut Tables<'_>) -> Result<R, E>,
     ) -> Result<R, StoreError> {
         let mut conn = lock(&self.conn);
         if !conn.db.is_autocommit() {
@@ -151,12 +152,17 @@ impl SqliteState {
         conn.synced(full).map_err(|e| self.fail(e))?;
         // Kept prepared: rusqlite's `Transaction` parses these each time.
         conn.exec("BEGIN IMMEDIATE", []).map_err(|e| self.fail(e))?;
-        let done = f(&mut Tables(&conn.db)).and_then(|r| conn.exec("COMMIT", []).map(|_| r));
+        let done = f(&mut Tables(&conn.db))
+            .map_err(Into::into)
+            .and_then(|r| conn.exec("COMMIT", []).map(|_| r).map_err(TxError::Sqlite));
         done.map_err(|e| {
             if !conn.db.is_autocommit() {
                 let _ = conn.exec("ROLLBACK", []);
             }
-            self.fail(e)
+            match e {
+                TxError::Sqlite(e) => self.fail(e),
+                TxError::Store(e) => e,
+            }
         })
     }
 
@@ -174,6 +180,19 @@ impl SqliteState {
     pub(crate) fn pruning_always(mut self) -> Self {
         self.shared.prune_every = 1;
         self
+    }
+}
+
+/// What the work in [`SqliteState::in_tx`] fails with: SQLite's error, or
+/// the time forms' (which names the file already).
+enum TxError {
+    Sqlite(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for TxError {
+    fn from(e: rusqlite::Error) -> TxError {
+        TxError::Sqlite(e)
     }
 }
 
@@ -215,7 +234,9 @@ impl StateStore for SqliteState {
         evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         let s = &self.shared;
-        let w = self.in_tx(true, |t| decide::record_stage(t, s, run, evaluate))?;
+        let w = self.in_tx(true, |t| {
+            decide::record_stage(t, s, run, evaluate, decide::as_made)
+        })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)
     }

@@ -5,7 +5,12 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::{failure, rows, StoreError};
 
 /// Each migration takes the schema from its index to the next version.
-const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("v1.sql"),
+    include_str!("v2.sql"),
+    // The time forms and silences (`time.rs`).
+    include_str!("v3.sql"),
+];
 
 pub(super) fn migrate(db: &mut Connection, place: &str) -> Result<(), StoreError> {
     let fail = |e| failure(place, e);

@@ -1,0 +1,375 @@
+//! The plugin's time forms on its clock: silences, throttles (`every`),
+//! holding outside a window (`during`) and reminders (`remind`) in a
+//! notification's transaction, and [`Plugin::send_due`] for the reminders
+//! and digests that come due.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::{Plugin, Problem};
+use crate::history::{Seen, StageRun};
+use crate::model::{StageState, StageStatus};
+use crate::outbox::saved;
+use crate::rules::Delivery;
+use crate::state::time::{subject, Due, NewHeld, NewReminder, TimeTx};
+use crate::state::StoreError;
+use crate::time::{from_ms, Clock, NewSilence, OpenHours, Silence};
+
+/// Why a delivery did not go out when it was made: counted in
+/// `notify_rules_deliveries_total` by these outcome names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Withheld {
+    /// Dropped by `every`: counted in the next one's `{suppressed}`.
+    Suppressed,
+    /// Held outside its `during` window, for the digest.
+    Held,
+    /// Matched an active silence: not sent, not held.
+    Silenced,
+}
+
+impl Withheld {
+    /// The outcome's name in the metrics: `suppressed`, `held`, `silenced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Withheld::Suppressed => "suppressed",
+            Withheld::Held => "held",
+            Withheld::Silenced => "silenced",
+        }
+    }
+}
+
+/// Told of each delivery withheld, with its target.
+pub(crate) type WithheldSink = Arc<dyn Fn(&str, Withheld) + Send + Sync>;
+
+/// The time side of a plugin: its clock, its rules' windows (in the
+/// rules' order), who is told what was withheld.
+pub(crate) struct Timed {
+    pub(crate) clock: Clock,
+    pub(crate) windows: Vec<(String, OpenHours)>,
+    pub(crate) withheld: Option<WithheldSink>,
+}
+
+impl Timed {
+    fn tell(&self, withheld: &[(String, Withheld)]) {
+        if let Some(sink) = &self.withheld {
+            for (target, w) in withheld {
+                sink(target, *w);
+            }
+        }
+    }
+}
+
+/// What one [`Plugin::send_due`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueReport {
+    /// Reminders and digests made (written to the outbox and tried).
+    pub made: usize,
+    /// What went wrong: deliveries not sent (kept in the outbox to try
+    /// again), a store that could not be reached.
+    pub problems: Vec<Problem>,
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1)
+}
+
+impl Plugin {
+    /// The time on the plugin's clock ([`PluginBuilder::clock`](super::PluginBuilder::clock)).
+    pub fn now(&self) -> SystemTime {
+        from_ms(self.timed.clock.now_ms())
+    }
+
+    /// A stage notification with silences and the rules' time forms, in
+    /// the notification's transaction.
+    pub(super) fn stage_status_timed(&self, status: Arc<StageStatus>) -> Vec<Problem> {
+        let now = self.timed.clock.now_ms();
+        let pipeline = &status.pipeline.name;
+        let stage = &status.pipeline.stage.name;
+        let about = subject(pipeline, stage);
+        let passed = status.pipeline.stage.state == StageState::Passed;
+        let timed_rules = self.rules.has_time_forms();
+        let starts = std::cell::RefCell::new(Vec::new());
+        let mut withheld = Vec::new();
+        let mut evaluate = |seen: Seen| match seen {
+            Seen::Repeat => Vec::new(),
+            Seen::New(transition) if timed_rules => self.rules.evaluate_shared_timed(
+                &status,
+                transition,
+                self.server_url.as_deref(),
+                &mut starts.borrow_mut(),
+            ),
+            Seen::New(transition) => {
+                self.rules
+                    .evaluate_shared(&status, transition, self.server_url.as_deref())
+            }
+        };
+        let mut hook = |tx: &mut dyn TimeTx, deliveries: Vec<Delivery<'static>>| {
+            if passed {
+                tx.end_reminders(&about)?;
+            }
+            let mut starts = starts.borrow_mut();
+            if deliveries.is_empty() && starts.is_empty() {
+                return Ok(deliveries);
+            }
+            let silences = tx.silences(now)?;
+            let mut out = Vec::with_capacity(deliveries.len());
+            for d in deliveries {
+                let target = d.target().to_owned();
+                if silences
+                    .iter()
+                    .any(|s| s.holds(pipeline, stage, &target, now))
+                {
+                    withheld.push((target, Withheld::Silenced));
+                    continue;
+                }
+                match self.timed_delivery(tx, d, &about, now)? {
+                    Ok(d) => out.push(d),
+                    Err(w) => withheld.push((target, w)),
+                }
+            }
+            if !starts.is_empty() {
+                let json = saved::status_to_json(&status);
+                for s in starts.drain(..) {
+                    tx.start_reminder(&NewReminder {
+                        stage: about.clone(),
+                        rule: s.rule_index as u32,
+                        remind: s.remind_index as u32,
+                        target: s.target,
+                        started: now,
+                        every: ms(s.after),
+                        status: json.clone(),
+                    })?;
+                }
+            }
+            Ok(out)
+        };
+        let recorded = self
+            .store
+            .record_timed(&StageRun::of(&status), &mut evaluate, &mut hook);
+        self.timed.tell(&withheld);
+        self.after_record(recorded)
+    }
+
+    /// A delivery through its rule's `every` and `during`: to send, or why
+    /// not.
+    fn timed_delivery(
+        &self,
+        tx: &mut dyn TimeTx,
+        mut d: Delivery<'static>,
+        about: &str,
+        now: i64,
+    ) -> Result<Result<Delivery<'static>, Withheld>, StoreError> {
+        let Some(timing) = self.rules.timing(d.rule_index()) else {
+            return Ok(Ok(d));
+        };
+        if let Some(every) = timing.every() {
+            let rule = d.rule_index() as u32;
+            match tx.throttle(rule, d.target(), about, now, ms(every))? {
+                None => return Ok(Err(Withheld::Suppressed)),
+                // Evaluation wrote `{suppressed}` as 0.
+                Some(0) => {}
+                Some(n) => {
+                    let text =
+                        self.rules
+                            .text_with_suppressed_at(&d, n, self.server_url.as_deref());
+                    d = d.retold(text, None);
+                }
+            }
+        }
+        if let Some((name, hours)) = timing.during().and_then(|w| self.timed.windows.get(w)) {
+            if !hours.is_open(now) {
+                // A window that never opens holds nothing: it would be lost.
+                if let Some(release) = hours.next_open(now) {
+                    tx.hold(&NewHeld {
+                        window: name.clone(),
+                        target: d.target().to_owned(),
+                        at: now,
+                        release,
+                        text: d.text().to_owned(),
+                        delivery: saved::to_json(&d),
+                    })?;
+                    return Ok(Err(Withheld::Held));
+                }
+            }
+        }
+        Ok(Ok(d))
+    }
+
+    /// Sends the reminders and digests due on the plugin's clock: each is
+    /// written to the outbox (so a restart loses none, and however many
+    /// replicas share a database, one takes it) and tried at once. A
+    /// reminder whose stage or target is silenced is skipped (its next one
+    /// stays due). `notify-rules serve` calls this every second; with a
+    /// [`SimulatedClock`](crate::time::SimulatedClock), call it after
+    /// moving the clock.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use notify_rules::time::SimulatedClock;
+    /// use notify_rules::{Delivery, NotifyError, Plugin, RuleSet};
+    ///
+    /// let rules = RuleSet::parse(r#"
+    ///     target ops;
+    ///     on broken => send(ops, "{pipeline.name} broke"), remind(ops, 4h, "{pipeline.name} still red for {since} ({reminder})");
+    /// "#)?;
+    /// let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    /// let seen = sent.clone();
+    /// let clock = SimulatedClock::at(UNIX_EPOCH + Duration::from_secs(1_736_150_400));
+    /// let plugin = Plugin::builder(rules)
+    ///     .notifier("ops", move |d: &Delivery| -> Result<(), NotifyError> {
+    ///         seen.lock().unwrap().push(d.text().to_owned());
+    ///         Ok(())
+    ///     })
+    ///     .clock(clock.clone())
+    ///     .build()?;
+    /// let failed = r#"{"pipeline":{"name":"api","counter":"1","stage":{"name":"test","counter":"1","state":"Failed"}}}"#;
+    /// plugin.handle("stage-status", failed);
+    /// clock.advance(Duration::from_secs(4 * 3600));
+    /// assert_eq!(plugin.send_due().made, 1);
+    /// assert_eq!(*sent.lock().unwrap(), ["api broke", "api still red for 4h 0m 0s (1)"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_due(&self) -> DueReport {
+        let now = self.timed.clock.now_ms();
+        let silences = match self.store.silences(now) {
+            Ok(s) => s,
+            Err(e) => return unavailable(e),
+        };
+        let mut withheld = Vec::new();
+        let mut made = 0;
+        let recorded = self.store.tick(now, &mut |due| {
+            let d = self.render_due(due, now, &silences, &mut withheld);
+            made += usize::from(d.is_some());
+            d
+        });
+        self.timed.tell(&withheld);
+        let problems = match recorded {
+            Ok(recorded) if recorded.fresh.is_empty() && recorded.gave_up.is_empty() => Vec::new(),
+            recorded => self.after_record(recorded),
+        };
+        DueReport { made, problems }
+    }
+
+    fn render_due(
+        &self,
+        due: Due,
+        now: i64,
+        silences: &[Silence],
+        withheld: &mut Vec<(String, Withheld)>,
+    ) -> Option<Delivery<'static>> {
+        match due {
+            Due::Reminder {
+                rule,
+                remind,
+                target,
+                started,
+                n,
+                status,
+            } => {
+                let p = &status.pipeline;
+                if silences
+                    .iter()
+                    .any(|s| s.holds(&p.name, &p.stage.name, &target, now))
+                {
+                    withheld.push((target, Withheld::Silenced));
+                    return None;
+                }
+                // Rules reloaded since may have no such reminder any more.
+                let reminds = self.rules.timing(rule as usize)?.reminds();
+                reminds.get(remind as usize)?;
+                let since = Duration::from_millis(now.saturating_sub(started).max(0) as u64);
+                let text = self.rules.reminder_text_with(
+                    rule as usize,
+                    remind as usize,
+                    &status,
+                    since,
+                    n,
+                    None,
+                    self.server_url.as_deref(),
+                );
+                let tag = format!("remind-r{rule}m{remind}-{n}");
+                Some(Delivery::new(target, text.clone(), Arc::new(*status)).retold(text, Some(tag)))
+            }
+            Due::Digest {
+                window,
+                target,
+                release,
+                held,
+            } => {
+                let first = held.first()?;
+                let show = self
+                    .timed
+                    .windows
+                    .iter()
+                    .find(|(name, _)| *name == window)
+                    .map_or_else(|| first.0.to_string(), |(_, h)| h.show(first.0));
+                let mut text = match held.len() {
+                    1 => format!("1 message held outside {window} since {show}"),
+                    n => format!("{n} messages held outside {window} since {show}"),
+                };
+                for (_, line, _) in &held {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+                let d = saved::from_json(&target, &first.2).ok()?;
+                Some(d.retold(text, Some(format!("digest-{release}"))))
+            }
+        }
+    }
+
+    /// The silences of this plugin's store, on its clock.
+    pub fn silences(&self) -> Silences<'_> {
+        Silences { plugin: self }
+    }
+
+    /// When the next reminder or digest is due, if any.
+    pub fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        Ok(self.store.next_due()?.map(from_ms))
+    }
+
+    /// Open reminders and held messages in the store (for tests and
+    /// operators).
+    pub fn time_counts(&self) -> Result<(usize, usize), StoreError> {
+        self.store.time_counts()
+    }
+}
+
+fn unavailable(e: StoreError) -> DueReport {
+    DueReport {
+        made: 0,
+        problems: vec![Problem::Store(e.to_string())],
+    }
+}
+
+/// A plugin's silences ([`Plugin::silences`]); `notify-rules silence`
+/// works on a store's with [`State::silences`](crate::state::State::silences).
+pub struct Silences<'p> {
+    plugin: &'p Plugin,
+}
+
+impl Silences<'_> {
+    /// Adds a silence from now; its id.
+    pub fn add(&self, silence: &NewSilence) -> Result<u64, StoreError> {
+        let p = self.plugin;
+        p.store.silence_add(silence, p.timed.clock.now_ms())
+    }
+
+    /// The silences active now, oldest first.
+    pub fn list(&self) -> Result<Vec<Silence>, StoreError> {
+        let p = self.plugin;
+        p.store.silences(p.timed.clock.now_ms())
+    }
+
+    /// Ends a silence now; whether it was active.
+    pub fn expire(&self, id: u64) -> Result<bool, StoreError> {
+        let p = self.plugin;
+        p.store.silence_expire(id, p.timed.clock.now_ms())
+    }
+}
+
+impl fmt::Debug for Silences<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Silences").finish_non_exhaustive()
+    }
+}

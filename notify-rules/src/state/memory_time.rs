@@ -1,0 +1,228 @@
+//! The time forms' tables in memory, for [`MemoryState`]: ordered by due
+//! time, as the databases' indexes are, so a tick looks only at what is due.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::memory::MemoryState;
+use super::time::{
+    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore, TimeTx,
+    TICK_LIMIT,
+};
+use super::{Recorded, StoreError};
+use crate::history::{Seen, StageRun};
+use crate::rules::Delivery;
+use crate::time::{NewSilence, Silence};
+use crate::util::lock;
+
+struct Reminder {
+    key: (String, u32, u32, String),
+    started: i64,
+    every: i64,
+    sent: u32,
+    status: String,
+}
+
+/// Reminders, throttles, held messages and silences of a memory store.
+#[derive(Default)]
+pub(crate) struct MemoryTime {
+    next_id: u64,
+    /// By (due, id).
+    reminders: BTreeMap<(i64, u64), Reminder>,
+    /// (stage, rule, action, target) to the reminder's (due, id).
+    open: HashMap<(String, u32, u32, String), (i64, u64)>,
+    /// (rule, target, subject) to (last sent, dropped since).
+    throttles: HashMap<(u32, String, String), (i64, u64)>,
+    /// By (release, id).
+    held: BTreeMap<(i64, u64), NewHeld>,
+    silences: Vec<Silence>,
+}
+
+impl MemoryTime {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+impl TimeTx for MemoryTime {
+    fn throttle(
+        &mut self,
+        rule: u32,
+        target: &str,
+        subject: &str,
+        now: i64,
+        every: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let entry = self
+            .throttles
+            .entry((rule, target.to_owned(), subject.to_owned()))
+            .or_insert((i64::MIN, 0));
+        if entry.0 != i64::MIN && now < entry.0.saturating_add(every) {
+            entry.1 += 1;
+            return Ok(None);
+        }
+        let dropped = entry.1;
+        *entry = (now, 0);
+        Ok(Some(dropped))
+    }
+
+    fn hold(&mut self, held: &NewHeld) -> Result<(), StoreError> {
+        let id = self.id();
+        self.held.insert(
+            (held.release, id),
+            NewHeld {
+                window: held.window.clone(),
+                target: held.target.clone(),
+                at: held.at,
+                release: held.release,
+                text: held.text.clone(),
+                delivery: held.delivery.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn start_reminder(&mut self, r: &NewReminder) -> Result<(), StoreError> {
+        let key = (r.stage.clone(), r.rule, r.remind, r.target.clone());
+        if self.open.contains_key(&key) {
+            return Ok(());
+        }
+        let id = self.id();
+        let due = r.started.saturating_add(r.every);
+        self.open.insert(key.clone(), (due, id));
+        self.reminders.insert(
+            (due, id),
+            Reminder {
+                key,
+                started: r.started,
+                every: r.every,
+                sent: 0,
+                status: r.status.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn end_reminders(&mut self, stage: &str) -> Result<(), StoreError> {
+        let MemoryTime {
+            open, reminders, ..
+        } = self;
+        open.retain(|key, at| {
+            let keep = key.0 != stage;
+            if !keep {
+                reminders.remove(at);
+            }
+            keep
+        });
+        Ok(())
+    }
+
+    fn silences(&mut self, now: i64) -> Result<Vec<Silence>, StoreError> {
+        Ok(self
+            .silences
+            .iter()
+            .filter(|s| s.ends_ms > now)
+            .cloned()
+            .collect())
+    }
+}
+
+impl MemoryTime {
+    /// Takes what is due at `now`, moving reminders on.
+    fn take_due(&mut self, now: i64) -> Vec<Due> {
+        let mut due = Vec::new();
+        while due.len() < TICK_LIMIT as usize {
+            let Some(entry) = self.reminders.first_entry() else {
+                break;
+            };
+            if entry.key().0 > now {
+                break;
+            }
+            let ((at, id), mut r) = entry.remove_entry();
+            r.sent += 1;
+            let next = next_due(at, r.every, now);
+            self.open.insert(r.key.clone(), (next, id));
+            if let Ok(status) = crate::outbox::saved::status_from_json(&r.status) {
+                due.push(Due::Reminder {
+                    rule: r.key.1,
+                    remind: r.key.2,
+                    target: r.key.3.clone(),
+                    started: r.started,
+                    n: r.sent,
+                    status: Box::new(status),
+                });
+            }
+            self.reminders.insert((next, id), r);
+        }
+        let mut held = Vec::new();
+        while let Some(entry) = self.held.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            held.push(entry.remove());
+        }
+        let digests = digests(held);
+        due.extend(digests);
+        due
+    }
+}
+
+impl TimeStore for MemoryState {
+    fn record_timed(
+        &self,
+        run: &StageRun<'_>,
+        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        hook: TimeHook<'_>,
+    ) -> Result<Recorded, StoreError> {
+        let seen = lock(&self.history).record(run);
+        let deliveries = evaluate(seen);
+        let deliveries = hook(&mut *lock(&self.time), deliveries)?;
+        Ok(self.write_ahead(deliveries))
+    }
+
+    fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
+        let due = lock(&self.time).take_due(now);
+        let deliveries = due.into_iter().filter_map(render).collect();
+        Ok(self.write_ahead(deliveries))
+    }
+
+    fn time_counts(&self) -> Result<(usize, usize), StoreError> {
+        let time = lock(&self.time);
+        Ok((time.reminders.len(), time.held.len()))
+    }
+
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        let time = lock(&self.time);
+        let reminder = time.reminders.keys().next().map(|k| k.0);
+        let held = time.held.keys().next().map(|k| k.0);
+        Ok(reminder.into_iter().chain(held).min())
+    }
+
+    fn silence_add(&self, s: &NewSilence, now: i64) -> Result<u64, StoreError> {
+        let mut time = lock(&self.time);
+        let id = time.id();
+        time.silences.push(Silence {
+            id,
+            pipeline: s.pipeline.clone(),
+            stage: s.stage.clone(),
+            target: s.target.clone(),
+            ends_ms: silence_end(now, s.lasts),
+            comment: s.comment.clone(),
+            created_ms: now,
+        });
+        Ok(id)
+    }
+
+    fn silences(&self, now: i64) -> Result<Vec<Silence>, StoreError> {
+        TimeTx::silences(&mut *lock(&self.time), now)
+    }
+
+    fn silence_expire(&self, id: u64, now: i64) -> Result<bool, StoreError> {
+        let mut time = lock(&self.time);
+        let found = time
+            .silences
+            .iter_mut()
+            .find(|s| s.id == id && s.ends_ms > now);
+        Ok(found.map(|s| s.ends_ms = now).is_some())
+    }
+}

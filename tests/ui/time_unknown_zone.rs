@@ -1,0 +1,7 @@
+fn main() {
+    let _ = notify_rules::rules! {
+        target ops;
+        window office = "Mon-Fri 08:00-18:00" in "Europe/Berln";
+        on state Failed => send(ops) during office;
+    };
+}
