@@ -75,13 +75,16 @@ pub(crate) fn parse_for(text: &str, agent: Option<bool>) -> Result<Template, Vec
     parse_with_places(text, agent).map(|(t, _)| t)
 }
 
+/// A placeholder and the byte range it is written at.
+pub(crate) type Place = (Field, usize, usize);
+
 /// [`parse_for`], also giving where each time placeholder (`{since}`,
 /// `{reminder}`, `{suppressed}`) is, as byte ranges: whether it may be there
 /// depends on the action and the rule, which the parser knows.
 pub(crate) fn parse_with_places(
     text: &str,
     agent: Option<bool>,
-) -> Result<(Template, Vec<(Field, usize, usize)>), Vec<TemplateError>> {
+) -> Result<(Template, Vec<Place>), Vec<TemplateError>> {
     let mut places = Vec::new();
     let mut pieces = Vec::new();
     let mut errors = Vec::new();

@@ -195,3 +195,21 @@ fn an_if_guard_error_in_text_is_not_one_in_tokens() {
     assert!(notify_rules_syntax::parse_str(src).is_err());
     assert!(parse_tokens(src.parse().unwrap()).is_ok());
 }
+
+#[test]
+fn durations_are_integer_literals_with_a_suffix() {
+    let rules = parse_tokens(quote! {
+        target ops;
+        window office = "daily 08:00-18:00" in "UTC";
+        on broken => send(ops), remind(ops, 2d, "{since}") every 30s during office;
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rule = &rules.rules[0];
+    assert_eq!(rule.timing.every.map(|d| d.secs), Some(30));
+    assert!(matches!(&rule.actions[1], Action::Remind { after, .. } if after.secs == 2 * 86_400));
+    let errors = parse_tokens(quote! { target ops; on broken => remind(ops, 0x10s); }).unwrap_err();
+    assert_eq!(
+        messages(&errors),
+        ["unknown unit `x10s` in the duration `0x10s`"]
+    );
+}

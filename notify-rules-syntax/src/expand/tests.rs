@@ -223,3 +223,37 @@ fn rule_file_errors_point_into_the_file_and_track_it() {
     assert!(good.contains("include_bytes"), "{good}");
     assert!(!good.contains("compile_error"), "{good}");
 }
+
+#[test]
+fn time_forms_add_a_table_and_rules_without_them_nothing() {
+    let plain = text(&rules(quote! {
+        target ops;
+        on state Failed => send(ops, "{pipeline.name} failed");
+    }));
+    for word in ["__TIME", "__with_time", "remind", "TimeMeta"] {
+        assert!(!plain.contains(word), "{word} in {plain}");
+    }
+    let timed = rules(quote! {
+        target ops;
+        window office = "Mon-Fri 08:00-18:00" in "europe/berlin";
+        on state Failed => send(ops, "{suppressed} more"), remind(ops, 4h) every 30m during office;
+    });
+    assert_is_expr(&timed);
+    let t = text(&timed);
+    assert!(
+        t.contains(
+            r#"name : "office" , parts : & [(31u8 , 480u16 , 1080u16)] , zone : "Europe/Berlin""#
+        ),
+        "{t}"
+    );
+    assert!(t.contains("__ev . remind (0u32 , 0u32) ;"), "{t}");
+    assert!(
+        t.contains("every : 1800u64 , during : :: notify_rules :: __private :: Some (0u32)"),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"suppressed : & [(0u32 , "{suppressed} more")]"#),
+        "{t}"
+    );
+    assert!(t.contains(". __with_time (& __TIME)"), "{t}");
+}
