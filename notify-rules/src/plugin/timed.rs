@@ -86,7 +86,6 @@ impl Plugin {
         let now = self.timed.clock.now_ms();
         let pipeline = &status.pipeline.name;
         let stage = &status.pipeline.stage.name;
-        let about = subject(pipeline, stage);
         let passed = status.pipeline.stage.state == StageState::Passed;
         let timed_rules = self.rules.has_time_forms();
         let starts = std::cell::RefCell::new(Vec::new());
@@ -105,25 +104,34 @@ impl Plugin {
             }
         };
         let mut hook = |tx: &mut dyn TimeTx, deliveries: Vec<Delivery<'static>>| {
+            // Named only when some form keeps it: most notifications of most
+            // rule sets (no time forms, no silence) go through untouched.
+            let named = std::cell::OnceCell::new();
+            let about = || named.get_or_init(|| subject(pipeline, stage)).as_str();
             if passed {
-                tx.end_reminders(&about)?;
+                // Whatever the rules now: reminders started under rules
+                // reloaded since (or by another replica's) end too.
+                tx.end_reminders(about())?;
             }
             let mut starts = starts.borrow_mut();
             if deliveries.is_empty() && starts.is_empty() {
                 return Ok(deliveries);
             }
             let silences = tx.silences(now)?;
+            if silences.is_empty() && !timed_rules {
+                return Ok(deliveries);
+            }
             let mut out = Vec::with_capacity(deliveries.len());
             for d in deliveries {
-                let target = d.target().to_owned();
                 if silences
                     .iter()
-                    .any(|s| s.holds(pipeline, stage, &target, now))
+                    .any(|s| s.holds(pipeline, stage, d.target(), now))
                 {
-                    withheld.push((target, Withheld::Silenced));
+                    withheld.push((d.target().to_owned(), Withheld::Silenced));
                     continue;
                 }
-                match self.timed_delivery(tx, d, &about, now)? {
+                let target = d.target().to_owned();
+                match self.timed_delivery(tx, d, about(), now)? {
                     Ok(d) => out.push(d),
                     Err(w) => withheld.push((target, w)),
                 }
@@ -132,7 +140,7 @@ impl Plugin {
                 let json = saved::status_to_json(&status);
                 for s in starts.drain(..) {
                     tx.start_reminder(&NewReminder {
-                        stage: about.clone(),
+                        stage: about().to_owned(),
                         rule: s.rule_index as u32,
                         remind: s.remind_index as u32,
                         target: s.target,
