@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::memory::MemoryState;
 use super::time::{
-    digests, next_due, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore, TimeTx,
-    TICK_LIMIT,
+    next_due, rendered, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore,
+    TimeTx, TICK_LIMIT,
 };
 use super::{Recorded, StoreError};
 use crate::history::{Seen, StageRun};
@@ -128,8 +128,9 @@ impl TimeTx for MemoryTime {
 }
 
 impl MemoryTime {
-    /// Takes what is due at `now`, moving reminders on.
-    fn take_due(&mut self, now: i64) -> Vec<Due> {
+    /// Takes what is due at `now`: the reminders (moved on) and the held
+    /// messages.
+    fn take_due(&mut self, now: i64) -> (Vec<Due>, Vec<NewHeld>) {
         let mut due = Vec::new();
         while due.len() < TICK_LIMIT as usize {
             let Some(entry) = self.reminders.first_entry() else {
@@ -161,9 +162,7 @@ impl MemoryTime {
             }
             held.push(entry.remove());
         }
-        let digests = digests(held);
-        due.extend(digests);
-        due
+        (due, held)
     }
 }
 
@@ -181,9 +180,8 @@ impl TimeStore for MemoryState {
     }
 
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
-        let due = lock(&self.time).take_due(now);
-        let deliveries = due.into_iter().filter_map(render).collect();
-        Ok(self.write_ahead(deliveries))
+        let (reminders, held) = lock(&self.time).take_due(now);
+        Ok(self.write_ahead(rendered(reminders, held, render)))
     }
 
     fn time_counts(&self) -> Result<(usize, usize), StoreError> {

@@ -1,9 +1,9 @@
 //! Everything a [`Plugin`](crate::Plugin) keeps between notifications, in one
 //! store: the stage history (for `broken`, `fixed`, `still_failing`), the record
 //! of notifications handled (so that a forwarder's retry delivers nothing
-//! twice), the outbox of deliveries not yet known to be sent, and a key-value
-//! area for what later features keep (message ids per run and target,
-//! reminders, held digests, silences).
+//! twice), the outbox of deliveries not yet known to be sent, the time forms'
+//! reminders, throttles, held messages and silences (`time.rs`), and a
+//! key-value area for what notifiers keep (message ids per run and target).
 //!
 //! Three stores, chosen with [`State`] and given to
 //! [`PluginBuilder::state`](crate::PluginBuilder::state):
@@ -80,6 +80,8 @@ mod kv_tests;
 #[cfg(all(test, feature = "sqlite"))]
 mod prune_tests;
 // The time forms' tables: reminders, throttles, held messages, silences.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod decide_time;
 mod memory_time;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod retry_time;

@@ -10,7 +10,18 @@ pub(crate) enum Val<'a> {
     Int(i64),
     OptInt(Option<i64>),
     Text(&'a str),
+    OptText(Option<&'a str>),
     OptBool(Option<bool>),
+}
+
+/// A row read back, its columns by index from 0: each store reads its own
+/// (an integer column may be 32 or 64 bits wide in PostgreSQL).
+pub(crate) trait Columns {
+    type Error;
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error>;
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
 }
 
 /// One transaction of a store, as the shared decisions use it.
@@ -20,6 +31,17 @@ pub(crate) trait Sql {
     /// returning their targets and keys: PostgreSQL's skips the rows another
     /// replica has locked.
     const MAKE_ROOM: &'static str;
+    /// Takes the tick's turn, or says another replica has it: `None` when
+    /// the transaction itself is the turn (SQLite's write lock).
+    const TICK_TURN: Option<&'static str>;
+    /// The due reminders (`$1`: now), `$2` at most, through the index on
+    /// `due`: PostgreSQL's locks them and skips those another tick holds.
+    const DUE_REMINDERS: &'static str;
+    /// Takes the held messages whose window has opened (`$1`: now), `$2` at
+    /// most: PostgreSQL's skips those another tick holds.
+    const TAKE_HELD: &'static str;
+    /// A row as [`Sql::rows`] reads it.
+    type Row<'r>: Columns<Error = Self::Error>;
     /// Runs a statement; how many rows it changed.
     fn exec(&mut self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, Self::Error>;
     /// The first row's first column as a boolean (1/0 in SQLite).
@@ -38,6 +60,13 @@ pub(crate) trait Sql {
         sql: &'static str,
         params: &[Val<'_>],
     ) -> Result<Vec<(String, String)>, Self::Error>;
+    /// Every row, each made a value by `f`.
+    fn rows<R>(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+        f: impl FnMut(&Self::Row<'_>) -> Result<R, Self::Error>,
+    ) -> Result<Vec<R>, Self::Error>;
 }
 
 /// Takes a notification's row in `stage_runs`: its handled record, and its
@@ -129,6 +158,55 @@ pub(crate) const OUTBOX_RELEASE: &str = "UPDATE outbox SET lease_until = 0 WHERE
 pub(crate) const OUTBOX_LIST: &str =
     "SELECT key, target, attempts, last_error, next_attempt FROM outbox ORDER BY added, id";
 
+// The time forms' tables (`v3.sql`): `decide_time.rs` runs these.
+
+pub(crate) const THROTTLE_GET: &str =
+    "SELECT last_sent, dropped FROM throttles WHERE rule = $1 AND target = $2 AND subject = $3";
+
+/// One more dropped under a throttle.
+pub(crate) const THROTTLE_DROP: &str = "UPDATE throttles SET dropped = dropped + 1 \
+     WHERE rule = $1 AND target = $2 AND subject = $3";
+
+/// A delivery went out under a throttle: its time, and the count reset.
+pub(crate) const THROTTLE_SENT: &str = "INSERT INTO throttles \
+     (rule, target, subject, last_sent, dropped) VALUES ($1, $2, $3, $4, 0) \
+     ON CONFLICT (rule, target, subject) DO UPDATE SET last_sent = excluded.last_sent, dropped = 0";
+
+pub(crate) const HOLD: &str = "INSERT INTO held \
+     (window_name, target, at, release_at, text, delivery) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// A reminder started; one open for the same stage, rule, action and target
+/// goes on as it was.
+pub(crate) const REMINDER_START: &str = "INSERT INTO reminders \
+     (stage, rule, remind, target, started, every, due, status) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+
+pub(crate) const REMINDERS_END: &str = "DELETE FROM reminders WHERE stage = $1";
+
+/// A reminder taken by a tick, moved on to its next time.
+pub(crate) const REMINDER_MOVED: &str = "UPDATE reminders SET due = $1, sent = $2 WHERE id = $3";
+
+/// The silences active at `$1`, oldest first.
+pub(crate) const SILENCES: &str = "SELECT id, pipeline, stage, target, ends, comment, created \
+     FROM silences WHERE ends > $1 ORDER BY id";
+
+pub(crate) const SILENCE_ADD: &str = "INSERT INTO silences \
+     (pipeline, stage, target, ends, comment, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
+/// A silence ended at `$1`, when it was active.
+pub(crate) const SILENCE_EXPIRE: &str = "UPDATE silences SET ends = $1 WHERE id = $2 AND ends > $1";
+
+/// Whether anything is due at `$1`: two probes of the due-time indexes.
+pub(crate) const TIME_PROBE: &str = "SELECT EXISTS (SELECT 1 FROM reminders WHERE due <= $1) \
+     OR EXISTS (SELECT 1 FROM held WHERE release_at <= $1)";
+
+pub(crate) const TIME_COUNTS: &str =
+    "SELECT (SELECT count(*) FROM reminders), (SELECT count(*) FROM held)";
+
+/// When the next reminder or digest is due (NULL: none).
+pub(crate) const NEXT_DUE: &str = "SELECT min(t) FROM (SELECT min(due) AS t FROM reminders \
+     UNION ALL SELECT min(release_at) FROM held) AS due";
+
 /// Every statement above, for the test of their parameters.
 #[cfg(test)]
 pub(crate) const ALL: &[&str] = &[
@@ -155,4 +233,17 @@ pub(crate) const ALL: &[&str] = &[
     OUTBOX_DELETE,
     OUTBOX_RELEASE,
     OUTBOX_LIST,
+    THROTTLE_GET,
+    THROTTLE_DROP,
+    THROTTLE_SENT,
+    HOLD,
+    REMINDER_START,
+    REMINDERS_END,
+    REMINDER_MOVED,
+    SILENCES,
+    SILENCE_ADD,
+    SILENCE_EXPIRE,
+    TIME_PROBE,
+    TIME_COUNTS,
+    NEXT_DUE,
 ];

@@ -1,8 +1,10 @@
 //! What the time forms keep in the store (reminders, throttle state, held
 //! messages, silences), and how a notification's transaction and the
-//! scheduler's tick use it. Each store implements [`TimeStore`] in a file of
-//! its own (`memory_time.rs`, `sqlite/time.rs`, `postgres/time.rs`); the
-//! tables are the `v3.sql` migrations.
+//! scheduler's tick use it. The memory store implements [`TimeStore`] in
+//! `memory_time.rs`; the database stores share `decide_time.rs` (the
+//! statements are `sql.rs`'s), each giving its transaction in
+//! `sqlite/time.rs`, `postgres/time.rs`. The tables are the `v3.sql`
+//! migrations.
 //!
 //! Times here are the plugin's clock's ([`Clock`](crate::time::Clock)), in
 //! milliseconds since 1970, given by the caller: the outbox keeps the real
@@ -165,6 +167,17 @@ pub(crate) fn digests(held: impl IntoIterator<Item = NewHeld>) -> Vec<Due> {
         }
     }
     digests
+}
+
+/// What a tick took, as deliveries: the reminders, then one digest per
+/// window and target (the memory store's tick ends the same way).
+pub(crate) fn rendered(
+    mut due: Vec<Due>,
+    held: Vec<NewHeld>,
+    render: Render<'_>,
+) -> Vec<Delivery<'static>> {
+    due.extend(digests(held));
+    due.into_iter().filter_map(render).collect()
 }
 
 /// A stage as the time tables name it: `pipeline/stage` in lower case (as

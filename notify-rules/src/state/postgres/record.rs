@@ -7,7 +7,7 @@ use std::error::Error;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::Transaction;
 
-use crate::state::sql::{Sql, Val};
+use crate::state::sql::{Columns, Sql, Val};
 
 /// The first key of the advisory locks on agents ("agen" in ASCII): the
 /// two-key locks are apart from the one-key locks of stages and migrations.
@@ -22,9 +22,13 @@ type ToSqlResult = Result<IsNull, Box<dyn Error + Sync + Send>>;
 impl ToSql for Val<'_> {
     fn to_sql(&self, ty: &Type, out: &mut Bytes) -> ToSqlResult {
         match self {
+            // The shared statements give every integer as 64 bits; a column
+            // of 32 (a rule's index, a count of reminders) takes it narrowed.
+            Val::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
             Val::Int(v) => v.to_sql(ty, out),
             Val::OptInt(v) => v.to_sql(ty, out),
             Val::Text(v) => v.to_sql(ty, out),
+            Val::OptText(v) => v.to_sql(ty, out),
             Val::OptBool(v) => v.to_sql(ty, out),
         }
     }
@@ -36,11 +40,31 @@ impl ToSql for Val<'_> {
 
     fn to_sql_checked(&self, ty: &Type, out: &mut Bytes) -> ToSqlResult {
         match self {
+            Val::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql_checked(ty, out),
             Val::Int(v) => v.to_sql_checked(ty, out),
             Val::OptInt(v) => v.to_sql_checked(ty, out),
             Val::Text(v) => v.to_sql_checked(ty, out),
+            Val::OptText(v) => v.to_sql_checked(ty, out),
             Val::OptBool(v) => v.to_sql_checked(ty, out),
         }
+    }
+}
+
+impl Columns for postgres::Row {
+    type Error = postgres::Error;
+    fn int(&self, i: usize) -> Result<i64, postgres::Error> {
+        // 32 bits wide: a rule's index, a count of reminders.
+        self.try_get::<_, i64>(i)
+            .or_else(|_| self.try_get::<_, i32>(i).map(i64::from))
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, postgres::Error> {
+        self.try_get(i)
+    }
+    fn text(&self, i: usize) -> Result<String, postgres::Error> {
+        self.try_get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, postgres::Error> {
+        self.try_get(i)
     }
 }
 
@@ -84,6 +108,17 @@ impl Sql for Tables<'_, '_> {
     const MAKE_ROOM: &'static str = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
          WHERE lease_until <= $1 ORDER BY added, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
          RETURNING target, key";
+    /// One replica ticks at a time, so a digest is never split between two:
+    /// a transaction-scoped advisory lock, tried, not waited for ("notify-t"
+    /// in ASCII, 0x6e6f_7469_6679_2d74).
+    const TICK_TURN: Option<&'static str> =
+        Some("SELECT pg_try_advisory_xact_lock(7957707062626561396)");
+    const DUE_REMINDERS: &'static str = "SELECT id, rule, remind, target, started, every, due, \
+         sent, status FROM reminders WHERE due <= $1 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED";
+    const TAKE_HELD: &'static str = "DELETE FROM held WHERE id IN (SELECT id FROM held \
+         WHERE release_at <= $1 ORDER BY release_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING window_name, target, at, release_at, text, delivery";
+    type Row<'r> = postgres::Row;
 
     fn exec(&mut self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, postgres::Error> {
         self.0.execute(sql, &refs(params)).map(|n| n as usize)
@@ -120,5 +155,14 @@ impl Sql for Tables<'_, '_> {
     ) -> Result<Vec<(String, String)>, postgres::Error> {
         let rows = self.0.query(sql, &refs(params))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn rows<R>(
+        &mut self,
+        sql: &'static str,
+        params: &[Val<'_>],
+        f: impl FnMut(&postgres::Row) -> Result<R, postgres::Error>,
+    ) -> Result<Vec<R>, postgres::Error> {
+        self.0.query(sql, &refs(params))?.iter().map(f).collect()
     }
 }

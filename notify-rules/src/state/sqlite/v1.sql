@@ -57,8 +57,9 @@ CREATE TABLE outbox (
     lease_until INTEGER NOT NULL DEFAULT 0
 );
 
--- What later features keep: message ids per run and target, reminders, held
--- digests, silences; each in its own `space`.
+-- What notifiers keep per run and target (the Slack app's message, an e-mail
+-- thread's first Message-ID), each kind in its own `space`. Reminders, held
+-- digests and silences have their own tables (`v3.sql`).
 CREATE TABLE kv (
     space TEXT NOT NULL,
     key TEXT NOT NULL,
