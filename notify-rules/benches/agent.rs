@@ -5,14 +5,21 @@
 //!   `format!` and returning (target, text) pairs (goal: ratio at most 1.10).
 //!   Neither copies the notification. Both are first checked to make the same
 //!   deliveries, on every agent body of the tests and every transition.
+//! - `agent_plugin/handle`: the same ten rules through `Plugin::handle`
+//!   (parse, the agent's history, evaluate, the time step, deliver to
+//!   notifiers that do nothing) on a memory store, each iteration an agent
+//!   the plugin does not remember: what an agent rule set without time
+//!   forms pays per notification (the time step must cost it nothing).
 
 use std::hint::black_box;
 
 use chrono::SecondsFormat;
 use criterion::{criterion_group, criterion_main, Criterion};
+use notify_rules::history::HistoryLimits;
 use notify_rules::model::{AgentConfigState, AgentState, AgentStatus, BuildState};
 use notify_rules::protocol::{parse_notification, Notification, Received};
-use notify_rules::{rules, AgentTransition, RuleSet};
+use notify_rules::state::State;
+use notify_rules::{rules, AgentTransition, Delivery, NotifyError, Plugin, RuleSet};
 use notify_rules_test_kit::payloads;
 
 /// An agent that lost contact: three deliveries under the ten rules.
@@ -141,5 +148,42 @@ fn agent(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, agent);
+/// Distinct agents cycled through; the plugin remembers fewer.
+const DISTINCT: usize = 4096;
+
+fn nothing(d: &Delivery) -> Result<(), NotifyError> {
+    black_box(d.text());
+    Ok(())
+}
+
+fn agent_plugin(c: &mut Criterion) {
+    let rules = ten_rules();
+    let mut builder = Plugin::builder(rules.clone());
+    for target in rules.targets() {
+        builder = builder.notifier(target, nothing);
+    }
+    let plugin = builder
+        .state(State::memory_with_limits(HistoryLimits {
+            runs_per_stage: 50,
+            handled: DISTINCT / 2,
+        }))
+        .build()
+        .unwrap();
+    let bodies: Vec<String> = (0..DISTINCT)
+        .map(|i| BODY.replace("0b9e6c1a", &format!("{i:08x}")))
+        .collect();
+    let mut g = c.benchmark_group("agent_plugin");
+    let mut i = 0;
+    g.bench_function("handle", |b| {
+        b.iter(|| {
+            i = (i + 1) % DISTINCT;
+            let r = plugin.handle("agent-status", black_box(&bodies[i]));
+            debug_assert_eq!(r.body, r#"{"status":"success"}"#);
+            black_box(r)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, agent, agent_plugin);
 criterion_main!(benches);

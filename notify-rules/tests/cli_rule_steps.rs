@@ -16,6 +16,7 @@ on pipeline "api" broken => send(ops, "{pipeline.name} broke"),
     remind(ops, 4h, "{pipeline.name} still red for {since} ({reminder})");
 on pipeline "web" state Failed => send(audit, "{pipeline.name} failed ({suppressed} more)") every 1h;
 on pipeline "night" state Failed => send(night, "{pipeline.name} #{pipeline.counter} failed") during office;
+on agent state LostContact => send(ops, "{agent.host_name} lost ({suppressed} more)") every 1h;
 "#;
 
 fn test(dir: &Path) -> Output {
@@ -40,8 +41,24 @@ fn files(cases: &str) -> tempfile::TempDir {
     .iter()
     .map(|(p, n, state)| (format!("{p}{n}.json"), body(p, *n, "test", 1, state)))
     .collect();
+    // An agent that keeps losing contact: each a new notification.
+    let agents: Vec<(String, String)> = (1..=3)
+        .map(|n| {
+            let body = format!(
+                r#"{{"uuid":"0b9e","host_name":"agent-7","agent_state":"LostContact",
+                "build_state":"Unknown","agent_config_state":"Enabled",
+                "transition_time":"2025-01-06T09:0{n}:00.000+0000"}}"#
+            );
+            (format!("agent{n}.json"), body)
+        })
+        .collect();
     let mut all: Vec<(&str, &str)> = vec![("r.rules", RULES), ("cases.toml", cases)];
-    all.extend(bodies.iter().map(|(n, b)| (n.as_str(), b.as_str())));
+    all.extend(
+        bodies
+            .iter()
+            .chain(&agents)
+            .map(|(n, b)| (n.as_str(), b.as_str())),
+    );
     temp_dir_with(&all)
 }
 
@@ -94,6 +111,22 @@ steps = [
 target = "night"
 text = "2 messages held outside office since 2025-01-10 19:30\nnight #1 failed\nnight #2 failed"
 at = "2025-01-13T07:00:00Z"
+
+[[case]]
+name = "an agent lost at most once an hour"
+steps = [
+    { at = "2025-01-06T09:00:00Z", notification = "agent1.json" },
+    { at = "2025-01-06T09:20:00Z", notification = "agent2.json" },
+    { at = "2025-01-06T10:05:00Z", notification = "agent3.json" },
+]
+[[case.expect]]
+target = "ops"
+text = "agent-7 lost (0 more)"
+at = "2025-01-06T09:00:00Z"
+[[case.expect]]
+target = "ops"
+text = "agent-7 lost (1 more)"
+at = "2025-01-06T10:05:00Z"
 "#;
 
 #[test]
@@ -106,7 +139,8 @@ fn reminders_throttles_and_digests_are_tested_on_a_simulated_clock() {
         "ok: reminders every 4h until the fix\n\
          ok: at most one an hour, with the count of those dropped\n\
          ok: held over the weekend, one digest on Monday at 08:00 in Berlin\n\
-         3 cases: 3 passed, 0 failed\n"
+         ok: an agent lost at most once an hour\n\
+         4 cases: 4 passed, 0 failed\n"
     );
     assert_eq!(out.status.code(), Some(0));
 }

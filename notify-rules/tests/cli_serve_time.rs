@@ -1,7 +1,8 @@
 //! `serve` on the real clock: reminders of `remind(hook, 2s, ...)` arrive,
 //! survive a restart with none sent twice, and stop on the fix; silences
 //! set with `notify-rules silence` while it runs hold deliveries (counted as
-//! `silenced`), `explain --config` says so, and their end lets them through.
+//! `silenced`), `explain --config` says so, and their end lets them through;
+//! only a silence of every pipeline holds an agent's deliveries.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,7 +16,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
 const RULES: &str = "target hook;\n\
     on stage \"deploy\" broken => send(hook, \"{pipeline.name} broke\"),\n\
         remind(hook, 2s, \"{pipeline.name} still red ({reminder})\");\n\
-    on stage \"test\" state Failed => send(hook, \"{pipeline.name}/{stage.name} failed\");\n";
+    on stage \"test\" state Failed => send(hook, \"{pipeline.name}/{stage.name} failed\");\n\
+    on agent state LostContact => send(hook, \"{agent.host_name} lost\");\n";
 
 const CONFIG: &str = "[retry]\nattempts = 1\n[outbox]\nflush_interval = \"1s\"\nlease = \"1s\"\n\
                       [targets.hook]\nkind = \"webhook\"\nurl_env = \"T_HOOK_URL\"\n";
@@ -150,5 +152,62 @@ fn a_silence_holds_deliveries_while_it_lasts_and_is_counted() {
     assert_eq!(receiver.texts(), ["shop/test failed"]);
     let listed = run(dir.path(), &["silence", "list", "--config", "c.toml"]);
     assert_eq!(text(&listed.stdout), "0 active\n");
+    server.stop();
+}
+
+#[test]
+fn only_a_silence_of_every_pipeline_holds_an_agents_delivery() {
+    let agent = r#"{"uuid":"0b9e","host_name":"agent-7","agent_state":"LostContact",
+        "build_state":"Unknown","agent_config_state":"Enabled",
+        "transition_time":"2025-01-06T09:00:00.000+0000"}"#;
+    let dir = temp_dir_with(&[
+        ("r.rules", RULES),
+        ("c.toml", CONFIG),
+        ("agent.json", agent),
+    ]);
+    let receiver = Flaky::down();
+    receiver.set_up(true);
+    let server = serve(dir.path(), &receiver.url());
+    let add = |pipeline: &str| {
+        let args = [
+            "silence",
+            "add",
+            "--config",
+            "c.toml",
+            "--pipeline",
+            pipeline,
+        ];
+        let out = run(
+            dir.path(),
+            &[&args[..], &["--for", "1h", "--comment", "upgrade"]].concat(),
+        );
+        assert!(out.status.success(), "{out:?}");
+        text(&out.stdout).trim().to_owned()
+    };
+    let explain = || {
+        let args = ["explain", "r.rules", "agent.json", "--config", "c.toml"];
+        text(&run(dir.path(), &args).stdout)
+    };
+    // About the shop pipelines' runs: the agent's delivery goes through.
+    add("sh*");
+    let explained = explain();
+    assert!(explained.ends_with("  hook: agent-7 lost\n"), "{explained}");
+
+    let id = add("*");
+    let explained = explain();
+    assert!(
+        explained.contains(&format!(
+            "  hook: agent-7 lost\n    silenced: not sent while silence {id} lasts (until "
+        )),
+        "{explained}"
+    );
+    let (status, answer) = server.post("/agent-status", agent);
+    assert_eq!((status, answer.as_str()), (200, r#"{"status":"success"}"#));
+    let (_, metrics) = server.get("/metrics");
+    assert!(
+        metrics.contains(r#"notify_rules_deliveries_total{target="hook",outcome="silenced"} 1"#),
+        "{metrics}"
+    );
+    assert!(receiver.texts().is_empty());
     server.stop();
 }

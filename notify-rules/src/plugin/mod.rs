@@ -27,6 +27,7 @@ mod durable_tests;
 mod problem;
 mod send;
 mod timed;
+mod timed_agent;
 // Reminders, throttles, digests and silences on a simulated clock.
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -34,6 +35,9 @@ pub(crate) mod test_support;
 mod tests;
 #[cfg(all(test, feature = "sqlite"))]
 mod timed_tests;
+// The same for agent rules.
+#[cfg(all(test, feature = "sqlite"))]
+mod timed_agent_tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +46,6 @@ use std::time::Duration;
 
 use foldhash::HashMap;
 
-use crate::history::{AgentRun, AgentSeen};
 use crate::model::{AgentStatus, StageStatus};
 use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
@@ -262,18 +265,10 @@ impl Plugin {
         if !self.rules.has_agent_rules() {
             return self.flush_due();
         }
-        let status = Arc::new(status);
-        let recorded = self
-            .store
-            .record_agent(&AgentRun::of(&status), &mut |seen| match seen {
-                AgentSeen::Repeat => Vec::new(),
-                AgentSeen::New(transition) => self.rules.evaluate_agent_shared(
-                    &status,
-                    transition,
-                    self.server_url.as_deref(),
-                ),
-            });
-        self.after_record(recorded)
+        // History, the handled record, silences and the agent rules' `every`
+        // and `during`, and the outbox entries in one transaction
+        // (`timed_agent.rs`).
+        self.agent_status_timed(Arc::new(status))
     }
 
     /// Delivers what a notification's transaction wrote ahead.

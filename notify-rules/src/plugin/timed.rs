@@ -12,7 +12,7 @@ use crate::history::{Seen, StageRun};
 use crate::model::{StageState, StageStatus};
 use crate::outbox::saved;
 use crate::rules::Delivery;
-use crate::state::time::{subject, Due, NewHeld, NewReminder, TimeTx};
+use crate::state::time::{subject, Due, NewHeld, NewReminder, Notified, TimeTx};
 use crate::state::StoreError;
 use crate::time::{from_ms, Clock, NewSilence, OpenHours, Silence};
 
@@ -51,7 +51,7 @@ pub(crate) struct Timed {
 }
 
 impl Timed {
-    fn tell(&self, withheld: &[(String, Withheld)]) {
+    pub(super) fn tell(&self, withheld: &[(String, Withheld)]) {
         if let Some(sink) = &self.withheld {
             for (target, w) in withheld {
                 sink(target, *w);
@@ -121,21 +121,7 @@ impl Plugin {
             if silences.is_empty() && !timed_rules {
                 return Ok(deliveries);
             }
-            let mut out = Vec::with_capacity(deliveries.len());
-            for d in deliveries {
-                if silences
-                    .iter()
-                    .any(|s| s.holds(pipeline, stage, d.target(), now))
-                {
-                    withheld.push((d.target().to_owned(), Withheld::Silenced));
-                    continue;
-                }
-                let target = d.target().to_owned();
-                match self.timed_delivery(tx, d, about(), now)? {
-                    Ok(d) => out.push(d),
-                    Err(w) => withheld.push((target, w)),
-                }
-            }
+            let out = self.through_time(tx, deliveries, &silences, about, now, &mut withheld)?;
             if !starts.is_empty() {
                 let json = saved::status_to_json(&status);
                 for s in starts.drain(..) {
@@ -152,28 +138,61 @@ impl Plugin {
             }
             Ok(out)
         };
-        let recorded = self
-            .store
-            .record_timed(&StageRun::of(&status), &mut evaluate, &mut hook);
+        let recorded = self.store.record_timed(
+            Notified::Stage(&StageRun::of(&status), &mut evaluate),
+            &mut hook,
+        );
         self.timed.tell(&withheld);
         self.after_record(recorded)
     }
 
+    /// A notification's deliveries (a stage's or an agent's) through the
+    /// active `silences` and their rules' `every` and `during`: those to
+    /// send now; what became of the others is added to `withheld`. `about`
+    /// names the stage or agent in the throttles, when one is asked for.
+    pub(super) fn through_time<'a>(
+        &self,
+        tx: &mut dyn TimeTx,
+        deliveries: Vec<Delivery<'static>>,
+        silences: &[Silence],
+        about: impl Fn() -> &'a str,
+        now: i64,
+        withheld: &mut Vec<(String, Withheld)>,
+    ) -> Result<Vec<Delivery<'static>>, StoreError> {
+        let mut out = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            if silences.iter().any(|s| s.holds_delivery(&d, now)) {
+                withheld.push((d.target().to_owned(), Withheld::Silenced));
+                continue;
+            }
+            let target = d.target().to_owned();
+            match self.timed_delivery(tx, d, &about, now)? {
+                Ok(d) => out.push(d),
+                Err(w) => withheld.push((target, w)),
+            }
+        }
+        Ok(out)
+    }
+
     /// A delivery through its rule's `every` and `during`: to send, or why
     /// not.
-    fn timed_delivery(
+    fn timed_delivery<'a>(
         &self,
         tx: &mut dyn TimeTx,
         mut d: Delivery<'static>,
-        about: &str,
+        about: &impl Fn() -> &'a str,
         now: i64,
     ) -> Result<Result<Delivery<'static>, Withheld>, StoreError> {
-        let Some(timing) = self.rules.timing(d.rule_index()) else {
+        let timing = match d.status() {
+            Some(_) => self.rules.timing(d.rule_index()),
+            None => self.rules.agent_timing(d.rule_index()),
+        };
+        let Some(timing) = timing else {
             return Ok(Ok(d));
         };
         if let Some(every) = timing.every() {
             let rule = d.rule_index() as u32;
-            match tx.throttle(rule, d.target(), about, now, ms(every))? {
+            match tx.throttle(rule, d.target(), about(), now, ms(every))? {
                 None => return Ok(Err(Withheld::Suppressed)),
                 // Evaluation wrote `{suppressed}` as 0.
                 Some(0) => {}

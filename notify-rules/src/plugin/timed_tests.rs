@@ -92,7 +92,7 @@ fn timed_rules() -> RuleSet {
 }
 
 /// Milliseconds since 1970 of a UTC time written `2025-01-06T09:00`.
-fn utc(text: &str) -> i64 {
+pub(super) fn utc(text: &str) -> i64 {
     let dt: jiff::civil::DateTime = text.parse().unwrap();
     dt.to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .unwrap()
@@ -100,14 +100,27 @@ fn utc(text: &str) -> i64 {
         .as_millisecond()
 }
 
-type Counted = Arc<Mutex<Vec<(String, Withheld)>>>;
+/// What was withheld, with its target, as the metrics are told.
+pub(super) type Counted = Arc<Mutex<Vec<(String, Withheld)>>>;
 
 fn plugin(state: &State, clock: &SimulatedClock, log: &Log, counted: &Counted) -> Plugin {
+    built(timed_rules(), state, clock, log, counted)
+}
+
+/// A plugin of `rules`, every target recorded in `log`, on `clock`.
+pub(super) fn built(
+    rules: RuleSet,
+    state: &State,
+    clock: &SimulatedClock,
+    log: &Log,
+    counted: &Counted,
+) -> Plugin {
     let counted = counted.clone();
-    Plugin::builder(timed_rules())
-        .notifier("ops", recorder(log))
-        .notifier("audit", recorder(log))
-        .notifier("night", recorder(log))
+    let mut builder = Plugin::builder(rules.clone());
+    for target in rules.targets() {
+        builder = builder.notifier(target, recorder(log));
+    }
+    builder
         .clock(clock.clone())
         .state(state.clone())
         .on_withheld(move |t, w| counted.lock().unwrap().push((t.to_owned(), w)))
@@ -115,17 +128,17 @@ fn plugin(state: &State, clock: &SimulatedClock, log: &Log, counted: &Counted) -
         .unwrap()
 }
 
-fn sent(log: &Log) -> Vec<String> {
+pub(super) fn sent(log: &Log) -> Vec<String> {
     std::mem::take(&mut *log.lock().unwrap())
 }
 
 /// Each test on a memory store and on a SQLite file.
-fn stores() -> Vec<(State, Option<tempfile::TempDir>)> {
+pub(super) fn stores() -> Vec<(State, Option<tempfile::TempDir>)> {
     let (dir, path) = super::test_support::temp_file("timed");
     vec![(State::memory(), None), (State::sqlite(path), Some(dir))]
 }
 
-const HOUR: Duration = Duration::from_secs(3600);
+pub(super) const HOUR: Duration = Duration::from_secs(3600);
 
 #[test]
 fn reminders_come_every_4h_until_the_stage_passes() {

@@ -120,7 +120,7 @@ pub(crate) fn record_stage<T: Sql, E: From<T::Error>>(
     Ok(write_ahead(t, s, deliveries, now)?)
 }
 
-/// What [`record_stage`] runs after `evaluate` when there are no time forms:
+/// What [`record_stage`] and [`record_agent`] run after `evaluate` when there are no time forms:
 /// nothing.
 pub(crate) fn as_made<T: Sql>(
     _: &mut T,
@@ -129,19 +129,23 @@ pub(crate) fn as_made<T: Sql>(
     Ok(deliveries)
 }
 
-/// Records an agent-status and writes ahead what `evaluate` makes of it.
-pub(crate) fn record_agent<T: Sql>(
+/// Records an agent-status and writes ahead what `evaluate` makes of it,
+/// once `after` has run on it in the same transaction (as for a stage: the
+/// agent rules' throttles and holds, silences).
+pub(crate) fn record_agent<T: Sql, E: From<T::Error>>(
     t: &mut T,
     s: &Shared,
     run: &AgentRun<'_>,
     evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
-) -> Result<Written, T::Error> {
+    after: impl FnOnce(&mut T, Vec<Delivery<'static>>) -> Result<Vec<Delivery<'static>>, E>,
+) -> Result<Written, E> {
     let now = s.stamp();
     let Some(seen) = agent(t, run, now)? else {
         return Ok(Written::default());
     };
     prune_if_due(t, s, now)?;
-    write_ahead(t, s, evaluate(seen), now)
+    let deliveries = after(t, evaluate(seen))?;
+    Ok(write_ahead(t, s, deliveries, now)?)
 }
 
 /// A stage-status: `None` for a repeat, else what history says, as

@@ -17,7 +17,7 @@ type Kv = HashMap<(String, String), (Vec<u8>, Option<u64>)>;
 
 pub(crate) struct MemoryState {
     pub(super) history: Mutex<HistoryState>,
-    agents: Mutex<AgentHistoryState>,
+    pub(super) agents: Mutex<AgentHistoryState>,
     outbox: Outbox,
     kv: Mutex<Kv>,
     /// Reminders, throttles, held messages, silences (`memory_time.rs`).

@@ -5,12 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::memory::MemoryState;
 use super::time::{
-    next_due, rendered, silence_end, Due, NewHeld, NewReminder, Render, TimeHook, TimeStore,
-    TimeTx, TICK_LIMIT,
+    next_due, rendered, silence_end, Due, NewHeld, NewReminder, Notified, Render, TimeHook,
+    TimeStore, TimeTx, TICK_LIMIT,
 };
 use super::{Recorded, StoreError};
-use crate::history::{Seen, StageRun};
-use crate::rules::Delivery;
 use crate::time::{NewSilence, Silence};
 use crate::util::lock;
 
@@ -118,6 +116,10 @@ impl TimeTx for MemoryTime {
     }
 
     fn silences(&mut self, now: i64) -> Result<Vec<Silence>, StoreError> {
+        if self.silences.is_empty() {
+            // Nearly always: asked for every notification that delivers.
+            return Ok(Vec::new());
+        }
         Ok(self
             .silences
             .iter()
@@ -169,12 +171,13 @@ impl MemoryTime {
 impl TimeStore for MemoryState {
     fn record_timed(
         &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        run: Notified<'_, '_>,
         hook: TimeHook<'_>,
     ) -> Result<Recorded, StoreError> {
-        let seen = lock(&self.history).record(run);
-        let deliveries = evaluate(seen);
+        let deliveries = match run {
+            Notified::Stage(run, evaluate) => evaluate(lock(&self.history).record(run)),
+            Notified::Agent(run, evaluate) => evaluate(lock(&self.agents).record(run)),
+        };
         let deliveries = hook(&mut *lock(&self.time), deliveries)?;
         Ok(self.write_ahead(deliveries))
     }

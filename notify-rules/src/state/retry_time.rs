@@ -2,20 +2,17 @@
 //! others while the store is left alone.
 
 use super::retry::Retrying;
-use super::time::{Render, TimeHook, TimeStore};
+use super::time::{Notified, Render, TimeHook, TimeStore};
 use super::{Recorded, StoreError};
-use crate::history::{Seen, StageRun};
-use crate::rules::Delivery;
 use crate::time::{NewSilence, Silence};
 
 impl TimeStore for Retrying {
     fn record_timed(
         &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        run: Notified<'_, '_>,
         hook: TimeHook<'_>,
     ) -> Result<Recorded, StoreError> {
-        self.gated(|s| s.record_timed(run, evaluate, hook))
+        self.gated(|s| s.record_timed(run, hook))
     }
 
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {

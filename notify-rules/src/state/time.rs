@@ -11,7 +11,7 @@
 //! clock, the time forms a clock a test may move.
 
 use super::{Recorded, StoreError};
-use crate::history::{Seen, StageRun};
+use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
 use crate::model::StageStatus;
 use crate::rules::Delivery;
 use crate::time::{NewSilence, Silence};
@@ -100,18 +100,31 @@ pub(crate) type TimeHook<'a> = &'a mut dyn FnMut(
     Vec<Delivery<'static>>,
 ) -> Result<Vec<Delivery<'static>>, StoreError>;
 
+/// A notification to record with the time forms, and what evaluates it.
+pub(crate) enum Notified<'a, 'r> {
+    Stage(
+        &'a StageRun<'r>,
+        &'a mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+    ),
+    Agent(
+        &'a AgentRun<'r>,
+        &'a mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
+    ),
+}
+
 /// Renders what the tick found due into the delivery to write ahead, or
 /// nothing (silenced).
 pub(crate) type Render<'a> = &'a mut dyn FnMut(Due) -> Option<Delivery<'static>>;
 
 /// The time forms' side of a state store.
 pub(crate) trait TimeStore {
-    /// Records a stage notification as [`StateStore::record`](super::StateStore::record)
-    /// does, running `hook` on the deliveries in the same transaction.
+    /// Records a notification as [`StateStore::record`](super::StateStore::record)
+    /// (a stage's) or [`StateStore::record_agent`](super::StateStore::record_agent)
+    /// (an agent's) does, running `hook` on the deliveries in the same
+    /// transaction.
     fn record_timed(
         &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        run: Notified<'_, '_>,
         hook: TimeHook<'_>,
     ) -> Result<Recorded, StoreError>;
 
@@ -178,6 +191,12 @@ pub(crate) fn rendered(
 ) -> Vec<Delivery<'static>> {
     due.extend(digests(held));
     due.into_iter().filter_map(render).collect()
+}
+
+/// An agent as the throttles name it: `agent:` and its uuid, apart from
+/// every stage's `pipeline/stage` (a pipeline's name has no `:`).
+pub(crate) fn agent_subject(uuid: &str) -> String {
+    format!("agent:{uuid}")
 }
 
 /// A stage as the time tables name it: `pipeline/stage` in lower case (as

@@ -125,13 +125,11 @@ pub(crate) fn active(config: &Path) -> Result<Vec<Silence>, String> {
 
 /// What `explain` says under a delivery an active silence holds.
 pub(crate) fn holding(silences: &[Silence], d: &Delivery<'_>) -> Option<String> {
-    let p = &d.status()?.pipeline;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |t| t.as_millis() as i64);
-    let s = silences
-        .iter()
-        .find(|s| s.holds(&p.name, &p.stage.name, d.target(), now))?;
+    // An agent's delivery only by a silence of every pipeline and no stage.
+    let s = silences.iter().find(|s| s.holds_delivery(d, now))?;
     Some(format!(
         "silenced: not sent while silence {} lasts (until {}): {}",
         s.id,

@@ -227,7 +227,7 @@ impl StateStore for PostgresState {
         let s = &self.shared;
         let w = self.in_tx(|t| {
             t.lock_agent(run.uuid)?;
-            decide::record_agent(t, s, run, evaluate)
+            decide::record_agent(t, s, run, evaluate, decide::as_made)
         })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)

@@ -5,11 +5,9 @@
 //! each reminder and each digest is written to the outbox, and so sent,
 //! once however many replicas tick.
 
-use super::{PostgresState, TxError};
-use crate::history::{Seen, StageRun};
-use crate::rules::Delivery;
+use super::{PostgresState, Tables, TxError};
 use crate::state::sql;
-use crate::state::time::{Render, TimeHook, TimeStore};
+use crate::state::time::{Notified, Render, TimeHook, TimeStore};
 use crate::state::{decide, decide_time, rows};
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
@@ -17,18 +15,28 @@ use crate::time::{NewSilence, Silence};
 impl TimeStore for PostgresState {
     fn record_timed(
         &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        run: Notified<'_, '_>,
         hook: TimeHook<'_>,
     ) -> Result<Recorded, StoreError> {
         let s = &self.shared;
         let fail = |e| self.fail(e);
         let w = self.in_tx(|t| {
-            t.lock_stage(&rows::stage_key(run.pipeline, run.stage))?;
-            decide::record_stage(t, s, run, evaluate, |t, deliveries| {
+            let after = |t: &mut Tables<'_, '_>, deliveries| {
                 let mut tables = decide_time::Tables { t, fail: &fail };
                 hook(&mut tables, deliveries).map_err(TxError::Store)
-            })
+            };
+            // The stage's (the agent's) lock orders its throttles across
+            // replicas too.
+            match run {
+                Notified::Stage(run, evaluate) => {
+                    t.lock_stage(&rows::stage_key(run.pipeline, run.stage))?;
+                    decide::record_stage(t, s, run, evaluate, after)
+                }
+                Notified::Agent(run, evaluate) => {
+                    t.lock_agent(run.uuid)?;
+                    decide::record_agent(t, s, run, evaluate, after)
+                }
+            }
         })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)

@@ -247,7 +247,9 @@ impl StateStore for SqliteState {
         evaluate: &mut dyn FnMut(AgentSeen) -> Vec<Delivery<'static>>,
     ) -> Result<Recorded, StoreError> {
         let s = &self.shared;
-        let w = self.in_tx(true, |t| decide::record_agent(t, s, run, evaluate))?;
+        let w = self.in_tx(true, |t| {
+            decide::record_agent(t, s, run, evaluate, decide::as_made)
+        })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)
     }

@@ -3,10 +3,8 @@
 //! in its transaction, the tick's take of what is due, silences.
 
 use super::{failure, lock, SqliteState, Tables, TxError};
-use crate::history::{Seen, StageRun};
-use crate::rules::Delivery;
 use crate::state::sql::{self, Sql};
-use crate::state::time::{Render, TimeHook, TimeStore};
+use crate::state::time::{Notified, Render, TimeHook, TimeStore};
 use crate::state::{decide, decide_time};
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
@@ -25,17 +23,20 @@ impl SqliteState {
 impl TimeStore for SqliteState {
     fn record_timed(
         &self,
-        run: &StageRun<'_>,
-        evaluate: &mut dyn FnMut(Seen) -> Vec<Delivery<'static>>,
+        run: Notified<'_, '_>,
         hook: TimeHook<'_>,
     ) -> Result<Recorded, StoreError> {
         let s = &self.shared;
         let fail = |e| failure(&self.place, e);
         let w = self.in_tx(true, |t| {
-            decide::record_stage(t, s, run, evaluate, |t, deliveries| {
+            let after = |t: &mut Tables<'_>, deliveries| {
                 let mut tables = decide_time::Tables { t, fail: &fail };
                 hook(&mut tables, deliveries).map_err(TxError::Store)
-            })
+            };
+            match run {
+                Notified::Stage(run, evaluate) => decide::record_stage(t, s, run, evaluate, after),
+                Notified::Agent(run, evaluate) => decide::record_agent(t, s, run, evaluate, after),
+            }
         })?;
         s.settle(w.added, w.recorded.gave_up.len());
         Ok(w.recorded)
