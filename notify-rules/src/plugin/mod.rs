@@ -35,7 +35,7 @@ pub(crate) mod test_support;
 mod tests;
 #[cfg(all(test, feature = "sqlite"))]
 mod timed_tests;
-// The same for agent rules.
+// The same for agent rules, and digests that silences thin.
 #[cfg(all(test, feature = "sqlite"))]
 mod timed_agent_tests;
 

@@ -322,8 +322,21 @@ impl Plugin {
                 window,
                 target,
                 release,
-                held,
+                mut held,
             } => {
+                // A silence set since a message was held holds it now: left
+                // out, and counted as silenced (it was counted held then).
+                if !silences.is_empty() {
+                    held.retain(|(_, _, json)| {
+                        let silenced = saved::from_json(&target, json)
+                            .is_ok_and(|d| silences.iter().any(|s| s.holds_delivery(&d, now)));
+                        if silenced {
+                            withheld.push((target.clone(), Withheld::Silenced));
+                        }
+                        !silenced
+                    });
+                }
+                // All of them silenced: no digest.
                 let first = held.first()?;
                 let show = self
                     .timed

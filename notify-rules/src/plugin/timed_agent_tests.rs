@@ -1,11 +1,12 @@
 //! The agent rules' `every` and `during`, and silences, on a simulated
 //! clock in memory and in a SQLite file (one on PostgreSQL when a server is
 //! given): an agent flapping under a throttle, agent messages in a window's
-//! digest, which silences hold an agent's delivery.
+//! digest, which silences hold an agent's delivery, and digests that a
+//! silence set since thins or stops.
 
 use std::time::Duration;
 
-use super::test_support::Log;
+use super::test_support::{body, Log};
 use super::timed_tests::{built, sent, stores, utc, Counted, HOUR};
 use super::*;
 use crate::state::State;
@@ -16,6 +17,7 @@ window office = "Mon-Fri 08:00-18:00" in "Europe/Berlin";
 on agent state LostContact => send(ops, "{agent.host_name} lost ({suppressed} more)") every 1h;
 on agent state Missing => send(night, "{agent.host_name} missing") during office;
 on agent back => send(infra, "{agent.host_name} back");
+on pipeline "nightly" state Failed => send(night, "{pipeline.name} failed") during office;
 "#;
 
 /// An agent-status body; `n` makes its transition time, so each is a new
@@ -168,6 +170,63 @@ fn only_a_silence_of_every_pipeline_and_no_stage_holds_an_agents_delivery() {
         clock.advance(HOUR * 2);
         p.handle("agent-status", &agent("c3", "LostContact", 4));
         assert_eq!(sent(&log), ["ops: c3 lost (0 more)"]);
+    }
+}
+
+#[test]
+fn a_silence_set_since_leaves_its_messages_out_of_the_digest() {
+    for (state, _dir) in stores() {
+        let (log, counted) = (Log::default(), Counted::default());
+        // Friday 2025-03-21 19:00 in Berlin.
+        let clock = SimulatedClock::at_ms(utc("2025-03-21T18:00"));
+        let p = plugin(&state, &clock, &log, &counted);
+        p.handle("stage-status", &body("nightly", 1, "build", 1, "Failed"));
+        clock.advance(HOUR);
+        p.handle("agent-status", &agent("d1", "Missing", 1));
+        clock.advance(HOUR);
+        p.handle("stage-status", &body("nightly", 2, "build", 1, "Failed"));
+        assert_eq!(
+            withheld(&counted),
+            vec![("night".to_owned(), Withheld::Held); 3]
+        );
+        // Monday 08:00 in Berlin, a silence of the nightly pipeline on: the
+        // digest is the agent's message alone, and the two left out count.
+        clock.set_ms(utc("2025-03-24T06:00"));
+        let id = p
+            .silences()
+            .add(&NewSilence {
+                lasts: HOUR * 48,
+                ..silence("night*", None, None)
+            })
+            .unwrap();
+        clock.set_ms(utc("2025-03-24T07:00"));
+        assert_eq!(p.send_due().made, 1);
+        assert_eq!(
+            sent(&log),
+            ["night: 1 message held outside office since 2025-03-21 20:00\nd1 missing"]
+        );
+        assert_eq!(
+            withheld(&counted),
+            vec![("night".to_owned(), Withheld::Silenced); 2]
+        );
+        assert!(p.silences().expire(id).unwrap());
+
+        // A digest all of whose messages are silenced is not sent.
+        clock.set_ms(utc("2025-03-24T19:00"));
+        p.handle("stage-status", &body("nightly", 3, "build", 1, "Failed"));
+        assert_eq!(withheld(&counted), [("night".to_owned(), Withheld::Held)]);
+        clock.set_ms(utc("2025-03-25T06:00"));
+        p.silences()
+            .add(&silence("nightly", Some("build"), None))
+            .unwrap();
+        clock.set_ms(utc("2025-03-25T07:00"));
+        assert_eq!(p.send_due().made, 0);
+        assert!(sent(&log).is_empty());
+        assert_eq!(
+            withheld(&counted),
+            [("night".to_owned(), Withheld::Silenced)]
+        );
+        assert_eq!(p.time_counts().unwrap(), (0, 0), "taken all the same");
     }
 }
 

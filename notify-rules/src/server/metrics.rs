@@ -42,7 +42,10 @@ pub(crate) const NOTIFICATION_OUTCOMES: [&str; 5] =
 
 /// The outcomes of a delivery (`config.md`): `sent`, given up (`failed`),
 /// waiting in the outbox (`kept`); `suppressed`, `held` and `silenced`
-/// are counted by the rules that make them.
+/// are counted by the rules that make them. A held message counts once,
+/// `held`; the digest that later carries it is a delivery of its own and
+/// counts once too (`sent`, ...), and a held message a silence leaves out of
+/// its digest counts `silenced` then (docs/time.md, "Metrics").
 const DELIVERY_OUTCOMES: [&str; 6] = ["sent", "failed", "kept", "suppressed", "held", "silenced"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
