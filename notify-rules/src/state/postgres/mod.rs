@@ -115,7 +115,7 @@ impl PostgresState {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(fail)?;
         let r = f(&mut Tables(&mut tx)).map_err(|e| match e.into() {
-            TxError::Postgres(e) => self.fail(e),
+            TxError::Db(e) => self.fail(e),
             TxError::Store(e) => e,
         })?;
         tx.commit().map_err(fail)?;
@@ -191,18 +191,7 @@ fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// What the work in [`PostgresState::in_tx`] fails with: PostgreSQL's error,
-/// or the time forms' (which names the database already).
-enum TxError {
-    Postgres(postgres::Error),
-    Store(StoreError),
-}
-
-impl From<postgres::Error> for TxError {
-    fn from(e: postgres::Error) -> TxError {
-        TxError::Postgres(e)
-    }
-}
+type TxError = decide::TxError<postgres::Error>;
 
 impl StateStore for PostgresState {
     fn record(
