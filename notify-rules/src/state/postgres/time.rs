@@ -299,7 +299,7 @@ impl TimeStore for PostgresState {
     }
 
     fn silences(&self, now: i64) -> Result<Vec<Silence>, StoreError> {
-        active_silences(&mut *self.client()?, now).map_err(|e| self.fail(e))
+        active_silences(&mut **self.client()?, now).map_err(|e| self.fail(e))
     }
 
     fn silence_expire(&self, id: u64, now: i64) -> Result<bool, StoreError> {
