@@ -160,9 +160,11 @@ pub(crate) fn holding(silences: &[Silence], d: &Delivery<'_>) -> Option<String> 
 }
 
 fn show_end(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
+    // Past what a date can show (`--for 100000000000d`): it never ends.
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || "never".to_owned(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }
 
 fn open(config: &Path) -> Result<SilenceOps, String> {
