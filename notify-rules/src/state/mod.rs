@@ -354,7 +354,7 @@ impl State {
     /// Opens the store for operator commands beside a running server; a
     /// memory store, which no other process can reach, is refused.
     pub(crate) fn open_beside(&self, what: &str) -> Result<Box<dyn StateStore>, StoreError> {
-        if let Kind::Memory(_) = self.kind {
+        if matches!(self.kind, Kind::Memory(_)) {
             return Err(StoreError::lasting(
                 "memory",
                 format!(
