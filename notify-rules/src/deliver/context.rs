@@ -54,7 +54,7 @@ pub(crate) fn run_key(d: &crate::rules::Delivery) -> Option<String> {
 ///     .build()?;
 /// let body = r#"{"pipeline":{"name":"p","counter":"7","stage":{"name":"s","counter":"1"}}}"#;
 /// assert_eq!(plugin.handle("stage-status", body).code, 200);
-/// let kv = plugin.key_value();
+/// let kv = plugin.kv();
 /// assert_eq!(kv.get("example-count", "p/7")?, Some(vec![1]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -49,7 +49,7 @@ use foldhash::HashMap;
 use crate::model::{AgentStatus, StageStatus};
 use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
-use crate::state::{Recorded, StateStore, StoreError};
+use crate::state::{KeyValue, Recorded, StateStore, StoreError};
 
 pub use crate::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
@@ -301,23 +301,17 @@ impl Plugin {
         self.store.waiting_len()
     }
 
-    /// The state store's key-value area, which notifiers are lent in
-    /// [`Notifier::send_with`](crate::Notifier::send_with) (see
-    /// [`KeyValue`](crate::state::KeyValue)).
-    pub fn key_value(&self) -> crate::state::KeyValue<'_> {
-        crate::state::KeyValue::new(&*self.store)
-    }
-
     /// Whether the state is kept in a database, so that what the outbox
     /// holds outlives the process.
     pub fn state_is_durable(&self) -> bool {
         self.store.is_durable()
     }
 
-    /// The key-value area of the state store, where what outlives one
-    /// notification but is neither history nor outbox is kept (message ids
-    /// per run and target, reminders, held digests, silences), each kind in
-    /// a `space` of its own.
+    /// The key-value area of the state store ([`KeyValue`]), where what
+    /// outlives one notification but is neither history, outbox nor a time
+    /// form is kept (the Slack app's message of each run, e-mail threads),
+    /// each kind in a `space` of its own. Notifiers are lent the same area
+    /// in [`Notifier::send_with`](crate::Notifier::send_with).
     ///
     /// ```
     /// use notify_rules::{rules, Plugin};
@@ -333,9 +327,7 @@ impl Plugin {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn kv(&self) -> KeyValue<'_> {
-        KeyValue {
-            store: &*self.store,
-        }
+        KeyValue::new(&*self.store)
     }
 
     /// The targets the rules declare, each bound to a notifier.
@@ -365,41 +357,6 @@ impl Plugin {
         // notifications (a SQLite file whose lock another program holds).
         let soon = crate::util::now_unix() + 600;
         self.store.put("readiness", "check", b"", Some(soon))
-    }
-}
-
-/// The key-value area of a plugin's state store ([`Plugin::kv`]).
-pub struct KeyValue<'p> {
-    store: &'p dyn StateStore,
-}
-
-impl KeyValue<'_> {
-    /// The value kept under `space` and `key`, unless it has expired.
-    pub fn get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store.get(space, key)
-    }
-
-    /// Keeps `value` under `space` and `key`, replacing any, until
-    /// `expires` (seconds since 1970) when given.
-    pub fn put(
-        &self,
-        space: &str,
-        key: &str,
-        value: &[u8],
-        expires: Option<u64>,
-    ) -> Result<(), StoreError> {
-        self.store.put(space, key, value, expires)
-    }
-
-    /// Forgets the value under `space` and `key`.
-    pub fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
-        self.store.remove(space, key)
-    }
-}
-
-impl fmt::Debug for KeyValue<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyValue").finish_non_exhaustive()
     }
 }
 

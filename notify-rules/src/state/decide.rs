@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 use super::rows::{self, ms, HANDLED_KEPT_MS, NOT_SENT, PRUNE_EVERY};
 use super::sql::{self, Sql, Val};
-use super::{now_ms, Claimed, GaveUp, Recorded};
+use super::{now_ms, Claimed, GaveUp, Recorded, StoreError};
 use crate::deliver::NotifyError;
 use crate::history::{decide_agent, AgentRun, AgentSeen, Seen, StageRun, AGENTS_KEPT};
 use crate::outbox::{saved, OutboxPolicy};
@@ -85,6 +85,20 @@ impl Shared {
     fn prunes_now(&self) -> bool {
         let n = self.recorded.fetch_add(1, Ordering::Relaxed);
         n % self.prune_every == self.prune_every - 1
+    }
+}
+
+/// What the work in a database store's `in_tx` fails with: the database's
+/// own error `E` (which the store words with its file or database), or the
+/// time forms' (which names it already).
+pub(crate) enum TxError<E> {
+    Db(E),
+    Store(StoreError),
+}
+
+impl<E> From<E> for TxError<E> {
+    fn from(e: E) -> TxError<E> {
+        TxError::Db(e)
     }
 }
 

@@ -5,7 +5,7 @@ use super::{StateStore, StoreError};
 
 /// The state store's key-value area, lent to a notifier (see
 /// [`Context`](crate::deliver::Context)) or taken from
-/// [`Plugin::key_value`](crate::Plugin::key_value).
+/// [`Plugin::kv`](crate::Plugin::kv).
 ///
 /// A *space* names what a feature keeps (`slack-app`, `email-thread`), so
 /// that two features never read each other's keys. Values are bytes; ends
@@ -19,7 +19,7 @@ use super::{StateStore, StoreError};
 /// let plugin = Plugin::builder(rules! { target ops; })
 ///     .notifier("ops", |_: &Delivery| Ok(()))
 ///     .build()?;
-/// let kv = plugin.key_value();
+/// let kv = plugin.kv();
 /// assert!(kv.insert_new("example", "run-1", b"mine", None)?);
 /// assert!(!kv.insert_new("example", "run-1", b"theirs", None)?);
 /// assert_eq!(kv.get("example", "run-1")?.as_deref(), Some(&b"mine"[..]));

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use postgres::NoTls;
+use postgres::{NoTls, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::decide::{self, Shared};
@@ -30,16 +30,16 @@ use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 use crate::util::show_age;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
-
 /// How long a connection is waited for: at start (so an unreachable server
 /// stops `serve` within 10 seconds), and for each request (answered 503
 /// after it).
 const CONNECT_WAIT: Duration = Duration::from_secs(5);
 
+mod pool;
 mod record;
 mod time;
+
+use pool::{Manager, Pool, Pooled};
 
 use record::Tables;
 
@@ -76,7 +76,7 @@ impl PostgresState {
             .min_idle(Some(1))
             .connection_timeout(CONNECT_WAIT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(Manager(PostgresConnectionManager::new(config, NoTls)))
             .map_err(|e| StoreError::new(&place, format!("cannot reach the database: {e}")))?;
         let store = PostgresState {
             pool: Some(pool),
@@ -88,7 +88,7 @@ impl PostgresState {
         Ok(store)
     }
 
-    fn client(&self) -> Result<Client, StoreError> {
+    fn client(&self) -> Result<Pooled, StoreError> {
         let Some(pool) = &self.pool else {
             return Err(StoreError::new(&self.place, "the store is closing"));
         };
@@ -112,10 +112,11 @@ impl PostgresState {
         f: impl FnOnce(&mut Tables<'_, '_>) -> Result<R, E>,
     ) -> Result<R, StoreError> {
         let fail = |e| self.fail(e);
-        let mut client = self.client()?;
+        let mut conn = self.client()?;
+        let (client, prepared) = conn.split();
         let mut tx = client.transaction().map_err(fail)?;
-        let r = f(&mut Tables(&mut tx)).map_err(|e| match e.into() {
-            TxError::Postgres(e) => self.fail(e),
+        let r = f(&mut Tables(&mut tx, prepared)).map_err(|e| match e.into() {
+            TxError::Db(e) => self.fail(e),
             TxError::Store(e) => e,
         })?;
         tx.commit().map_err(fail)?;
@@ -124,9 +125,24 @@ impl PostgresState {
 
     /// One statement, on its own (no `BEGIN` and `COMMIT` to wait for).
     fn exec(&self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, StoreError> {
-        self.client()?
-            .execute(sql, &record::refs(params))
-            .map(|n| n as usize)
+        self.prepared(sql, |client, statement| {
+            client.execute(statement, &record::refs(params))
+        })
+        .map(|n| n as usize)
+    }
+
+    /// `sql`, prepared once on each pooled connection, run by `run` on one
+    /// (outside a transaction).
+    fn prepared<R>(
+        &self,
+        sql: &'static str,
+        run: impl FnOnce(&mut postgres::Client, &Statement) -> Result<R, postgres::Error>,
+    ) -> Result<R, StoreError> {
+        let mut conn = self.client()?;
+        let (client, prepared) = conn.split();
+        prepared
+            .get(client, sql)
+            .and_then(|statement| run(client, &statement))
             .map_err(|e| self.fail(e))
     }
 
@@ -191,18 +207,7 @@ fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// What the work in [`PostgresState::in_tx`] fails with: PostgreSQL's error,
-/// or the time forms' (which names the database already).
-enum TxError {
-    Postgres(postgres::Error),
-    Store(StoreError),
-}
-
-impl From<postgres::Error> for TxError {
-    fn from(e: postgres::Error) -> TxError {
-        TxError::Postgres(e)
-    }
-}
+type TxError = decide::TxError<postgres::Error>;
 
 impl StateStore for PostgresState {
     fn record(
@@ -314,10 +319,8 @@ impl StateStore for PostgresState {
 
     fn waiting_len(&self) -> usize {
         // Other replicas add and remove entries too.
-        let n = self.client().and_then(|mut c| {
-            c.query_one(sql::OUTBOX_COUNT, &[])
-                .map(|r| r.get(0))
-                .map_err(|e| self.fail(e))
+        let n = self.prepared(sql::OUTBOX_COUNT, |c, count| {
+            c.query_one(count, &[]).map(|r| r.get(0))
         });
         self.shared.waiting_now(n)
     }
@@ -360,15 +363,12 @@ impl StateStore for PostgresState {
     }
 
     fn get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .client()?
-            .query_opt(
-                "SELECT value FROM kv WHERE space = $1 AND key = $2 \
-                 AND (expires IS NULL OR expires > $3)",
-                &[&space, &key, &(now_ms() / 1000)],
-            )
-            .map_err(|e| self.fail(e))?
-            .map(|r| r.get(0)))
+        let row = self.prepared(
+            "SELECT value FROM kv WHERE space = $1 AND key = $2 \
+             AND (expires IS NULL OR expires > $3)",
+            |c, get| c.query_opt(get, &[&space, &key, &(now_ms() / 1000)]),
+        )?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     fn put(
@@ -378,13 +378,11 @@ impl StateStore for PostgresState {
         value: &[u8],
         expires: Option<u64>,
     ) -> Result<(), StoreError> {
-        self.client()?
-            .execute(
-                "INSERT INTO kv (space, key, value, expires) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (space, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
-                &[&space, &key, &value, &expires.map(i)],
-            )
-            .map_err(|e| self.fail(e))?;
+        self.prepared(
+            "INSERT INTO kv (space, key, value, expires) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (space, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+            |c, put| c.execute(put, &[&space, &key, &value, &expires.map(i)]),
+        )?;
         Ok(())
     }
 
@@ -397,25 +395,23 @@ impl StateStore for PostgresState {
     ) -> Result<bool, StoreError> {
         // One statement: the unique key settles a race between replicas,
         // and a value past its end is taken over under the row's lock.
-        let n = self
-            .client()?
-            .execute(
-                "INSERT INTO kv (space, key, value, expires) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (space, key) DO UPDATE SET value = excluded.value, \
-                 expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= $5",
-                &[&space, &key, &value, &expires.map(i), &(now_ms() / 1000)],
-            )
-            .map_err(|e| self.fail(e))?;
+        let n = self.prepared(
+            "INSERT INTO kv (space, key, value, expires) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (space, key) DO UPDATE SET value = excluded.value, \
+             expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= $5",
+            |c, put| {
+                let now = now_ms() / 1000;
+                c.execute(put, &[&space, &key, &value, &expires.map(i), &now])
+            },
+        )?;
         Ok(n == 1)
     }
 
     fn remove(&self, space: &str, key: &str) -> Result<(), StoreError> {
-        self.client()?
-            .execute(
-                "DELETE FROM kv WHERE space = $1 AND key = $2",
-                &[&space, &key],
-            )
-            .map_err(|e| self.fail(e))?;
+        self.prepared(
+            "DELETE FROM kv WHERE space = $1 AND key = $2",
+            |c, remove| c.execute(remove, &[&space, &key]),
+        )?;
         Ok(())
     }
 }

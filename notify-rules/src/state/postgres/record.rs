@@ -7,14 +7,19 @@ use std::error::Error;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::Transaction;
 
+use super::pool::Prepared;
 use crate::state::sql::{Columns, Sql, Val};
 
 /// The first key of the advisory locks on agents ("agen" in ASCII): the
 /// two-key locks are apart from the one-key locks of stages and migrations.
 pub(super) const AGENT_LOCKS: i32 = 0x6167_656e;
 
-/// A transaction [`PostgresState::in_tx`](super::PostgresState) began.
-pub(super) struct Tables<'a, 't>(pub(super) &'a mut Transaction<'t>);
+/// A transaction [`PostgresState::in_tx`](super::PostgresState) began, and
+/// the statements its connection has prepared.
+pub(super) struct Tables<'a, 't>(
+    pub(super) &'a mut Transaction<'t>,
+    pub(super) &'a mut Prepared,
+);
 
 type Bytes = postgres::types::private::BytesMut;
 type ToSqlResult = Result<IsNull, Box<dyn Error + Sync + Send>>;
@@ -96,10 +101,11 @@ impl Tables<'_, '_> {
 
     fn row(
         &mut self,
-        sql: &str,
+        sql: &'static str,
         params: &[Val<'_>],
     ) -> Result<Option<postgres::Row>, postgres::Error> {
-        self.0.query_opt(sql, &refs(params))
+        let statement = self.1.get(self.0, sql)?;
+        self.0.query_opt(&statement, &refs(params))
     }
 }
 
@@ -121,7 +127,10 @@ impl Sql for Tables<'_, '_> {
     type Row<'r> = postgres::Row;
 
     fn exec(&mut self, sql: &'static str, params: &[Val<'_>]) -> Result<usize, postgres::Error> {
-        self.0.execute(sql, &refs(params)).map(|n| n as usize)
+        let statement = self.1.get(self.0, sql)?;
+        self.0
+            .execute(&statement, &refs(params))
+            .map(|n| n as usize)
     }
 
     fn bool(
@@ -153,7 +162,8 @@ impl Sql for Tables<'_, '_> {
         sql: &'static str,
         params: &[Val<'_>],
     ) -> Result<Vec<(String, String)>, postgres::Error> {
-        let rows = self.0.query(sql, &refs(params))?;
+        let statement = self.1.get(self.0, sql)?;
+        let rows = self.0.query(&statement, &refs(params))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -163,6 +173,11 @@ impl Sql for Tables<'_, '_> {
         params: &[Val<'_>],
         f: impl FnMut(&postgres::Row) -> Result<R, postgres::Error>,
     ) -> Result<Vec<R>, postgres::Error> {
-        self.0.query(sql, &refs(params))?.iter().map(f).collect()
+        let statement = self.1.get(self.0, sql)?;
+        self.0
+            .query(&statement, &refs(params))?
+            .iter()
+            .map(f)
+            .collect()
     }
 }

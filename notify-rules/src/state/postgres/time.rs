@@ -12,6 +12,23 @@ use crate::state::{decide, decide_time, rows};
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
 
+impl PostgresState {
+    /// One statement on a pooled connection, outside a transaction, kept
+    /// prepared on it.
+    fn direct(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let mut conn = self.client()?;
+        let (client, prepared) = conn.split();
+        prepared
+            .get(client, sql)
+            .and_then(|statement| client.query(&statement, params))
+            .map_err(|e| self.fail(e))
+    }
+}
+
 impl TimeStore for PostgresState {
     fn record_timed(
         &self,
@@ -45,12 +62,8 @@ impl TimeStore for PostgresState {
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
         // Nearly every tick finds nothing: two index probes, one statement
         // on its own, no lock.
-        let any: bool = self
-            .client()?
-            .query_one(sql::TIME_PROBE, &[&now])
-            .map_err(|e| self.fail(e))?
-            .get(0);
-        if !any {
+        let any = self.direct(sql::TIME_PROBE, &[&now])?;
+        if !any.first().is_some_and(|r| r.get::<_, bool>(0)) {
             return Ok(Recorded::default());
         }
         let s = &self.shared;
@@ -72,11 +85,8 @@ impl TimeStore for PostgresState {
     }
 
     fn silences(&self, now: i64) -> Result<Vec<Silence>, StoreError> {
-        // Read before every tick: one statement on its own.
-        let rows = self
-            .client()?
-            .query(sql::SILENCES, &[&now])
-            .map_err(|e| self.fail(e))?;
+        // Read before every tick: one statement on its own, kept prepared.
+        let rows = self.direct(sql::SILENCES, &[&now])?;
         rows.iter()
             .map(decide_time::silence)
             .collect::<Result<_, _>>()

@@ -154,13 +154,13 @@ impl SqliteState {
         conn.exec("BEGIN IMMEDIATE", []).map_err(|e| self.fail(e))?;
         let done = f(&mut Tables(&conn.db))
             .map_err(Into::into)
-            .and_then(|r| conn.exec("COMMIT", []).map(|_| r).map_err(TxError::Sqlite));
+            .and_then(|r| conn.exec("COMMIT", []).map(|_| r).map_err(TxError::Db));
         done.map_err(|e| {
             if !conn.db.is_autocommit() {
                 let _ = conn.exec("ROLLBACK", []);
             }
             match e {
-                TxError::Sqlite(e) => self.fail(e),
+                TxError::Db(e) => self.fail(e),
                 TxError::Store(e) => e,
             }
         })
@@ -183,18 +183,7 @@ impl SqliteState {
     }
 }
 
-/// What the work in [`SqliteState::in_tx`] fails with: SQLite's error, or
-/// the time forms' (which names the file already).
-enum TxError {
-    Sqlite(rusqlite::Error),
-    Store(StoreError),
-}
-
-impl From<rusqlite::Error> for TxError {
-    fn from(e: rusqlite::Error) -> TxError {
-        TxError::Sqlite(e)
-    }
-}
+type TxError = decide::TxError<rusqlite::Error>;
 
 /// The file made readable by its owner only, before SQLite opens it (SQLite
 /// gives its `-wal` and `-shm` files the same mode).
