@@ -38,6 +38,9 @@ mod timed_tests;
 // The same for agent rules, and digests that silences thin.
 #[cfg(all(test, feature = "sqlite"))]
 mod timed_agent_tests;
+// What the store keeps for a rule follows it across a reload.
+#[cfg(all(test, feature = "sqlite"))]
+mod timed_reload_tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -12,7 +12,7 @@ use crate::history::{Seen, StageRun};
 use crate::model::{StageState, StageStatus};
 use crate::outbox::saved;
 use crate::rules::Delivery;
-use crate::state::time::{subject, Due, NewHeld, NewReminder, Notified, TimeTx};
+use crate::state::time::{subject, Due, NewHeld, NewReminder, Notified, Rendered, TimeTx};
 use crate::state::StoreError;
 use crate::time::{from_ms, Clock, NewSilence, OpenHours, Silence};
 
@@ -125,9 +125,14 @@ impl Plugin {
             if !starts.is_empty() {
                 let json = saved::status_to_json(&status);
                 for s in starts.drain(..) {
+                    // Kept under the rule's identity, which a reload that
+                    // moves the rule keeps (`Rules::identities`).
+                    let Some(timing) = self.rules.timing(s.rule_index) else {
+                        continue;
+                    };
                     tx.start_reminder(&NewReminder {
                         stage: about().to_owned(),
-                        rule: s.rule_index as u32,
+                        rule: timing.identity(),
                         remind: s.remind_index as u32,
                         target: s.target,
                         started: now,
@@ -191,7 +196,7 @@ impl Plugin {
             return Ok(Ok(d));
         };
         if let Some(every) = timing.every() {
-            let rule = d.rule_index() as u32;
+            let rule = timing.identity();
             match tx.throttle(rule, d.target(), about(), now, ms(every))? {
                 None => return Ok(Err(Withheld::Suppressed)),
                 // Evaluation wrote `{suppressed}` as 0.
@@ -266,9 +271,9 @@ impl Plugin {
         let mut withheld = Vec::new();
         let mut made = 0;
         let recorded = self.store.tick(now, &mut |due| {
-            let d = self.render_due(due, now, &silences, &mut withheld);
-            made += usize::from(d.is_some());
-            d
+            let r = self.render_due(due, now, &silences, &mut withheld);
+            made += usize::from(matches!(r, Rendered::Deliver(_)));
+            r
         });
         self.timed.tell(&withheld);
         let problems = match recorded {
@@ -284,9 +289,10 @@ impl Plugin {
         now: i64,
         silences: &[Silence],
         withheld: &mut Vec<(String, Withheld)>,
-    ) -> Option<Delivery<'static>> {
+    ) -> Rendered {
         match due {
             Due::Reminder {
+                id: _,
                 rule,
                 remind,
                 target,
@@ -300,14 +306,26 @@ impl Plugin {
                     .any(|s| s.holds(&p.name, &p.stage.name, &target, now))
                 {
                     withheld.push((target, Withheld::Silenced));
-                    return None;
+                    return Rendered::Skip;
                 }
-                // Rules reloaded since may have no such reminder any more.
-                let reminds = self.rules.timing(rule as usize)?.reminds();
-                reminds.get(remind as usize)?;
+                // The rule that started it, by its identity: the rules may
+                // have been reloaded since, with it moved, changed or gone.
+                let Some(index) = self.rules.timed_rule(rule).filter(|&i| {
+                    self.rules
+                        .timing(i)
+                        .is_some_and(|t| t.reminds().len() > remind as usize)
+                }) else {
+                    tracing::warn!(
+                        pipeline = %p.name,
+                        stage = %p.stage.name,
+                        target = %target,
+                        "a reminder ends: the rule that started it is no longer in the rules (changed or removed by a reload)"
+                    );
+                    return Rendered::End;
+                };
                 let since = Duration::from_millis(now.saturating_sub(started).max(0) as u64);
                 let text = self.rules.reminder_text_with(
-                    rule as usize,
+                    index,
                     remind as usize,
                     &status,
                     since,
@@ -316,7 +334,9 @@ impl Plugin {
                     self.server_url.as_deref(),
                 );
                 let tag = format!("remind-r{rule}m{remind}-{n}");
-                Some(Delivery::new(target, text.clone(), Arc::new(*status)).retold(text, Some(tag)))
+                Rendered::Deliver(
+                    Delivery::new(target, text.clone(), Arc::new(*status)).retold(text, Some(tag)),
+                )
             }
             Due::Digest {
                 window,
@@ -337,7 +357,9 @@ impl Plugin {
                     });
                 }
                 // All of them silenced: no digest.
-                let first = held.first()?;
+                let Some(first) = held.first() else {
+                    return Rendered::Skip;
+                };
                 let show = self
                     .timed
                     .windows
@@ -352,8 +374,22 @@ impl Plugin {
                     text.push('\n');
                     text.push_str(line);
                 }
-                let d = saved::from_json(&target, &first.2).ok()?;
-                Some(d.retold(text, Some(format!("digest-{release}"))))
+                // The digest goes as the first held delivery it can read
+                // back (a later release may have written one it cannot),
+                // carrying every held message's line.
+                let Some(d) = held
+                    .iter()
+                    .find_map(|(_, _, json)| saved::from_json(&target, json).ok())
+                else {
+                    tracing::error!(
+                        target = %target,
+                        window = %window,
+                        held = held.len(),
+                        "a digest cannot be made: none of its held deliveries can be read back (written by another release?); its messages are dropped"
+                    );
+                    return Rendered::Skip;
+                };
+                Rendered::Deliver(d.retold(text, Some(format!("digest-{release}"))))
             }
         }
     }

@@ -7,7 +7,7 @@ use super::Delivery;
 
 impl Delivery<'_> {
     /// The same delivery with another message and, when given, a tag
-    /// after its key (`remind-r0m0-3`, `digest-...`).
+    /// after its key (`remind-r<rule identity>m0-3`, `digest-...`).
     pub(crate) fn retold(mut self, text: String, tag: Option<String>) -> Self {
         self.text = Text::Owned(text);
         if tag.is_some() {

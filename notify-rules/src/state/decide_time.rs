@@ -170,7 +170,10 @@ pub(crate) fn tick<T: Sql>(
             delivery: r.text(5)?,
         })
     })?;
-    let deliveries = rendered(reminders, held, render);
+    let (deliveries, ended) = rendered(reminders, held, render);
+    for id in ended {
+        t.exec(sql::REMINDER_END, &[Int(id)])?;
+    }
     // The outbox's ids and stamps, as a notification's entries get.
     write_ahead(t, s, deliveries, s.stamp())
 }
@@ -196,6 +199,7 @@ fn due_reminders<T: Sql>(t: &mut T, now: i64) -> Result<Vec<Due>, T::Error> {
         // release) makes no reminder, but the row moves on all the same.
         if let Ok(status) = saved::status_from_json(&status) {
             due.push(Due::Reminder {
+                id,
                 rule: u32::try_from(rule).unwrap_or(u32::MAX),
                 remind: u32::try_from(remind).unwrap_or(u32::MAX),
                 target,

@@ -147,6 +147,7 @@ impl MemoryTime {
             self.open.insert(r.key.clone(), (next, id));
             if let Ok(status) = crate::outbox::saved::status_from_json(&r.status) {
                 due.push(Due::Reminder {
+                    id: id as i64,
                     rule: r.key.1,
                     remind: r.key.2,
                     target: r.key.3.clone(),
@@ -184,7 +185,21 @@ impl TimeStore for MemoryState {
 
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
         let (reminders, held) = lock(&self.time).take_due(now);
-        Ok(self.write_ahead(rendered(reminders, held, render)))
+        let (deliveries, ended) = rendered(reminders, held, render);
+        if !ended.is_empty() {
+            let mut time = lock(&self.time);
+            let MemoryTime {
+                open, reminders, ..
+            } = &mut *time;
+            open.retain(|_, at| {
+                let end = ended.contains(&(at.1 as i64));
+                if end {
+                    reminders.remove(at);
+                }
+                !end
+            });
+        }
+        Ok(self.write_ahead(deliveries))
     }
 
     fn time_counts(&self) -> Result<(usize, usize), StoreError> {

@@ -183,6 +183,9 @@ pub(crate) const REMINDER_START: &str = "INSERT INTO reminders \
 
 pub(crate) const REMINDERS_END: &str = "DELETE FROM reminders WHERE stage = $1";
 
+/// A reminder whose rule is gone, ended by a tick.
+pub(crate) const REMINDER_END: &str = "DELETE FROM reminders WHERE id = $1";
+
 /// A reminder taken by a tick, moved on to its next time.
 pub(crate) const REMINDER_MOVED: &str = "UPDATE reminders SET due = $1, sent = $2 WHERE id = $3";
 
@@ -239,6 +242,7 @@ pub(crate) const ALL: &[&str] = &[
     HOLD,
     REMINDER_START,
     REMINDERS_END,
+    REMINDER_END,
     REMINDER_MOVED,
     SILENCES,
     SILENCE_ADD,

@@ -50,8 +50,9 @@ pub(crate) struct NewHeld {
 
 /// Something the tick found due.
 pub(crate) enum Due {
-    /// A reminder, its `n`-th (1, 2, ...).
+    /// A reminder, its `n`-th (1, 2, ...), and its row.
     Reminder {
+        id: i64,
         rule: u32,
         remind: u32,
         target: String,
@@ -112,9 +113,19 @@ pub(crate) enum Notified<'a, 'r> {
     ),
 }
 
-/// Renders what the tick found due into the delivery to write ahead, or
-/// nothing (silenced).
-pub(crate) type Render<'a> = &'a mut dyn FnMut(Due) -> Option<Delivery<'static>>;
+/// What the plugin made of something the tick found due.
+pub(crate) enum Rendered {
+    /// The delivery to write ahead.
+    Deliver(Delivery<'static>),
+    /// Nothing this time (silenced): a reminder's next one stays due.
+    Skip,
+    /// A reminder whose rule is gone (the rules were reloaded since): it
+    /// ends, in the tick's transaction.
+    End,
+}
+
+/// Renders what the tick found due.
+pub(crate) type Render<'a> = &'a mut dyn FnMut(Due) -> Rendered;
 
 /// The time forms' side of a state store.
 pub(crate) trait TimeStore {
@@ -182,15 +193,29 @@ pub(crate) fn digests(held: impl IntoIterator<Item = NewHeld>) -> Vec<Due> {
     digests
 }
 
-/// What a tick took, as deliveries: the reminders, then one digest per
-/// window and target (the memory store's tick ends the same way).
+/// What a tick took, as deliveries (the reminders, then one digest per
+/// window and target) and the ids of the reminders to end (the memory
+/// store's tick ends the same way).
 pub(crate) fn rendered(
     mut due: Vec<Due>,
     held: Vec<NewHeld>,
     render: Render<'_>,
-) -> Vec<Delivery<'static>> {
+) -> (Vec<Delivery<'static>>, Vec<i64>) {
     due.extend(digests(held));
-    due.into_iter().filter_map(render).collect()
+    let mut deliveries = Vec::with_capacity(due.len());
+    let mut ended = Vec::new();
+    for d in due {
+        let id = match d {
+            Due::Reminder { id, .. } => Some(id),
+            Due::Digest { .. } => None,
+        };
+        match render(d) {
+            Rendered::Deliver(d) => deliveries.push(d),
+            Rendered::Skip => {}
+            Rendered::End => ended.extend(id),
+        }
+    }
+    (deliveries, ended)
 }
 
 /// An agent as the throttles name it: `agent:` and its uuid, apart from
