@@ -141,8 +141,8 @@ struct Outcome {
     problems: Vec<Problem>,
     /// Waiting entries sent.
     delivered: usize,
-    /// Waiting entries that failed again.
-    failed: Vec<Problem>,
+    /// Waiting entries that failed again and still wait.
+    failed: Vec<Again>,
     /// Waiting entries given up.
     gave_up: Vec<Problem>,
 }
@@ -151,7 +151,11 @@ impl Outcome {
     fn merge(&mut self, other: Outcome) {
         append(&mut self.problems, other.problems);
         self.delivered += other.delivered;
-        append(&mut self.failed, other.failed);
+        if self.failed.is_empty() {
+            self.failed = other.failed;
+        } else {
+            self.failed.extend(other.failed);
+        }
         append(&mut self.gave_up, other.gave_up);
     }
 
@@ -177,6 +181,13 @@ impl Outcome {
             Err(e) => self.problems.push(Problem::Store(e.to_string())),
         }
     }
+}
+
+/// A waiting entry that failed again and still waits: its key, for the
+/// log, and what went wrong.
+struct Again {
+    key: String,
+    problem: Problem,
 }
 
 /// `into.extend(from)`, taking `from` whole when `into` is empty: both are
@@ -306,11 +317,17 @@ impl<'p> Group<'p> {
                 }
                 Err(error) => {
                     target_down = !error.is_permanent();
-                    out.failed.push(Problem::NotDelivered {
-                        target: c.delivery.target().to_owned(),
-                        reason: error.to_string(),
-                        kept: !error.is_permanent() || error.is_held(),
-                    });
+                    // One given up is reported as such by the store, once.
+                    if !error.is_permanent() || error.is_held() {
+                        out.failed.push(Again {
+                            key: c.delivery.idempotency_key(),
+                            problem: Problem::NotDelivered {
+                                target: c.delivery.target().to_owned(),
+                                reason: error.to_string(),
+                                kept: true,
+                            },
+                        });
+                    }
                     out.settled(outbox.failed(id, &error), false);
                 }
             }
@@ -339,9 +356,27 @@ impl Plugin {
     /// answer.
     pub(super) fn deliver(&self, fresh: Vec<Claimed>) -> Vec<Problem> {
         let out = self.run(fresh, false);
+        self.failed_again(out.failed);
         let mut problems = out.problems;
         problems.extend(out.gave_up);
         problems
+    }
+
+    /// Waiting entries of earlier notifications that failed again while
+    /// this one was handled: logged and told
+    /// ([`PluginBuilder::on_failed_again`](super::PluginBuilder::on_failed_again)),
+    /// but not in the answer, which is about this notification (GoCD shows
+    /// it on this pipeline's page) and would otherwise fail for as long as
+    /// an unrelated target is down. Given-up entries are in the answer.
+    fn failed_again(&self, failed: Vec<Again>) {
+        for Again { key, problem } in failed {
+            let target = problem.target().unwrap_or_default();
+            let reason = problem.reason();
+            tracing::warn!(target, key, reason, "a waiting delivery failed again");
+            if let Some(told) = &self.told_failed_again {
+                told(&problem);
+            }
+        }
     }
 
     /// Tries the outbox entries that are due, on a request with nothing else to
@@ -352,12 +387,12 @@ impl Plugin {
 
     pub(super) fn run_outbox(&self, force: bool) -> FlushReport {
         let out = self.run(Vec::new(), force);
-        let text = |problems: Vec<Problem>| problems.iter().map(Problem::to_string).collect();
+        let mut failed: Vec<Problem> = out.failed.into_iter().map(|a| a.problem).collect();
+        // Store errors have nowhere else to go.
+        failed.extend(out.problems);
         FlushReport {
             delivered: out.delivered,
-            // Store errors have nowhere else to go.
-            failed: text(out.failed.into_iter().chain(out.problems).collect()),
-            gave_up: out.gave_up.iter().map(Problem::to_string).collect(),
+            failed,
             given_up: out.gave_up,
             pending: 0,
         }
