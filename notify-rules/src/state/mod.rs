@@ -79,6 +79,9 @@ mod kv_tests;
 // The prune and the outbox ids of the database stores.
 #[cfg(all(test, feature = "sqlite"))]
 mod prune_tests;
+// What waits per target, in every store.
+#[cfg(all(test, feature = "sqlite"))]
+mod waiting_tests;
 // The time forms' tables: reminders, throttles, held messages, silences.
 mod memory_time;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
