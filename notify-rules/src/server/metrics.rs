@@ -47,9 +47,10 @@ use crate::{Delivery, Notifier, NotifyError};
 pub(crate) const NOTIFICATION_OUTCOMES: [&str; 5] =
     ["ok", "failed", "unavailable", "refused", "timeout"];
 
-/// The outcomes of a delivery (`config.md`): `sent`, given up (`failed`),
-/// waiting in the outbox (`kept`); `suppressed`, `held` and `silenced`
-/// are counted by the rules that make them.
+/// The outcomes of a delivery (`config.md`): `sent`; waiting in the outbox
+/// after its first tries (`kept`); given up, or failed again when tried
+/// from the outbox (`failed`); `suppressed`, `held` and `silenced` are
+/// counted by the rules that make them.
 const DELIVERY_OUTCOMES: [&str; 6] = ["sent", "failed", "kept", "suppressed", "held", "silenced"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
