@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use notify_rules_test_kit::serve::{self, Serving};
 use notify_rules_test_kit::{body, temp_dir_with, Flaky};
+use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-rules");
 
@@ -158,19 +159,24 @@ fn what_waits_is_shown_per_target_in_either_format() {
     assert!(stopped.status.success(), "{}", stopped.log);
 }
 
+/// `serve` of `rules` with [`config`]`(flush)` and its webhook on a
+/// receiver that is down, after a first notification (run 1 of
+/// `shop/deploy`, failed) whose delivery it kept.
+fn down_after_one(rules: &str, flush: &str) -> (TempDir, Flaky, Serving) {
+    let dir = temp_dir_with(&[("r.rules", rules), ("c.toml", &config(flush))]);
+    let receiver = Flaky::down();
+    let server = serve::with_hook(BIN, dir.path(), &receiver.url());
+    let (code, answer) = server.post("/stage-status", body("shop", 1, "deploy", 1, "Failed"));
+    assert_eq!(code, 502, "{answer}");
+    assert_eq!(deliveries(&server, "hook", "kept"), 1.0);
+    (dir, receiver, server)
+}
+
+const ON_FAILED: &str = "target hook;\non state Failed => send(hook);\n";
+
 #[test]
 fn a_waiting_delivery_that_fails_again_in_a_request_is_logged_and_counted_failed() {
-    let rules = "target hook;\non state Failed => send(hook);\n";
-    let dir = temp_dir_with(&[("r.rules", rules), ("c.toml", &config("0s"))]);
-    let receiver = Flaky::down();
-    let mut server = serve::with_hook(BIN, dir.path(), &receiver.url());
-    assert_eq!(
-        server
-            .post("/stage-status", body("shop", 1, "deploy", 1, "Failed"))
-            .0,
-        502
-    );
-    assert_eq!(deliveries(&server, "hook", "kept"), 1.0);
+    let (dir, receiver, mut server) = down_after_one(ON_FAILED, "0s");
     assert_eq!(deliveries(&server, "hook", "failed"), 0.0);
 
     // Due now; a notification that sends nothing tries it, and its answer
@@ -195,16 +201,7 @@ fn a_waiting_delivery_that_fails_again_in_a_request_is_logged_and_counted_failed
 
 #[test]
 fn a_waiting_delivery_that_fails_again_in_a_flush_is_counted_failed() {
-    let rules = "target hook;\non state Failed => send(hook);\n";
-    let dir = temp_dir_with(&[("r.rules", rules), ("c.toml", &config("1s"))]);
-    let receiver = Flaky::down();
-    let server = serve::with_hook(BIN, dir.path(), &receiver.url());
-    assert_eq!(
-        server
-            .post("/stage-status", body("shop", 1, "deploy", 1, "Failed"))
-            .0,
-        502
-    );
+    let (_dir, _receiver, server) = down_after_one(ON_FAILED, "1s");
     assert!(wait_for(&server, "failed", 1.0) >= 1.0, "no flush counted");
     assert_eq!(deliveries(&server, "hook", "kept"), 1.0);
     let stopped = server.stop();
@@ -216,16 +213,7 @@ fn reminders_that_fail_are_counted_kept_and_those_sent_sent() {
     let rules = "target hook;\n\
         on stage \"deploy\" broken => send(hook, \"{pipeline.name} broke\"),\n\
             remind(hook, 2s, \"{pipeline.name} still red ({reminder})\");\n";
-    let dir = temp_dir_with(&[("r.rules", rules), ("c.toml", &config("0s"))]);
-    let receiver = Flaky::down();
-    let server = serve::with_hook(BIN, dir.path(), &receiver.url());
-    assert_eq!(
-        server
-            .post("/stage-status", body("shop", 1, "deploy", 1, "Failed"))
-            .0,
-        502
-    );
-    assert_eq!(deliveries(&server, "hook", "kept"), 1.0);
+    let (_dir, receiver, server) = down_after_one(rules, "0s");
     // The first reminder is made by the scheduler, fails and is kept.
     assert_eq!(wait_for(&server, "kept", 2.0), 2.0);
     assert_eq!(deliveries(&server, "hook", "failed"), 0.0);

@@ -24,6 +24,7 @@ mod builder;
 // On SQLite files: the durable store the tests restart on.
 #[cfg(all(test, feature = "sqlite"))]
 mod durable_tests;
+mod outcome;
 mod problem;
 mod send;
 mod timed;

@@ -24,10 +24,11 @@ use std::time::Instant;
 
 use smallvec::SmallVec;
 
+use super::outcome::{Again, Outcome};
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Context, Notifier, NotifyError};
 use crate::rules::Delivery;
-use crate::state::{Claimed, GaveUp, StateStore, StoreError, Waiting};
+use crate::state::{Claimed, StateStore, Waiting};
 use crate::util::instant_after;
 
 /// Below this average a notifier is served on the calling thread.
@@ -132,82 +133,6 @@ struct Group<'p> {
     /// The error of a try already made of the first fresh delivery.
     first_failed: Option<NotifyError>,
     waiting: Vec<Waiting>,
-}
-
-/// What a run of deliveries came to.
-#[derive(Default)]
-struct Outcome {
-    /// One per fresh delivery that could not be sent, and the store's errors.
-    problems: Vec<Problem>,
-    /// Waiting entries sent.
-    delivered: usize,
-    /// Waiting entries that failed again and still wait.
-    failed: Vec<Again>,
-    /// Waiting entries given up.
-    gave_up: Vec<Problem>,
-}
-
-impl Outcome {
-    fn merge(&mut self, other: Outcome) {
-        append(&mut self.problems, other.problems);
-        self.delivered += other.delivered;
-        if self.failed.is_empty() {
-            self.failed = other.failed;
-        } else {
-            self.failed.extend(other.failed);
-        }
-        append(&mut self.gave_up, other.gave_up);
-    }
-
-    /// A store error, if there was one.
-    fn io(&mut self, io: Result<(), StoreError>) {
-        if let Err(e) = io {
-            self.problems.push(Problem::Store(e.to_string()));
-        }
-    }
-
-    /// What settling a failed entry came to; `answered` puts what was given
-    /// up in the answer rather than in the flush report.
-    fn settled(&mut self, settled: Result<Vec<GaveUp>, StoreError>, answered: bool) {
-        match settled {
-            Ok(gave_up) => {
-                let gave_up = gave_up.into_iter().map(Problem::from);
-                if answered {
-                    self.problems.extend(gave_up);
-                } else {
-                    self.gave_up.extend(gave_up);
-                }
-            }
-            Err(e) => self.problems.push(Problem::Store(e.to_string())),
-        }
-    }
-}
-
-/// A waiting entry that failed again and still waits: its key, for the
-/// log, and what went wrong.
-struct Again {
-    key: String,
-    problem: Problem,
-}
-
-/// `into.extend(from)`, taking `from` whole when `into` is empty: both are
-/// empty for nearly every notification.
-fn append(into: &mut Vec<Problem>, from: Vec<Problem>) {
-    if into.is_empty() {
-        *into = from;
-    } else {
-        into.extend(from);
-    }
-}
-
-impl From<GaveUp> for Problem {
-    fn from(g: GaveUp) -> Problem {
-        Problem::GaveUp {
-            target: g.target,
-            key: g.key,
-            reason: g.reason,
-        }
-    }
 }
 
 /// Where a group runs.
@@ -360,23 +285,6 @@ impl Plugin {
         let mut problems = out.problems;
         problems.extend(out.gave_up);
         problems
-    }
-
-    /// Waiting entries of earlier notifications that failed again while
-    /// this one was handled: logged and told
-    /// ([`PluginBuilder::on_failed_again`](super::PluginBuilder::on_failed_again)),
-    /// but not in the answer, which is about this notification (GoCD shows
-    /// it on this pipeline's page) and would otherwise fail for as long as
-    /// an unrelated target is down. Given-up entries are in the answer.
-    fn failed_again(&self, failed: Vec<Again>) {
-        for Again { key, problem } in failed {
-            let target = problem.target().unwrap_or_default();
-            let reason = problem.reason();
-            tracing::warn!(target, key, reason, "a waiting delivery failed again");
-            if let Some(told) = &self.told_failed_again {
-                told(&problem);
-            }
-        }
     }
 
     /// Tries the outbox entries that are due, on a request with nothing else to
