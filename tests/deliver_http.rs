@@ -280,7 +280,7 @@ fn down_slow_and_failing_receivers_are_named_others_still_get_theirs_and_the_out
     let report = plugin.flush_outbox();
     assert_eq!((report.delivered, report.pending), (3, 0), "{report}");
     assert!(
-        report.failed.is_empty() && report.gave_up.is_empty(),
+        report.failed.is_empty() && report.given_up.is_empty(),
         "{report}"
     );
 

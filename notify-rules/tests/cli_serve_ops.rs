@@ -144,7 +144,10 @@ fn metrics_count_notifications_deliveries_and_signatures_exactly() {
     );
     assert_eq!(
         lines(&text, "notify_rules_outbox_waiting"),
-        ["notify_rules_outbox_waiting{target=\"\"} 0"]
+        sorted([
+            "notify_rules_outbox_waiting{target=\"\"} 0",
+            "notify_rules_outbox_waiting{target=\"ops\"} 0",
+        ])
     );
     assert_eq!(
         lines(&text, "notify_rules_delivery_duration_seconds_count"),

@@ -127,6 +127,17 @@ impl Outbox {
         self.len.load(Ordering::Acquire)
     }
 
+    /// How many deliveries wait for each target that has any, in target
+    /// order.
+    pub(crate) fn by_target(&self) -> Vec<(String, usize)> {
+        let inner = lock(&self.inner);
+        let mut counts = BTreeMap::<&str, usize>::new();
+        for entry in inner.entries.values() {
+            *counts.entry(entry.delivery.target()).or_default() += 1;
+        }
+        counts.into_iter().map(|(t, n)| (t.to_owned(), n)).collect()
+    }
+
     /// Writes a fresh delivery ahead of its first try, claimed by the caller.
     /// When a delivery with the same idempotency key is already waiting, that
     /// entry is claimed instead (the repeat says its target may be back), or

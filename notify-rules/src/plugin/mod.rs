@@ -24,6 +24,7 @@ mod builder;
 // On SQLite files: the durable store the tests restart on.
 #[cfg(all(test, feature = "sqlite"))]
 mod durable_tests;
+mod outcome;
 mod problem;
 mod send;
 mod timed;
@@ -93,20 +94,35 @@ impl Default for RetryPolicy {
     }
 }
 
-/// What [`Plugin::flush_outbox`] did.
+/// What [`Plugin::flush_outbox`] did, as values (which target, why), so
+/// that a caller can count them by target; `Display` says it in words.
+///
+/// ```
+/// use notify_rules::plugin::{FlushReport, Problem};
+///
+/// let report = FlushReport {
+///     delivered: 1,
+///     failed: vec![Problem::NotDelivered { target: "ops".into(), reason: "HTTP 503".into(), kept: true }],
+///     pending: 1,
+///     ..FlushReport::default()
+/// };
+/// assert_eq!(
+///     report.to_string(),
+///     "1 delivered, 1 failed, 0 given up, 1 waiting\n  target `ops`: HTTP 503 (kept in the outbox to try again)"
+/// );
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlushReport {
     /// Deliveries sent and removed from the outbox.
     pub delivered: usize,
-    /// Deliveries that failed again, one message each naming the target.
-    pub failed: Vec<String>,
-    /// Deliveries given up (a permanent failure, too old, or no notifier any
-    /// more), one message each.
-    pub gave_up: Vec<String>,
+    /// Deliveries that failed again and still wait (each a
+    /// [`Problem::NotDelivered`] naming its target), and the state store's
+    /// errors ([`Problem::Store`]).
+    pub failed: Vec<Problem>,
     /// Deliveries still waiting afterwards.
     pub pending: usize,
-    /// The deliveries given up, as values (which target, why): what
-    /// `gave_up` says in words, for a caller that counts them by target.
+    /// Deliveries given up (a permanent failure, too old, or no notifier
+    /// any more), each a [`Problem::GaveUp`].
     pub given_up: Vec<Problem>,
 }
 
@@ -117,10 +133,10 @@ impl fmt::Display for FlushReport {
             "{} delivered, {} failed, {} given up, {} waiting",
             self.delivered,
             self.failed.len(),
-            self.gave_up.len(),
+            self.given_up.len(),
             self.pending
         )?;
-        for m in self.failed.iter().chain(&self.gave_up) {
+        for m in self.failed.iter().chain(&self.given_up) {
             write!(f, "\n  {m}")?;
         }
         Ok(())
@@ -147,7 +163,13 @@ pub struct Plugin {
     told_empty_agent: AtomicBool,
     /// The clock, the windows, who is told what was withheld (`timed.rs`).
     timed: timed::Timed,
+    /// Told of waiting deliveries that failed again during a notification
+    /// or the scheduler's tick (`send.rs`).
+    told_failed_again: Option<ProblemSink>,
 }
+
+/// Told of one problem met out of any answer's sight.
+pub(crate) type ProblemSink = Arc<dyn Fn(&Problem) + Send + Sync>;
 
 impl Plugin {
     /// Starts building a plugin for these rules.
@@ -302,6 +324,28 @@ impl Plugin {
     /// How many deliveries wait in the outbox.
     pub fn outbox_len(&self) -> usize {
         self.store.waiting_len()
+    }
+
+    /// How many deliveries wait in the outbox for each target that has
+    /// any, counted in the state store now (a database's count includes
+    /// what other replicas and `notify-rules outbox` did): what `/metrics`
+    /// shows as `notify_rules_outbox_waiting{target}`.
+    ///
+    /// ```
+    /// use notify_rules::{rules, Delivery, NotifyError, Plugin};
+    ///
+    /// let plugin = Plugin::builder(rules! { target ops; target audit; on any => send(ops), send(audit); })
+    ///     .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> { Err("connection refused".into()) })
+    ///     .notifier("audit", |_: &Delivery| -> Result<(), NotifyError> { Ok(()) })
+    ///     .retry(notify_rules::plugin::RetryPolicy { attempts: 1, ..Default::default() })
+    ///     .build()?;
+    /// let body = r#"{"pipeline":{"name":"p","counter":"1","stage":{"name":"s","counter":"1"}}}"#;
+    /// plugin.handle("stage-status", body);
+    /// assert_eq!(plugin.outbox_by_target()?, [("ops".to_owned(), 1)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn outbox_by_target(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        self.store.waiting_by_target()
     }
 
     /// Whether the state is kept in a database, so that what the outbox

@@ -24,10 +24,11 @@ use std::time::Instant;
 
 use smallvec::SmallVec;
 
+use super::outcome::{Again, Outcome};
 use super::{FlushReport, Plugin, Problem, RetryPolicy};
 use crate::deliver::{Context, Notifier, NotifyError};
 use crate::rules::Delivery;
-use crate::state::{Claimed, GaveUp, StateStore, StoreError, Waiting};
+use crate::state::{Claimed, StateStore, Waiting};
 use crate::util::instant_after;
 
 /// Below this average a notifier is served on the calling thread.
@@ -132,71 +133,6 @@ struct Group<'p> {
     /// The error of a try already made of the first fresh delivery.
     first_failed: Option<NotifyError>,
     waiting: Vec<Waiting>,
-}
-
-/// What a run of deliveries came to.
-#[derive(Default)]
-struct Outcome {
-    /// One per fresh delivery that could not be sent, and the store's errors.
-    problems: Vec<Problem>,
-    /// Waiting entries sent.
-    delivered: usize,
-    /// Waiting entries that failed again.
-    failed: Vec<Problem>,
-    /// Waiting entries given up.
-    gave_up: Vec<Problem>,
-}
-
-impl Outcome {
-    fn merge(&mut self, other: Outcome) {
-        append(&mut self.problems, other.problems);
-        self.delivered += other.delivered;
-        append(&mut self.failed, other.failed);
-        append(&mut self.gave_up, other.gave_up);
-    }
-
-    /// A store error, if there was one.
-    fn io(&mut self, io: Result<(), StoreError>) {
-        if let Err(e) = io {
-            self.problems.push(Problem::Store(e.to_string()));
-        }
-    }
-
-    /// What settling a failed entry came to; `answered` puts what was given
-    /// up in the answer rather than in the flush report.
-    fn settled(&mut self, settled: Result<Vec<GaveUp>, StoreError>, answered: bool) {
-        match settled {
-            Ok(gave_up) => {
-                let gave_up = gave_up.into_iter().map(Problem::from);
-                if answered {
-                    self.problems.extend(gave_up);
-                } else {
-                    self.gave_up.extend(gave_up);
-                }
-            }
-            Err(e) => self.problems.push(Problem::Store(e.to_string())),
-        }
-    }
-}
-
-/// `into.extend(from)`, taking `from` whole when `into` is empty: both are
-/// empty for nearly every notification.
-fn append(into: &mut Vec<Problem>, from: Vec<Problem>) {
-    if into.is_empty() {
-        *into = from;
-    } else {
-        into.extend(from);
-    }
-}
-
-impl From<GaveUp> for Problem {
-    fn from(g: GaveUp) -> Problem {
-        Problem::GaveUp {
-            target: g.target,
-            key: g.key,
-            reason: g.reason,
-        }
-    }
 }
 
 /// Where a group runs.
@@ -306,11 +242,17 @@ impl<'p> Group<'p> {
                 }
                 Err(error) => {
                     target_down = !error.is_permanent();
-                    out.failed.push(Problem::NotDelivered {
-                        target: c.delivery.target().to_owned(),
-                        reason: error.to_string(),
-                        kept: !error.is_permanent() || error.is_held(),
-                    });
+                    // One given up is reported as such by the store, once.
+                    if !error.is_permanent() || error.is_held() {
+                        out.failed.push(Again {
+                            key: c.delivery.idempotency_key(),
+                            problem: Problem::NotDelivered {
+                                target: c.delivery.target().to_owned(),
+                                reason: error.to_string(),
+                                kept: true,
+                            },
+                        });
+                    }
                     out.settled(outbox.failed(id, &error), false);
                 }
             }
@@ -339,6 +281,7 @@ impl Plugin {
     /// answer.
     pub(super) fn deliver(&self, fresh: Vec<Claimed>) -> Vec<Problem> {
         let out = self.run(fresh, false);
+        self.failed_again(out.failed);
         let mut problems = out.problems;
         problems.extend(out.gave_up);
         problems
@@ -352,12 +295,12 @@ impl Plugin {
 
     pub(super) fn run_outbox(&self, force: bool) -> FlushReport {
         let out = self.run(Vec::new(), force);
-        let text = |problems: Vec<Problem>| problems.iter().map(Problem::to_string).collect();
+        let mut failed: Vec<Problem> = out.failed.into_iter().map(|a| a.problem).collect();
+        // Store errors have nowhere else to go.
+        failed.extend(out.problems);
         FlushReport {
             delivered: out.delivered,
-            // Store errors have nowhere else to go.
-            failed: text(out.failed.into_iter().chain(out.problems).collect()),
-            gave_up: out.gave_up.iter().map(Problem::to_string).collect(),
+            failed,
             given_up: out.gave_up,
             pending: 0,
         }

@@ -29,12 +29,13 @@ pub(super) async fn flush_outbox(
         })
         .await;
         if let (Ok(Some(report)), Some(metrics)) = (&flushed, &metrics) {
-            // Given up between requests: no answer carries them.
+            // Between requests: no answer carries them.
+            metrics.failed_again(&report.failed);
             metrics.not_delivered(&report.given_up);
         }
         match flushed {
             Ok(None) => {}
-            Ok(Some(report)) if report.failed.is_empty() && report.gave_up.is_empty() => {
+            Ok(Some(report)) if report.failed.is_empty() && report.given_up.is_empty() => {
                 tracing::info!(
                     delivered = report.delivered,
                     waiting = report.pending,

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::routes::{AppState, Path};
+use super::MetricsFormat;
 
 /// How long `/readyz` waits for the state store: below the few seconds a
 /// load balancer's check waits, so that it gets an answer with the reason.
@@ -83,24 +84,31 @@ pub(crate) async fn readyz(State(shared): State<AppState>) -> Response {
     }
 }
 
-/// The metrics in the Prometheus text format; 404 when the server was
-/// started without them.
-pub(crate) async fn metrics(State(shared): State<AppState>) -> Response {
+/// The metrics in the classic Prometheus text format, or in OpenMetrics
+/// when the scraper's `Accept` asks for it; 404 when the server was started
+/// without them. What waits in the outbox is counted now, per target.
+pub(crate) async fn metrics(State(shared): State<AppState>, headers: HeaderMap) -> Response {
     let Some(metrics) = shared.metrics.clone() else {
         return text(
             StatusCode::NOT_FOUND,
             "metrics are off on this server\n".into(),
         );
     };
+    let format =
+        MetricsFormat::for_accept(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     let plugin = shared.plugin();
-    // A database store may block even to count what waits.
-    let waiting = tokio::task::spawn_blocking(move || plugin.outbox_len())
-        .await
-        .unwrap_or(0);
-    let mut response = (StatusCode::OK, metrics.render(waiting)).into_response();
+    // A database store blocks even to count what waits.
+    let counted = tokio::task::spawn_blocking(move || plugin.outbox_by_target()).await;
+    match counted {
+        Ok(Ok(by_target)) => metrics.outbox_waiting(&by_target),
+        // The gauges keep what the last count said.
+        Ok(Err(e)) => tracing::warn!(error = %e, "/metrics: the outbox could not be counted"),
+        Err(e) => tracing::error!(error = %e, "/metrics: counting the outbox panicked"),
+    }
+    let mut response = (StatusCode::OK, metrics.encode(format)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        HeaderValue::from_static(format.content_type()),
     );
     response
 }

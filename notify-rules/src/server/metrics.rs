@@ -1,25 +1,30 @@
-//! What `GET /metrics` shows, in the Prometheus text format: notifications
-//! and deliveries counted by outcome, the outbox's length, delivery and
-//! request times.
+//! What `GET /metrics` shows, in the Prometheus text format (or
+//! OpenMetrics, see [`MetricsFormat`]): notifications and deliveries counted
+//! by outcome, what waits in the outbox per target, delivery and request
+//! times.
 //!
 //! Every label takes few values, so that series cannot grow with traffic:
 //! notification kinds and outcomes, the configured targets, the server's
 //! paths and the statuses it answers. Never a pipeline name.
 //!
 //! ```
-//! use notify_rules::server::Metrics;
+//! use notify_rules::server::{Metrics, MetricsFormat};
 //! use notify_rules::{Delivery, Notifier, NotifyError};
 //!
 //! let metrics = Metrics::new();
 //! let ops = metrics.observe("ops", |_: &Delivery| -> Result<(), NotifyError> { Ok(()) });
 //! # let _ = ops;
-//! let text = metrics.render(0);
+//! metrics.outbox_waiting(&[("ops".to_owned(), 2)]);
+//! let text = metrics.encode(MetricsFormat::Prometheus);
+//! assert!(text.contains("# TYPE notify_rules_deliveries_total counter\n"));
 //! assert!(text.contains(r#"notify_rules_deliveries_total{target="ops",outcome="sent"} 0"#));
-//! assert!(text.contains(r#"notify_rules_outbox_waiting{target=""} 0"#));
+//! assert!(text.contains(r#"notify_rules_outbox_waiting{target="ops"} 2"#));
+//! assert!(text.contains(r#"notify_rules_outbox_waiting{target=""} 2"#));
 //! ```
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -29,8 +34,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
+use super::exposition::{self, MetricsFormat};
 use crate::deliver::Context;
 use crate::plugin::{Answer, Problem};
+use crate::util::lock;
 use crate::{Delivery, Notifier, NotifyError};
 
 /// The outcomes of a notification, as `notify_rules_notifications_total`
@@ -40,12 +47,13 @@ use crate::{Delivery, Notifier, NotifyError};
 pub(crate) const NOTIFICATION_OUTCOMES: [&str; 5] =
     ["ok", "failed", "unavailable", "refused", "timeout"];
 
-/// The outcomes of a delivery (`config.md`): `sent`, given up (`failed`),
-/// waiting in the outbox (`kept`); `suppressed`, `held` and `silenced`
-/// are counted by the rules that make them. A held message counts once,
-/// `held`; the digest that later carries it is a delivery of its own and
-/// counts once too (`sent`, ...), and a held message a silence leaves out of
-/// its digest counts `silenced` then (docs/time.md, "Metrics").
+/// The outcomes of a delivery (`config.md`): `sent`; waiting in the outbox
+/// after its first tries (`kept`); given up, or failed again when tried
+/// from the outbox (`failed`); `suppressed`, `held` and `silenced` are
+/// counted by the rules that make them. A held message counts once, `held`;
+/// the digest that later carries it is a delivery of its own and counts once
+/// too (`sent`, ...), and a held message a silence leaves out of its digest
+/// counts `silenced` then (docs/time.md, "Metrics").
 const DELIVERY_OUTCOMES: [&str; 6] = ["sent", "failed", "kept", "suppressed", "held", "silenced"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -96,6 +104,9 @@ struct Inner {
     deliveries: Family<DeliveryLabels, Counter>,
     delivery_seconds: Histograms<TargetLabel>,
     outbox_waiting: Family<TargetLabel, Gauge>,
+    /// The targets `outbox_waiting` shows, each at 0 when nothing waits
+    /// for it: the configured ones, and any met in the outbox.
+    outbox_targets: Mutex<BTreeSet<String>>,
     signature_failures: Family<ReasonLabel, Counter>,
     requests: Histograms<RequestLabels>,
     rules: Gauge,
@@ -188,6 +199,7 @@ impl Metrics {
             deliveries,
             delivery_seconds,
             outbox_waiting,
+            outbox_targets: Mutex::default(),
             signature_failures,
             requests,
             rules,
@@ -197,8 +209,9 @@ impl Metrics {
 
     /// `notifier`, its sends counted as `sent` for `target` and timed. Every
     /// outcome of the target shows from the start, at 0, so that an alert
-    /// on a rate has a series to look at.
+    /// on a rate has a series to look at; so does what waits for it.
     pub fn observe(&self, target: &str, notifier: impl Notifier + 'static) -> impl Notifier {
+        self.waiting_for(target);
         for outcome in DELIVERY_OUTCOMES {
             self.0.deliveries.get_or_create_owned(&DeliveryLabels {
                 target: target.to_owned(),
@@ -217,19 +230,53 @@ impl Metrics {
         }
     }
 
-    /// The text `GET /metrics` answers, with `outbox_waiting` deliveries in
-    /// the outbox.
+    /// The text `GET /metrics` answers by default (the classic Prometheus
+    /// format), with `outbox_waiting` deliveries in the outbox in all (what
+    /// waits per target is left as [`outbox_waiting`](Self::outbox_waiting)
+    /// last said).
     pub fn render(&self, outbox_waiting: usize) -> String {
-        self.0
-            .outbox_waiting
-            .get_or_create(&TargetLabel {
-                target: String::new(),
-            })
-            .set(i64::try_from(outbox_waiting).unwrap_or(i64::MAX));
+        gauge(&self.0.outbox_waiting, "").set(count(outbox_waiting));
+        self.encode(MetricsFormat::Prometheus)
+    }
+
+    /// Says what waits in the outbox, per target (as
+    /// [`Plugin::outbox_by_target`](crate::Plugin::outbox_by_target) counts
+    /// it): each target listed, every other one shown so far at 0, and
+    /// their sum as `target=""`.
+    pub fn outbox_waiting(&self, by_target: &[(String, usize)]) {
+        let mut targets = lock(&self.0.outbox_targets);
+        for (target, _) in by_target {
+            if !targets.contains(target) {
+                targets.insert(target.clone());
+            }
+        }
+        for target in targets.iter() {
+            let n = by_target
+                .iter()
+                .find(|(t, _)| t == target)
+                .map_or(0, |(_, n)| *n);
+            gauge(&self.0.outbox_waiting, target).set(count(n));
+        }
+        let total = by_target.iter().map(|(_, n)| n).sum();
+        gauge(&self.0.outbox_waiting, "").set(count(total));
+    }
+
+    /// Every metric, as text in `format`.
+    pub fn encode(&self, format: MetricsFormat) -> String {
         let mut text = String::new();
         // Writing to a String does not fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.0.registry);
-        text
+        match format {
+            MetricsFormat::OpenMetrics => text,
+            MetricsFormat::Prometheus => exposition::to_classic(&text),
+        }
+    }
+
+    /// `target`'s series of `outbox_waiting`, at 0 until counted.
+    fn waiting_for(&self, target: &str) {
+        if lock(&self.0.outbox_targets).insert(target.to_owned()) {
+            gauge(&self.0.outbox_waiting, target);
+        }
     }
 
     /// Says how many rules are in force.
@@ -279,6 +326,21 @@ impl Metrics {
         }
     }
 
+    /// Counts as `failed` each delivery that failed again when the outbox
+    /// tried it (it still waits): in a request, a scheduler's tick or a
+    /// flush. A store's error, with no target, is not a delivery.
+    pub(crate) fn failed_again(&self, problems: &[Problem]) {
+        for target in problems.iter().filter_map(Problem::target) {
+            self.0
+                .deliveries
+                .get_or_create(&DeliveryLabels {
+                    target: target.to_owned(),
+                    outcome: "failed",
+                })
+                .inc();
+        }
+    }
+
     /// Counts a delivery withheld by the rules' time forms or a silence
     /// (`suppressed`, `held`, `silenced`).
     pub(crate) fn withheld(&self, target: &str, why: crate::plugin::Withheld) {
@@ -305,6 +367,17 @@ impl Metrics {
             .get_or_create(&RequestLabels { path, status })
             .observe(seconds);
     }
+}
+
+/// The series of `family` for `target`, made when missing.
+fn gauge(family: &Family<TargetLabel, Gauge>, target: &str) -> Gauge {
+    family.get_or_create_owned(&TargetLabel {
+        target: target.to_owned(),
+    })
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A notifier whose successful sends are counted and every try timed.

@@ -8,7 +8,7 @@
 //! | `POST /notifications-interested-in` | nothing; answers the kinds the plugin wants |
 //! | `GET /healthz` | 200 while the process answers |
 //! | `GET /readyz` | 200 when the rules are loaded and the state store answers, 503 with the reason otherwise |
-//! | `GET /metrics` | the [`Metrics`] in the Prometheus text format (when [`ServerOptions::metrics`] is set) |
+//! | `GET /metrics` | the [`Metrics`] in the Prometheus text format, or OpenMetrics when `Accept` asks for it ([`MetricsFormat`]; when [`ServerOptions::metrics`] is set) |
 //!
 //! The answer's body is the [`Plugin`]'s answer (`{"status":"success"}`, or
 //! `{"status":"failure","messages":[...]}`). Its status is what forwarders look
@@ -44,6 +44,7 @@
 mod accept;
 mod body;
 pub mod config;
+mod exposition;
 mod flusher;
 mod health;
 mod metrics;
@@ -62,6 +63,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::sync::Notify;
 
+pub use exposition::MetricsFormat;
 pub use metrics::Metrics;
 pub use reload::Reloader;
 pub use signature::Secret;
@@ -319,6 +321,7 @@ impl Server {
             self.plugin.clone(),
             scheduler::TICK,
             self.in_flight.clone(),
+            self.metrics.clone(),
         ));
         let shutdown = async move {
             if !stopped_already {

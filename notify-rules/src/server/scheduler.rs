@@ -6,14 +6,21 @@
 use std::time::Duration;
 
 use super::routes::{current, Current};
-use super::InFlight;
+use super::{InFlight, Metrics};
 
 /// How often due reminders and digests are looked for: a reminder or a
 /// digest goes out within this of its time.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
 
-/// Sends what is due, every `every`, until aborted.
-pub(super) async fn send_due(plugin: Current, every: Duration, in_flight: InFlight) {
+/// Sends what is due, every `every`, until aborted. What does not go out
+/// is counted as a notification's deliveries are (`kept`, `failed`): no
+/// answer carries it; what is sent is counted by the wrapped notifiers.
+pub(super) async fn send_due(
+    plugin: Current,
+    every: Duration,
+    in_flight: InFlight,
+    metrics: Option<Metrics>,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -27,6 +34,9 @@ pub(super) async fn send_due(plugin: Current, every: Duration, in_flight: InFlig
             plugin.send_due()
         })
         .await;
+        if let (Ok(report), Some(metrics)) = (&sent, &metrics) {
+            metrics.not_delivered(&report.problems);
+        }
         match sent {
             Ok(report) if report.made == 0 && report.problems.is_empty() => {}
             Ok(report) if report.problems.is_empty() => {

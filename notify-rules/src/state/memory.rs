@@ -118,6 +118,10 @@ impl StateStore for MemoryState {
         self.outbox.len()
     }
 
+    fn waiting_by_target(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        Ok(self.outbox.by_target())
+    }
+
     fn is_durable(&self) -> bool {
         false
     }

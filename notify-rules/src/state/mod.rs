@@ -79,6 +79,9 @@ mod kv_tests;
 // The prune and the outbox ids of the database stores.
 #[cfg(all(test, feature = "sqlite"))]
 mod prune_tests;
+// What waits per target, in every store.
+#[cfg(all(test, feature = "sqlite"))]
+mod waiting_tests;
 // The time forms' tables: reminders, throttles, held messages, silences.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod decide_time;
@@ -233,6 +236,12 @@ pub(crate) trait StateStore: time::TimeStore + Send + Sync {
         value: &[u8],
         expires: Option<u64>,
     ) -> Result<bool, StoreError>;
+
+    // What `GET /metrics` shows per target.
+    /// How many deliveries wait for each target that has any, counted in
+    /// the store now (other processes and replicas add and remove entries
+    /// too): one grouped count, made when `/metrics` is scraped.
+    fn waiting_by_target(&self) -> Result<Vec<(String, usize)>, StoreError>;
 }
 
 /// One delivery waiting in the outbox, as `notify-rules outbox list` shows it.

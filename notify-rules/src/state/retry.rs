@@ -180,6 +180,11 @@ impl StateStore for Retrying {
         self.store.waiting_len()
     }
 
+    fn waiting_by_target(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        // A scrape while the store is down answers at once.
+        self.gated(|s| s.waiting_by_target())
+    }
+
     fn is_durable(&self) -> bool {
         self.store.is_durable()
     }

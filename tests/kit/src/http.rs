@@ -53,6 +53,25 @@ pub fn get(url: &str) -> (u16, String) {
     )
 }
 
+/// GETs `url` with these headers (an `Accept`, say): status, the answer's
+/// `Content-Type` (empty when it has none) and its text, whatever the
+/// status.
+pub fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+    let mut request = agent().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let resp = request.call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (status, text) = read_answer(resp);
+    (status, content_type, text)
+}
+
 /// The `messages` of a plugin's answer body; none for a success.
 pub fn messages(answer: &str) -> Vec<String> {
     let v: Value =

@@ -65,7 +65,9 @@ pub mod slack;
 mod temp;
 
 pub use body::{body, AgentBody, StageBody};
-pub use http::{closed_port, get, messages, post, post_with, ClosedPort, Flaky, Loopback};
+pub use http::{
+    closed_port, get, get_with, messages, post, post_with, ClosedPort, Flaky, Loopback,
+};
 pub use payload::{agent, bad_payload, payload, payload_dir, payload_path, payloads, read, stage};
 pub use temp::{temp_dir, temp_dir_with};
 

@@ -81,6 +81,11 @@ impl Serving {
         crate::get(&format!("http://{}{path}", self.addr))
     }
 
+    /// GETs `path` with these headers: status, `Content-Type` and answer.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+        crate::get_with(&format!("http://{}{path}", self.addr), headers)
+    }
+
     /// Sends `signal` (`HUP`, …) to the program.
     pub fn signal(&self, signal: &str) {
         let sent = Command::new("kill")

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::send::Bound;
 use super::timed::{Timed, Withheld, WithheldSink};
-use super::{Plugin, RetryPolicy};
+use super::{Plugin, Problem, ProblemSink, RetryPolicy};
 use crate::deliver::Notifier;
 use crate::outbox::OutboxPolicy;
 use crate::protocol::{Reader, Tz};
@@ -42,6 +42,7 @@ pub struct PluginBuilder {
     retry: RetryPolicy,
     clock: Clock,
     withheld: Option<WithheldSink>,
+    failed_again: Option<ProblemSink>,
 }
 
 /// Why a [`Plugin`] could not be built: every problem found, one per line.
@@ -134,6 +135,7 @@ impl PluginBuilder {
             retry: RetryPolicy::default(),
             clock: Clock::real(),
             withheld: None,
+            failed_again: None,
         }
     }
 
@@ -171,6 +173,45 @@ impl PluginBuilder {
     /// ```
     pub fn on_withheld(mut self, told: impl Fn(&str, Withheld) + Send + Sync + 'static) -> Self {
         self.withheld = Some(Arc::new(told));
+        self
+    }
+
+    /// Told of each delivery waiting in the outbox (from an earlier
+    /// notification) that was tried again while a notification or the
+    /// scheduler's reminders and digests were handled, and failed again:
+    /// a [`Problem::NotDelivered`] naming its target, still waiting. It is
+    /// not in that notification's answer, which is about its own
+    /// deliveries; the server counts it as `failed`.
+    /// [`Plugin::flush_outbox`] reports its own in
+    /// [`FlushReport::failed`](super::FlushReport::failed).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use notify_rules::plugin::{OutboxPolicy, Problem, RetryPolicy};
+    /// use notify_rules::{rules, Delivery, NotifyError, Plugin};
+    ///
+    /// let told = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = told.clone();
+    /// let plugin = Plugin::builder(rules! { target ops; on state Failed => send(ops); })
+    ///     .notifier("ops", |_: &Delivery| -> Result<(), NotifyError> { Err("HTTP 503".into()) })
+    ///     .retry(RetryPolicy { attempts: 1, ..RetryPolicy::default() })
+    ///     // Waiting entries are due again at once.
+    ///     .outbox_policy(OutboxPolicy { first_retry_after: Duration::ZERO, ..OutboxPolicy::default() })
+    ///     .on_failed_again(move |p: &Problem| seen.lock().unwrap().push(p.to_string()))
+    ///     .build()?;
+    /// let body = |n: u32, state: &str| {
+    ///     format!(r#"{{"pipeline":{{"name":"p","counter":"{n}","stage":{{"name":"s","counter":"1","state":"{state}"}}}}}}"#)
+    /// };
+    /// assert_eq!(plugin.handle("stage-status", &body(1, "Failed")).code, 200);
+    /// // Nothing to send for this one, but the waiting delivery is tried again.
+    /// let passed = plugin.handle("stage-status", &body(2, "Passed"));
+    /// assert_eq!(passed.body, r#"{"status":"success"}"#);
+    /// assert_eq!(*told.lock().unwrap(), ["target `ops`: HTTP 503 (kept in the outbox to try again)"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_failed_again(mut self, told: impl Fn(&Problem) + Send + Sync + 'static) -> Self {
+        self.failed_again = Some(Arc::new(told));
         self
     }
 
@@ -337,6 +378,7 @@ impl PluginBuilder {
                     windows,
                     withheld: self.withheld,
                 },
+                told_failed_again: self.failed_again,
             }),
             _ => Err(BuildError { problems }),
         }

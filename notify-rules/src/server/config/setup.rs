@@ -137,6 +137,10 @@ impl Config {
         builder = self.stores(builder);
         let counted = metrics.clone();
         builder = builder.on_withheld(move |target, why| counted.withheld(target, why));
+        let counted = metrics.clone();
+        builder = builder.on_failed_again(move |problem| {
+            counted.failed_again(std::slice::from_ref(problem));
+        });
         let state =
             self.state_from(&mut |setting, name| lookup(&mut problems, "[state]", setting, name));
         if let Some(state) = state {

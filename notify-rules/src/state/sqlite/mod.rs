@@ -39,6 +39,14 @@ const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// parsed again in turn).
 const STATEMENTS_CACHED: usize = 64;
 
+/// The deliveries waiting, per target, for `/metrics`: one pass over the
+/// outbox, which holds what failed and is small.
+const OUTBOX_BY_TARGET: &str = "SELECT target, count(*) FROM outbox GROUP BY target";
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
 /// The page size of a new file: half SQLite's default. A notification
 /// changes a few small rows on two pages (its `stage_runs` leaf, its outbox
 /// entry, a delivery's JSON fitting in one), and each page changed is a whole
@@ -295,6 +303,17 @@ impl StateStore for SqliteState {
             .prepare_cached(sql::OUTBOX_COUNT)
             .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
         self.shared.waiting_now(n)
+    }
+
+    fn waiting_by_target(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut s = conn
+            .db
+            .prepare_cached(OUTBOX_BY_TARGET)
+            .map_err(|e| self.fail(e))?;
+        s.query_map([], |r| Ok((r.get(0)?, count(r.get(1)?))))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.fail(e))
     }
 
     fn is_durable(&self) -> bool {
