@@ -20,7 +20,7 @@ use postgres::{NoTls, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::decide::{self, Shared};
-use super::error::where_is;
+use super::error::{is_host_name, place_of, unreadable_address, UNREADABLE_PLACE};
 use super::rows::{self, ms};
 use super::sql::{self, Val};
 use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
@@ -64,11 +64,21 @@ pub(crate) struct PostgresState {
 
 impl PostgresState {
     pub(crate) fn open(url: &str, policy: OutboxPolicy) -> Result<PostgresState, StoreError> {
-        let place = where_is(url);
-        // The parser's message never repeats the text it was given.
         let mut config: postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::lasting(&place, format!("the address cannot be read: {e}")))?;
+            .map_err(|e| StoreError::lasting(UNREADABLE_PLACE, unreadable_address(&e)))?;
+        let place = place_of(&config);
+        if config.get_hosts().iter().any(|h| match h {
+            postgres::config::Host::Tcp(h) => !is_host_name(h),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(_) => false,
+        }) {
+            return Err(StoreError::lasting(
+                &place,
+                "the address's host is not a host name: an `@` in the user or password \
+                 must be written %40",
+            ));
+        }
         config.connect_timeout(CONNECT_WAIT);
         config.application_name("notify-rules");
         let pool = r2d2::Pool::builder()
