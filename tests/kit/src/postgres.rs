@@ -40,3 +40,44 @@ pub fn password(url: &str) -> String {
     let userinfo = authority.split('@').next().unwrap_or("");
     userinfo.split(':').nth(1).unwrap_or("").to_owned()
 }
+
+/// The variable holding the file of the CA that signed the test server's
+/// certificate (for 127.0.0.1 and localhost).
+pub const CA_VAR: &str = "NOTIFY_RULES_TEST_POSTGRES_CA";
+
+/// The test server's CA file; `None`, with a note, when it is not set outside
+/// CI (a server without TLS).
+///
+/// # Panics
+/// Under CI without it.
+pub fn ca_file() -> Option<std::path::PathBuf> {
+    let Some(path) = std::env::var_os(CA_VAR) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {CA_VAR} is not: the PostgreSQL TLS tests must run (see .ci/with-postgres)"
+        );
+        eprintln!("note: {CA_VAR} is not set: skipping a PostgreSQL TLS test (see README, Tests)");
+        return None;
+    };
+    Some(path.into())
+}
+
+/// The `notify-rules` sessions on the test server's database `name`: how
+/// many are over TLS, of how many.
+///
+/// # Panics
+/// When the server cannot be reached or asked.
+pub fn sessions(name: &str) -> (i64, i64) {
+    let url = std::env::var(VAR).expect("the test server's address");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{VAR}: cannot reach the test server: {e}"));
+    let row = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
+             JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = $1 AND a.application_name = 'notify-rules'",
+            &[&name],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use postgres::{NoTls, Statement};
+use postgres::Statement;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::decide::{self, Shared};
@@ -38,6 +38,7 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 mod pool;
 mod record;
 mod time;
+pub(crate) mod tls;
 
 use pool::{Manager, Pool, Pooled};
 
@@ -63,7 +64,11 @@ pub(crate) struct PostgresState {
 }
 
 impl PostgresState {
-    pub(crate) fn open(url: &str, policy: OutboxPolicy) -> Result<PostgresState, StoreError> {
+    pub(crate) fn open(
+        url: &str,
+        tls: &tls::PostgresTls,
+        policy: OutboxPolicy,
+    ) -> Result<PostgresState, StoreError> {
         let mut config: postgres::Config = url
             .parse()
             .map_err(|e| StoreError::lasting(UNREADABLE_PLACE, unreadable_address(&e)))?;
@@ -79,6 +84,7 @@ impl PostgresState {
                  must be written %40",
             ));
         }
+        let (connector, settled) = tls::secure(&mut config, tls, &place)?;
         config.connect_timeout(CONNECT_WAIT);
         config.application_name("notify-rules");
         let pool = r2d2::Pool::builder()
@@ -86,7 +92,10 @@ impl PostgresState {
             .min_idle(Some(1))
             .connection_timeout(CONNECT_WAIT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(Manager(PostgresConnectionManager::new(config, NoTls)))
+            .build(Manager {
+                manager: PostgresConnectionManager::new(config, connector),
+                settled,
+            })
             .map_err(|e| StoreError::new(&place, format!("cannot reach the database: {e}")))?;
         let store = PostgresState {
             pool: Some(pool),
