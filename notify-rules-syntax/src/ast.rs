@@ -13,6 +13,7 @@ pub use crate::lang::{
 };
 use crate::span::SpanRef;
 
+mod identity;
 mod time;
 pub use time::{
     remind_message, suppressed_sends, write_duration, DurationLit, Timing, WindowDecl,

@@ -1,5 +1,5 @@
 //! `notify-rules check`, `explain` and `run`, run as the built program, with
-//! their exact output on small cases.
+//! their exact output on small cases; what `outbox` and `silence` refuse.
 
 use std::process::Command;
 
@@ -313,4 +313,64 @@ fn run_and_explain_read_gson_dates_in_the_time_zone_given() {
         err.contains("`Europe/Berln` is not an IANA time zone; did you mean `Europe/Berlin`?"),
         "{err}"
     );
+}
+
+#[test]
+fn outbox_and_silence_commands_refuse_a_memory_store_and_unknown_targets() {
+    let memory = "[state]\nstore = \"memory\"\n[targets.ops]\nkind = \"console\"\n";
+    let sqlite = "[state]\npath = \"s.db\"\n[targets.ops]\nkind = \"console\"\n";
+    let dir = temp_dir_with(&[("m.toml", memory), ("s.toml", sqlite)]);
+    // A memory store lives inside `serve`: a command would work on an
+    // empty one of its own and say it did.
+    for command in [
+        "outbox list --config m.toml",
+        "silence list --config m.toml",
+    ] {
+        let (code, out, err) = run(&dir, command);
+        assert_eq!((code, out.as_str()), (1, ""), "{command}: {err}");
+        assert!(
+            err.contains("set `[state] store` to sqlite or postgres"),
+            "{command}: {err}"
+        );
+    }
+    let add = [
+        "silence",
+        "add",
+        "--config",
+        "s.toml",
+        "--pipeline",
+        "api-*",
+        "--for",
+        "1h",
+        "--comment",
+        "x",
+    ];
+    let (code, out, err) = run_args(&dir, &[&add[..], &["--target", "opz"]].concat());
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(
+        err,
+        "notify-rules: --target `opz` is not a target of s.toml (did you mean `ops`?)\n"
+    );
+    let (code, out, err) = run_args(&dir, &[&add[..], &["--target", "ops"]].concat());
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert_eq!(out, "1\n");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let config = "[state]\npath = \"s.db\"\n[targets.ops]\nkind = \"console\"\n";
+    let dir = temp_dir_with(&[("s.toml", config)]);
+    let mut child = Command::new(BIN)
+        .args(["silence", "list", "--config", "s.toml"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the program writes (it opens the store first).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
 }

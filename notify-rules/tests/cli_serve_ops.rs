@@ -247,9 +247,20 @@ fn sighup_keeps_the_old_rules_on_an_error_and_takes_good_new_ones() {
         "target ops;\non state Passed => send(ops, \"{pipeline.name} passed\");\non state Failed => send(ops, \"{pipeline.name} broke\");\n",
     )
     .unwrap();
+    // A setting only a restart applies: the reload says so, and goes on.
+    std::fs::write(
+        dir.path().join("c.toml"),
+        format!("{config}[outbox]\nflush_interval = \"5s\"\n"),
+    )
+    .unwrap();
     server.signal("HUP");
     let reloaded = server.log_until("reloaded");
     assert!(reloaded.contains("rules=2"), "{reloaded}");
+    let warned = reloaded
+        .lines()
+        .find(|l| l.contains("only a restart applies it"))
+        .unwrap_or_else(|| panic!("{reloaded}"));
+    assert!(warned.contains("[outbox] flush_interval"), "{warned}");
     assert_eq!(
         server.post("/", body("shop", 2, "deploy", 1, "Failed")),
         (200, SUCCESS.to_owned())

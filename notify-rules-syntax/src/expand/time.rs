@@ -10,17 +10,18 @@ use crate::ast::{self, Action, Rules, Timing};
 /// The `static __TIME` item and the `.__with_time(..)` call, or nothing when
 /// the rules have no time form.
 pub(super) fn table(pv: &TokenStream, rules: &Rules) -> (TokenStream, TokenStream) {
+    let (stage_ids, agent_ids) = rules.identities();
     let stage: Vec<TokenStream> = rules
         .rules
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| rule(pv, rules, i, &r.actions, &r.timing, false))
+        .filter_map(|(i, r)| rule(pv, rules, (i, stage_ids[i]), &r.actions, &r.timing, false))
         .collect();
     let agent: Vec<TokenStream> = rules
         .agent_rules
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| rule(pv, rules, i, &r.actions, &r.timing, true))
+        .filter_map(|(i, r)| rule(pv, rules, (i, agent_ids[i]), &r.actions, &r.timing, true))
         .collect();
     if rules.windows.is_empty() && stage.is_empty() && agent.is_empty() {
         return (TokenStream::new(), TokenStream::new());
@@ -46,11 +47,12 @@ pub(super) fn table(pv: &TokenStream, rules: &Rules) -> (TokenStream, TokenStrea
     (item, quote!(.__with_time(&__TIME)))
 }
 
-/// One rule's row, or `None` for a rule without time forms.
+/// One rule's row (by its index and identity), or `None` for a rule
+/// without time forms.
 fn rule(
     pv: &TokenStream,
     rules: &Rules,
-    index: usize,
+    (index, identity): (usize, u32),
     actions: &[Action],
     timing: &Timing,
     agent: bool,
@@ -98,6 +100,7 @@ fn rule(
     Some(quote! {
         #pv::RuleTimeMeta {
             rule: #rule,
+            identity: #identity,
             every: #every,
             during: #during,
             reminds: &[#(#reminds),*],

@@ -38,9 +38,7 @@ impl StageStatus {
         for cause in &mut copy.pipeline.build_cause {
             redact_material(&mut cause.material);
             for m in &mut cause.modifications {
-                for v in m.data.values_mut() {
-                    *v = redact_text(v);
-                }
+                redact_settings(&mut m.data);
             }
         }
         copy
@@ -50,6 +48,20 @@ impl StageStatus {
 fn redact_opt(url: &mut Option<String>) {
     if let Some(u) = url {
         *u = redact_url(u);
+    }
+}
+
+/// Shown with its plugin data as [`StageStatus::redacted`] shows it: data is
+/// a plugin's, and may hold a URL with a password or a token.
+impl std::fmt::Debug for super::Modification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut data = self.data.clone();
+        redact_settings(&mut data);
+        f.debug_struct("Modification")
+            .field("revision", &self.revision)
+            .field("modified_time", &self.modified_time)
+            .field("data", &data)
+            .finish()
     }
 }
 

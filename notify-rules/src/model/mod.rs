@@ -81,8 +81,21 @@ pub struct BuildCause {
     pub modifications: Vec<Modification>,
 }
 
-/// One revision of a material (`build-cause[].modifications[]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One revision of a material (`build-cause[].modifications[]`). Its
+/// `Debug` redacts `data` as [`StageStatus::redacted`] does.
+///
+/// ```
+/// use notify_rules::model::Modification;
+///
+/// let m = Modification {
+///     revision: Some("abc".into()),
+///     modified_time: None,
+///     data: [("api_token".into(), "t0ken".into()), ("repo".into(), "https://bob:pw@git.example/x".into())].into(),
+/// };
+/// let shown = format!("{m:?}");
+/// assert!(!shown.contains("t0ken") && !shown.contains("bob:pw"), "{shown}");
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Modification {
     /// The revision; for a pipeline material `upstream/counter/stage/counter`.

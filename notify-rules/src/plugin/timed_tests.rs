@@ -29,6 +29,7 @@ static TIME: TimeMeta = TimeMeta {
     stage: &[
         RuleTimeMeta {
             rule: 0,
+            identity: 0x11,
             every: 0,
             during: None,
             reminds: &[(
@@ -41,6 +42,7 @@ static TIME: TimeMeta = TimeMeta {
         },
         RuleTimeMeta {
             rule: 1,
+            identity: 0x22,
             every: 3600,
             during: None,
             reminds: &[],
@@ -48,6 +50,7 @@ static TIME: TimeMeta = TimeMeta {
         },
         RuleTimeMeta {
             rule: 2,
+            identity: 0x33,
             every: 0,
             during: Some(0),
             reminds: &[],

@@ -14,7 +14,6 @@ pub struct StoreError {
 }
 
 impl StoreError {
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn new(place: impl Into<String>, message: impl Into<String>) -> Self {
         StoreError {
             place: place.into(),
@@ -23,8 +22,8 @@ impl StoreError {
         }
     }
 
-    /// A schema this build cannot use: retrying will not help.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    /// What retrying will not mend (a schema this build cannot use, a store
+    /// no command can reach).
     pub(crate) fn lasting(place: impl Into<String>, message: impl Into<String>) -> Self {
         StoreError {
             transient: false,

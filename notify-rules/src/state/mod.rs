@@ -346,10 +346,36 @@ impl State {
 
     /// The outbox of this store, to list, retry or drop what waits, while a
     /// server may be using it too.
+    ///
+    /// A memory store is refused: what it holds lives in the process that
+    /// made it, so another would see an empty outbox and change nothing.
+    ///
+    /// ```
+    /// use notify_rules::state::State;
+    ///
+    /// let refused = State::memory().outbox().unwrap_err();
+    /// assert!(refused.to_string().contains("sqlite or postgres"), "{refused}");
+    /// ```
     pub fn outbox(&self) -> Result<OutboxOps, StoreError> {
         Ok(OutboxOps {
-            store: self.open(OutboxPolicy::default())?,
+            store: self.open_beside("outbox")?,
         })
+    }
+
+    /// Opens the store for operator commands beside a running server; a
+    /// memory store, which no other process can reach, is refused.
+    pub(crate) fn open_beside(&self, what: &str) -> Result<Box<dyn StateStore>, StoreError> {
+        if matches!(self.kind, Kind::Memory(_)) {
+            return Err(StoreError::lasting(
+                "memory",
+                format!(
+                    "the {what} of a memory store lives inside the process that holds it \
+                     (`serve`), where no command can reach it: set `[state] store` to \
+                     sqlite or postgres to work on it from outside"
+                ),
+            ));
+        }
+        self.open(OutboxPolicy::default())
     }
 }
 

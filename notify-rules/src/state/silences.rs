@@ -4,7 +4,6 @@
 use std::fmt;
 
 use super::{State, StateStore, StoreError};
-use crate::outbox::OutboxPolicy;
 use crate::time::{Clock, NewSilence, Silence};
 
 /// The silences of a store ([`State::silences`]), on the system's clock.
@@ -36,10 +35,12 @@ pub struct SilenceOps {
 
 impl State {
     /// The silences of this store, to add, list or end while a server may
-    /// be using it too.
+    /// be using it too. A memory store is refused, as by
+    /// [`outbox`](State::outbox); a plugin's own silences are
+    /// [`Plugin::silences`](crate::Plugin::silences).
     pub fn silences(&self) -> Result<SilenceOps, StoreError> {
         Ok(SilenceOps {
-            store: self.open(OutboxPolicy::default())?,
+            store: self.open_beside("silences")?,
             clock: Clock::real(),
         })
     }

@@ -188,7 +188,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
             rules.evaluate_agent_with(agent, None, server_url),
         ),
         Notification::EmptyAgent => {
-            println!(
+            say!(
                 "{}: an agent-status notification with no fields (the getsentry forwarder drops them); nothing to evaluate",
                 inputs.payload.display()
             );

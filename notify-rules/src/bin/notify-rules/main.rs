@@ -15,6 +15,16 @@
 //! notify-rules silence expire --config FILE ID
 //! ```
 
+/// A line on standard output, as `println!` writes one, except that a
+/// closed pipe (`outbox list | head`) ends the output quietly rather than
+/// with a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod cases;
 mod commands;
 mod outbox;

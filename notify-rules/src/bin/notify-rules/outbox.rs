@@ -61,12 +61,12 @@ pub(crate) fn outbox(action: &Action) -> ExitCode {
         Action::Retry { all, keys, .. } => {
             let keys = (!all).then_some(keys.as_slice());
             ops.retry(keys).map(|n| {
-                println!("{n} deliveries due now; serve tries them at its next flush");
+                say!("{n} deliveries due now; serve tries them at its next flush");
                 missing(keys.map_or(0, <[String]>::len), n)
             })
         }
         Action::Drop { keys, .. } => ops.drop_keys(keys).map(|n| {
-            println!("{n} deliveries given up");
+            say!("{n} deliveries given up");
             missing(keys.len(), n)
         }),
     };
@@ -103,12 +103,12 @@ fn print(entries: &[WaitingEntry], json: bool) -> ExitCode {
     for e in entries {
         if json {
             // Strings and numbers: cannot fail.
-            println!("{}", serde_json::to_string(e).unwrap_or_default());
+            say!("{}", serde_json::to_string(e).unwrap_or_default());
         } else {
             let next = chrono::DateTime::from_timestamp(e.next_attempt as i64, 0)
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .unwrap_or_default();
-            println!(
+            say!(
                 "{}  {}  attempts {}  next {}  {}",
                 e.key,
                 e.target,
@@ -119,7 +119,7 @@ fn print(entries: &[WaitingEntry], json: bool) -> ExitCode {
         }
     }
     if !json {
-        println!("{} waiting", entries.len());
+        say!("{} waiting", entries.len());
     }
     ExitCode::SUCCESS
 }

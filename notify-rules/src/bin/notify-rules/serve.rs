@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use notify_rules::server::config::{Config, Setup};
-use notify_rules::server::{Metrics, Reloader, Server};
+use notify_rules::server::{Metrics, Reloader, Server, ServerOptions};
 use sha2::{Digest, Sha256};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
@@ -126,6 +126,7 @@ pub(crate) fn serve(
         }
     };
     let mut options = loaded.setup.options;
+    let restart_only = restart_only(&options);
     if let Some(listen) = listen {
         options.listen = listen;
     }
@@ -149,6 +150,7 @@ pub(crate) fn serve(
                     rules: rules_path.to_owned(),
                     config: config_path.to_owned(),
                     state: loaded.state,
+                    restart_only,
                     metrics,
                     reloader: server.reloader(),
                 };
@@ -172,8 +174,35 @@ struct Reload {
     /// The store in force: a reload may not move to another one, whose
     /// history and waiting deliveries would be left behind.
     state: String,
+    /// The settings the server took at start, as the file gave them.
+    restart_only: Vec<(&'static str, String)>,
     metrics: Metrics,
     reloader: Reloader,
+}
+
+/// The settings only a restart changes (the server's listener, limits and
+/// flusher are made once), each with its value as the file gave it.
+fn restart_only(o: &ServerOptions) -> Vec<(&'static str, String)> {
+    vec![
+        ("[server] listen", o.listen.to_string()),
+        ("[server] max_body_bytes", o.max_body_bytes.to_string()),
+        (
+            "[server] request_timeout",
+            format!("{:?}", o.request_timeout),
+        ),
+        ("[server] header_timeout", format!("{:?}", o.header_timeout)),
+        (
+            "[server] max_idle_per_address",
+            o.max_idle_per_address.to_string(),
+        ),
+        ("[server] max_connections", o.max_connections.to_string()),
+        // Whether one is set, never the secret.
+        ("[server] secret_env", o.secret.is_some().to_string()),
+        (
+            "[outbox] flush_interval",
+            format!("{:?}", o.outbox_flush_interval),
+        ),
+    ]
 }
 
 impl Reload {
@@ -233,13 +262,22 @@ impl Reload {
                 self.config.display()
             )]);
         }
+        let now = restart_only(&loaded.setup.options);
+        for ((setting, was), (_, is)) in self.restart_only.iter().zip(&now) {
+            if was != is {
+                tracing::warn!(
+                    setting,
+                    "changed in the file, but only a restart applies it: the value read at start stays"
+                );
+            }
+        }
         self.reloader.replace(Arc::new(loaded.setup.plugin));
         self.metrics.reloaded(true);
         tracing::info!(
             rules = loaded.rules,
             hash = %loaded.hash,
             targets = %loaded.targets,
-            "reloaded: these rules are in force ([server] settings change at restart only)"
+            "reloaded: these rules and targets are in force ([server] and [outbox] flush_interval change at restart only)"
         );
     }
 }

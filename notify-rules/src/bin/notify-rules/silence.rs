@@ -55,7 +55,26 @@ pub(crate) fn silence(action: &Action) -> ExitCode {
             config
         }
     };
-    let ops = match open(config) {
+    let loaded = match Config::load(config) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Action::Add {
+        target: Some(target),
+        ..
+    } = action
+    {
+        // A silence for a target no rule can reach would hold nothing,
+        // and say so only by never mattering: refused, as a typo is.
+        if let Err(message) = known_target(&loaded, target) {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let ops = match ops_of(&loaded) {
         Ok(ops) => ops,
         Err(message) => {
             eprintln!("{message}");
@@ -83,14 +102,14 @@ pub(crate) fn silence(action: &Action) -> ExitCode {
                 comment: comment.clone(),
             })
             .map(|id| {
-                println!("{id}");
+                say!("{id}");
                 ExitCode::SUCCESS
             })
         }
         Action::List { .. } => ops.list().map(|silences| {
             for s in &silences {
                 let ends = show_end(s.ends_ms);
-                println!(
+                say!(
                     "{}  pipeline {}  stage {}  target {}  until {}  {}",
                     s.id,
                     s.pipeline,
@@ -100,12 +119,12 @@ pub(crate) fn silence(action: &Action) -> ExitCode {
                     s.comment
                 );
             }
-            println!("{} active", silences.len());
+            say!("{} active", silences.len());
             ExitCode::SUCCESS
         }),
         Action::Expire { id, .. } => ops.expire(*id).map(|found| {
             if found {
-                println!("silence {id} expired");
+                say!("silence {id} expired");
                 ExitCode::SUCCESS
             } else {
                 eprintln!("notify-rules: no active silence has the id {id}");
@@ -141,13 +160,40 @@ pub(crate) fn holding(silences: &[Silence], d: &Delivery<'_>) -> Option<String> 
 }
 
 fn show_end(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
+    // Past what a date can show (`--for 100000000000d`): it never ends.
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || "never".to_owned(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }
 
 fn open(config: &Path) -> Result<SilenceOps, String> {
-    let config = Config::load(config).map_err(|e| e.to_string())?;
+    ops_of(&Config::load(config).map_err(|e| e.to_string())?)
+}
+
+fn ops_of(config: &Config) -> Result<SilenceOps, String> {
     let state = config.state().map_err(|e| e.to_string())?;
     state.silences().map_err(|e| format!("notify-rules: {e}"))
+}
+
+/// `target` is one the configuration binds, or a refusal naming the nearest.
+fn known_target(config: &Config, target: &str) -> Result<(), String> {
+    let targets: Vec<&str> = config.targets().collect();
+    if targets.contains(&target) {
+        return Ok(());
+    }
+    let nearest = targets
+        .iter()
+        .map(|t| (strsim::levenshtein(t, target), *t))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let hint = match nearest {
+        Some((_, t)) => format!(" (did you mean `{t}`?)"),
+        None if targets.is_empty() => " (it configures none)".to_owned(),
+        None => format!(" (it configures {})", targets.join(", ")),
+    };
+    Err(format!(
+        "notify-rules: --target `{target}` is not a target of {}{hint}",
+        config.path()
+    ))
 }

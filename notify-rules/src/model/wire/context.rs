@@ -144,6 +144,14 @@ pub(crate) fn unreadable<E: de::Error>(value: &str, expected: &'static str) -> R
     CONTEXT.with(|c| {
         let mut c = c.borrow_mut();
         let Some(c) = c.as_mut() else {
+            // Read by plain serde (`serde_json::from_str::<StageStatus>`),
+            // with no reader to collect it and say where: said here, so the
+            // field is absent but not silently.
+            tracing::warn!(
+                value = %quoted(value),
+                expected,
+                "a field of a notification could not be read; taken as absent"
+            );
             return Ok(());
         };
         let index = c.seen;
@@ -175,6 +183,40 @@ fn quoted(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_read_by_plain_serde_is_logged_without_its_credentials() {
+        let logged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            unreadable::<de::value::Error>("https://bob:hunter2@x.example/", "a date").unwrap();
+        });
+        let logged = String::from_utf8(logged.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("could not be read; taken as absent"),
+            "{logged}"
+        );
+        assert!(
+            logged.contains("a date") && !logged.contains("hunter2"),
+            "{logged}"
+        );
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn a_read_keeps_its_own_record_and_restores_the_outer_one() {

@@ -36,6 +36,8 @@ pub struct WindowMeta {
 #[derive(Debug)]
 pub struct RuleTimeMeta {
     pub rule: u32,
+    /// `Rules::identities`' value for the rule.
+    pub identity: u32,
     /// Seconds; 0 for no `every`.
     pub every: u64,
     pub during: Option<u32>,
@@ -59,7 +61,8 @@ impl TimeForms {
             .collect();
         let index_of =
             |name: &ast::Ident| rules.windows.iter().position(|w| w.name.name == name.name);
-        let timing = |actions: &[ast::Action], timing: &ast::Timing, agent: bool| {
+        let (stage_ids, agent_ids) = rules.identities();
+        let timing = |actions: &[ast::Action], timing: &ast::Timing, agent: bool, identity| {
             let reminds: Vec<Remind> = actions
                 .iter()
                 .filter_map(|a| match a {
@@ -81,6 +84,7 @@ impl TimeForms {
             let every = timing.every.map(|d| d.duration());
             let during = timing.during.as_ref().and_then(index_of);
             (every.is_some() || during.is_some() || !reminds.is_empty()).then_some(RuleTiming {
+                identity,
                 every,
                 during,
                 reminds,
@@ -90,12 +94,14 @@ impl TimeForms {
         let stage: Vec<Option<RuleTiming>> = rules
             .rules
             .iter()
-            .map(|r| timing(&r.actions, &r.timing, false))
+            .zip(stage_ids)
+            .map(|(r, id)| timing(&r.actions, &r.timing, false, id))
             .collect();
         let agent: Vec<Option<RuleTiming>> = rules
             .agent_rules
             .iter()
-            .map(|r| timing(&r.actions, &r.timing, true))
+            .zip(agent_ids)
+            .map(|(r, id)| timing(&r.actions, &r.timing, true, id))
             .collect();
         let any = !windows.is_empty()
             || stage.iter().any(Option::is_some)
@@ -128,6 +134,7 @@ impl TimeForms {
             let mut out: Vec<Option<RuleTiming>> = vec![None; count];
             for r in rules {
                 let timing = RuleTiming {
+                    identity: r.identity,
                     every: (r.every > 0).then(|| Duration::from_secs(r.every)),
                     during: r.during.map(|d| d as usize),
                     reminds: r

@@ -90,6 +90,7 @@ impl Remind {
 /// What a rule says about time: `every`, `during` and its `remind` actions.
 #[derive(Debug, Clone, Default)]
 pub struct RuleTiming {
+    identity: u32,
     every: Option<Duration>,
     during: Option<usize>,
     reminds: Vec<Remind>,
@@ -98,6 +99,14 @@ pub struct RuleTiming {
 }
 
 impl RuleTiming {
+    /// What the state store keeps the rule's reminders and throttles
+    /// under: the same across reloads while the rule matches the same and
+    /// acts alike (see `notify_rules_syntax::ast::Rules::identities`), so a
+    /// rule added above it or a message reworded keeps them.
+    pub fn identity(&self) -> u32 {
+        self.identity
+    }
+
     /// `every D`: at most one delivery per target for each pipeline and
     /// stage (each agent, for an agent rule) in any D.
     pub fn every(&self) -> Option<Duration> {
@@ -150,6 +159,16 @@ impl RuleSet {
     /// counts); `None` for a rule with none.
     pub fn timing(&self, rule_index: usize) -> Option<&RuleTiming> {
         self.time.as_deref()?.stage.get(rule_index)?.as_ref()
+    }
+
+    /// The stage rule with time forms whose [`RuleTiming::identity`] is
+    /// `identity`: where a reminder or throttle the store kept belongs now,
+    /// if anywhere (the rules may have been reloaded since).
+    pub fn timed_rule(&self, identity: u32) -> Option<usize> {
+        let stage = &self.time.as_deref()?.stage;
+        stage
+            .iter()
+            .position(|t| t.as_ref().is_some_and(|t| t.identity == identity))
     }
 
     /// The time forms of agent rule `rule_index`; `None` for a rule with none.

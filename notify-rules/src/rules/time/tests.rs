@@ -129,3 +129,32 @@ fn explain_names_every_and_during() {
     );
     assert_eq!(why[1].to_string(), "rule 2 (line 4): matched (every 2h)");
 }
+
+#[test]
+fn compiled_and_loaded_rules_have_the_same_identities() {
+    let compiled = crate::rules! {
+        target ops, qa;
+        on state Failed => send(ops) every 1h;
+        on broken => send(qa), remind(qa, 4h);
+        on agent lost => send(ops) every 30m;
+    };
+    let loaded = RuleSet::parse(
+        "target ops, qa;\n\
+         on state Failed => send(ops) every 1h;\n\
+         on broken => send(qa), remind(qa, 4h);\n\
+         on agent lost => send(ops) every 30m;\n",
+    )
+    .unwrap();
+    for i in 0..2 {
+        let (c, l) = (compiled.timing(i).unwrap(), loaded.timing(i).unwrap());
+        assert_eq!(c.identity(), l.identity(), "rule {i}");
+    }
+    assert_eq!(
+        compiled.agent_timing(0).unwrap().identity(),
+        loaded.agent_timing(0).unwrap().identity()
+    );
+    assert_ne!(
+        loaded.timing(0).unwrap().identity(),
+        loaded.timing(1).unwrap().identity()
+    );
+}

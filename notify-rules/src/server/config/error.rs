@@ -136,6 +136,18 @@ pub enum ConfigProblem {
         /// The setting.
         setting: String,
     },
+    /// A webhook header written in the file whose name says it carries a
+    /// credential (`Authorization`, `Cookie`, a token, a key): secrets go
+    /// in the environment.
+    #[error(
+        "target `{target}`: `headers.{header}` would keep a credential in the file; put it in an environment variable and name that in `header_envs` instead"
+    )]
+    SecretHeader {
+        /// The target.
+        target: String,
+        /// The header's name.
+        header: String,
+    },
     /// `[gocd] server_url` is not an address to put in messages.
     #[error(
         "[gocd] server_url {0}; give the server's address only, such as https://gocd.example.com"

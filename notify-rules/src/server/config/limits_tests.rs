@@ -197,3 +197,27 @@ headers = { "Bad Name" = "v" }
         assert!(!p.contains("tok") && !p.contains("en-value"), "{p}");
     }
 }
+
+#[test]
+fn a_credential_written_in_the_file_as_a_header_is_refused_without_its_value() {
+    let text = r#"
+[targets.hook]
+kind = "webhook"
+url_env = "T_URL"
+headers = { "Authorization" = "Bearer inl1ne-s3cret", "X-Api-Key" = "k3y-v4lue", "Cookie" = "c00kie", "X-Team" = "ops" }
+"#;
+    let shown = problems(text);
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    for (p, header) in shown.iter().zip(["Authorization", "Cookie", "X-Api-Key"]) {
+        assert!(
+            p.contains(&format!(
+                "`headers.{header}` would keep a credential in the file"
+            )),
+            "{p}"
+        );
+        assert!(p.contains("`header_envs`"), "{p}");
+        for value in ["inl1ne", "k3y-v4lue", "c00kie"] {
+            assert!(!p.contains(value), "{p}");
+        }
+    }
+}

@@ -37,7 +37,13 @@ impl Config {
             match target.kind {
                 Kind::Console => {}
                 Kind::Webhook | Kind::Slack | Kind::Teams | Kind::GoogleChat | Kind::Discord => {
-                    need(&mut problems, "url_env", target.url_env.is_some())
+                    need(&mut problems, "url_env", target.url_env.is_some());
+                    for header in target.headers.keys().filter(|h| carries_secret(h)) {
+                        problems.push(ConfigProblem::SecretHeader {
+                            target: name.clone(),
+                            header: header.clone(),
+                        });
+                    }
                 }
                 Kind::SlackApp => {
                     need(&mut problems, "token_env", target.token_env.is_some());
@@ -269,6 +275,12 @@ impl Config {
         }
         names
     }
+}
+
+/// Whether a header's name says its value is a credential.
+fn carries_secret(header: &str) -> bool {
+    let lower = header.to_ascii_lowercase();
+    crate::model::redact::is_secret_param(&lower) || lower.contains("cookie")
 }
 
 /// A duration as the file writes it, in its largest whole unit.
