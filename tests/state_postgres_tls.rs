@@ -2,10 +2,9 @@
 //! with a certificate from its own CA, see `.ci/with-postgres`), and the
 //! refusal of a password in clear off this machine.
 
-use std::sync::{Arc, Mutex};
-
 use notify_rules::state::{PostgresTls, State};
-use notify_rules::{rules, Delivery, NotifyError, Plugin, RuleSet};
+use notify_rules::{rules, Plugin, RuleSet};
+use notify_rules_test_kit::notifier::{text_recorder, Log};
 use notify_rules_test_kit::{body, postgres};
 
 fn rules() -> RuleSet {
@@ -15,15 +14,9 @@ fn rules() -> RuleSet {
     }
 }
 
-type Log = Arc<Mutex<Vec<String>>>;
-
 fn plugin(state: State, log: &Log) -> Result<Plugin, String> {
-    let log = log.clone();
     Plugin::builder(rules())
-        .notifier("log", move |d: &Delivery| -> Result<(), NotifyError> {
-            log.lock().unwrap().push(d.text().to_owned());
-            Ok(())
-        })
+        .notifier("log", text_recorder(log))
         .state(state)
         .build()
         .map_err(|e| e.to_string())
@@ -85,4 +78,38 @@ fn a_password_in_clear_off_this_machine_is_refused_before_connecting() {
     );
     assert!(err.contains("[state] allow_plaintext = true"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused_naming_both() {
+    let (Some(url), Some(ca)) = (postgres::database("tls_other_name"), postgres::ca_file()) else {
+        return;
+    };
+    // The server as another name, reached at its address without a look-up:
+    // its certificate is for 127.0.0.1 and localhost only.
+    let Some(renamed) = url
+        .contains("@127.0.0.1:")
+        .then(|| url.replace("@127.0.0.1:", "@db.notify-rules.invalid:"))
+    else {
+        eprintln!("note: the test server is not at 127.0.0.1: skipping");
+        return;
+    };
+    let state = State::postgres_with_tls(
+        format!("{renamed}?sslmode=require&hostaddr=127.0.0.1"),
+        PostgresTls::default().ca_file(&ca),
+    );
+    let err = plugin(state, &Log::default()).unwrap_err();
+    assert!(
+        err.contains("state store db.notify-rules.invalid:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the server's certificate is refused (certificate not valid for name \"db.notify-rules.invalid\""),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("trusted: the CA file {}", ca.display())),
+        "{err}"
+    );
+    assert!(!err.contains(&postgres::password(&url)), "{err}");
 }

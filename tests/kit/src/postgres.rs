@@ -13,16 +13,8 @@ pub const VAR: &str = "NOTIFY_RULES_TEST_POSTGRES";
 /// # Panics
 /// Under CI without a server, or when the server cannot be reached.
 pub fn database(name: &str) -> Option<String> {
-    let Ok(url) = std::env::var(VAR) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {VAR} is not: the PostgreSQL tests must run (see .ci/with-postgres)"
-        );
-        eprintln!("note: {VAR} is not set: skipping a PostgreSQL test (see README, Tests)");
-        return None;
-    };
-    let mut client = postgres::Client::connect(&url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("{VAR}: cannot reach the test server: {e}"));
+    let url = set(VAR, "PostgreSQL")?;
+    let mut client = connect(&url);
     // One statement each: neither may run inside a transaction block.
     client
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -51,15 +43,21 @@ pub const CA_VAR: &str = "NOTIFY_RULES_TEST_POSTGRES_CA";
 /// # Panics
 /// Under CI without it.
 pub fn ca_file() -> Option<std::path::PathBuf> {
-    let Some(path) = std::env::var_os(CA_VAR) else {
+    set(CA_VAR, "PostgreSQL TLS").map(Into::into)
+}
+
+/// `var`'s value, which the `what` tests need; `None`, with a note, when it
+/// is not set outside CI.
+fn set(var: &str, what: &str) -> Option<String> {
+    let Ok(value) = std::env::var(var) else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI is set but {CA_VAR} is not: the PostgreSQL TLS tests must run (see .ci/with-postgres)"
+            "CI is set but {var} is not: the {what} tests must run (see .ci/with-postgres)"
         );
-        eprintln!("note: {CA_VAR} is not set: skipping a PostgreSQL TLS test (see README, Tests)");
+        eprintln!("note: {var} is not set: skipping a {what} test (see README, Tests)");
         return None;
     };
-    Some(path.into())
+    Some(value)
 }
 
 /// The `notify-rules` sessions on the test server's database `name`: how
@@ -69,9 +67,7 @@ pub fn ca_file() -> Option<std::path::PathBuf> {
 /// When the server cannot be reached or asked.
 pub fn sessions(name: &str) -> (i64, i64) {
     let url = std::env::var(VAR).expect("the test server's address");
-    let mut client = postgres::Client::connect(&url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("{VAR}: cannot reach the test server: {e}"));
-    let row = client
+    let row = connect(&url)
         .query_one(
             "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
              JOIN pg_stat_activity a USING (pid) \
@@ -80,4 +76,10 @@ pub fn sessions(name: &str) -> (i64, i64) {
         )
         .unwrap();
     (row.get(0), row.get(1))
+}
+
+/// A client of the test server (plain: it is on 127.0.0.1).
+fn connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{VAR}: cannot reach the test server: {e}"))
 }
