@@ -45,6 +45,34 @@ pub(crate) fn show_age(d: Duration) -> String {
     }
 }
 
+/// Whether a host name is this machine: `localhost` or a loopback address
+/// (`127.0.0.0/8`, `::1`, IPv4-mapped forms, in brackets or not). What may be
+/// sent a password in clear (the e-mail notifier, the PostgreSQL store).
+#[cfg(any(feature = "email", feature = "postgres"))]
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim();
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse().is_ok_and(ip_is_loopback)
+}
+
+/// Whether an address is this machine's, IPv4-mapped forms included.
+#[cfg(any(feature = "email", feature = "postgres"))]
+pub(crate) fn ip_is_loopback(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

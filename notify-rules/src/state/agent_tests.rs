@@ -224,7 +224,7 @@ mod postgres {
     use super::*;
 
     fn store(url: &str) -> PostgresState {
-        PostgresState::open(url, OutboxPolicy::default()).unwrap()
+        PostgresState::open(url, &Default::default(), OutboxPolicy::default()).unwrap()
     }
 
     #[test]

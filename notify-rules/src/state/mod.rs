@@ -56,6 +56,9 @@ mod kv;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+/// How a PostgreSQL store's connections are secured (TLS, its CA).
+#[cfg(feature = "postgres")]
+pub use postgres::tls::PostgresTls;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod retry;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -272,7 +275,7 @@ enum Kind {
     #[cfg(feature = "sqlite")]
     Sqlite(PathBuf),
     #[cfg(feature = "postgres")]
-    Postgres(String),
+    Postgres(String, PostgresTls),
 }
 
 impl State {
@@ -318,8 +321,16 @@ impl State {
     /// ```
     #[cfg(feature = "postgres")]
     pub fn postgres(url: impl Into<String>) -> State {
+        State::postgres_with_tls(url, PostgresTls::default())
+    }
+
+    /// A PostgreSQL database as [`State::postgres`], its connections secured
+    /// as `tls` says (a private CA's file, or plain text allowed off this
+    /// machine). Needs the feature `postgres`.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_with_tls(url: impl Into<String>, tls: PostgresTls) -> State {
         State {
-            kind: Kind::Postgres(url.into()),
+            kind: Kind::Postgres(url.into(), tls),
         }
     }
 
@@ -341,8 +352,8 @@ impl State {
                 sqlite::SqliteState::open(path, policy)?,
             )))),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(url) => Ok(Box::new(retry::Retrying::new(Box::new(
-                postgres::PostgresState::open(url, policy)?,
+            Kind::Postgres(url, tls) => Ok(Box::new(retry::Retrying::new(Box::new(
+                postgres::PostgresState::open(url, tls, policy)?,
             )))),
         }
     }
@@ -395,7 +406,7 @@ impl fmt::Debug for State {
             #[cfg(feature = "sqlite")]
             Kind::Sqlite(p) => write!(f, "State::sqlite({})", p.display()),
             #[cfg(feature = "postgres")]
-            Kind::Postgres(url) => write!(f, "State::postgres({})", error::where_is(url)),
+            Kind::Postgres(url, _) => write!(f, "State::postgres({})", error::where_is(url)),
         }
     }
 }

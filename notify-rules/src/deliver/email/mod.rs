@@ -14,6 +14,7 @@ use crate::history::HistoryLimits;
 use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
 use crate::state::{KeyValue, MemoryState};
+use crate::util::is_loopback;
 
 mod thread;
 
@@ -334,27 +335,6 @@ impl EmailBuilder {
             Security::StartTls => Tls::Required(params),
             _ => Tls::Wrapper(params),
         })
-    }
-}
-
-/// Whether a host name is this machine: `localhost` or a loopback address
-/// (`127.0.0.0/8`, `::1`, IPv4-mapped forms, in brackets or not).
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim();
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => false,
     }
 }
 

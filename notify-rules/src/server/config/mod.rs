@@ -20,6 +20,8 @@
 //! store = "sqlite"                    # the default; or "postgres" (several replicas), or "memory"
 //! path = "notify-rules.db"            # the default; relative to this file
 //! # url_env = "NOTIFY_RULES_DB_URL"   # for "postgres": holds postgres://user:password@host:port/db
+//! # ca_file = "db-ca.pem"             # for "postgres": the CA of its server's certificate
+//! # allow_plaintext = false           # for "postgres": the password in clear off this machine
 //!
 //! [outbox]
 //! flush_interval = "60s"              # how often it is tried again; 0 for never, at most 1d

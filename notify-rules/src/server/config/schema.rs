@@ -56,6 +56,11 @@ pub(super) struct StateSection {
     pub(super) store: StoreKind,
     pub(super) path: Option<PathBuf>,
     pub(super) url_env: Option<String>,
+    /// For "postgres": the PEM file of the CA its server's certificate
+    /// chains to, relative to the configuration.
+    pub(super) ca_file: Option<PathBuf>,
+    /// For "postgres": the password may go in clear off this machine.
+    pub(super) allow_plaintext: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -198,7 +198,10 @@ impl Config {
 
     /// The store `[state]` names; `None` when a variable it needs is
     /// missing (`env` records why).
-    fn state_from(&self, env: &mut dyn FnMut(&str, &str) -> Option<String>) -> Option<State> {
+    pub(super) fn state_from(
+        &self,
+        env: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Option<State> {
         let state = &self.file.state;
         match state.store {
             StoreKind::Memory => Some(State::memory()),
@@ -212,7 +215,12 @@ impl Config {
             #[cfg(feature = "postgres")]
             StoreKind::Postgres => {
                 let name = state.url_env.as_deref()?;
-                env("url_env", name).map(State::postgres)
+                let mut tls = crate::state::PostgresTls::default()
+                    .allow_plaintext(state.allow_plaintext.unwrap_or(false));
+                if let Some(ca) = &state.ca_file {
+                    tls = tls.ca_file(self.base.join(ca));
+                }
+                env("url_env", name).map(|url| State::postgres_with_tls(url, tls))
             }
             // Refused by the shape checks.
             #[cfg(not(feature = "postgres"))]

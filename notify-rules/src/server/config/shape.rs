@@ -221,6 +221,17 @@ impl Config {
                 store: "postgres",
             });
         }
+        for (setting, set) in [
+            ("ca_file", state.ca_file.is_some()),
+            ("allow_plaintext", state.allow_plaintext.is_some()),
+        ] {
+            if set && state.store != StoreKind::Postgres {
+                problems.push(ConfigProblem::StateSetting {
+                    setting,
+                    store: "postgres",
+                });
+            }
+        }
         if state.store == StoreKind::Postgres {
             if state.url_env.is_none() {
                 problems.push(ConfigProblem::StateNeedsUrl);

@@ -322,3 +322,43 @@ fn the_subject_is_a_rule_template_checked_when_the_file_is_read() {
     // A subject without `{` is used as it is.
     Config::parse(&format!("{mail}subject = \"GoCD }}\"\n"), "c.toml").unwrap();
 }
+
+#[test]
+fn the_postgres_tls_settings_are_for_postgres_only() {
+    let err = Config::parse(
+        "[state]\nstore = \"sqlite\"\nca_file = \"ca.pem\"\nallow_plaintext = true\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        [
+            "[state] `ca_file` is only for store = \"postgres\"",
+            "[state] `allow_plaintext` is only for store = \"postgres\""
+        ]
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn the_ca_file_is_read_beside_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(
+        "[state]\nstore = \"postgres\"\nurl_env = \"U\"\nca_file = \"db-ca.pem\"\n",
+        dir.path().join("c.toml"),
+    )
+    .unwrap();
+    let url = "postgres://u:hunter2@127.0.0.1:1/db?sslmode=require";
+    let state = config.state_from(&mut |_, _| Some(url.into())).unwrap();
+    // Read when the store opens, before any connection.
+    let err = state.outbox().unwrap_err().to_string();
+    let ca = dir.path().join("db-ca.pem");
+    assert!(
+        err.starts_with(&format!(
+            "state store 127.0.0.1:1: the CA file {}: cannot be read",
+            ca.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}

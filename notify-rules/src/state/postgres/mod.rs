@@ -16,11 +16,11 @@
 
 use std::time::Duration;
 
-use postgres::{NoTls, Statement};
+use postgres::Statement;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::decide::{self, Shared};
-use super::error::where_is;
+use super::error::{is_host_name, place_of, unreadable_address, UNREADABLE_PLACE};
 use super::rows::{self, ms};
 use super::sql::{self, Val};
 use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
@@ -38,6 +38,7 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 mod pool;
 mod record;
 mod time;
+pub(crate) mod tls;
 
 use pool::{Manager, Pool, Pooled};
 
@@ -66,12 +67,27 @@ pub(crate) struct PostgresState {
 }
 
 impl PostgresState {
-    pub(crate) fn open(url: &str, policy: OutboxPolicy) -> Result<PostgresState, StoreError> {
-        let place = where_is(url);
-        // The parser's message never repeats the text it was given.
+    pub(crate) fn open(
+        url: &str,
+        tls: &tls::PostgresTls,
+        policy: OutboxPolicy,
+    ) -> Result<PostgresState, StoreError> {
         let mut config: postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::lasting(&place, format!("the address cannot be read: {e}")))?;
+            .map_err(|e| StoreError::lasting(UNREADABLE_PLACE, unreadable_address(&e)))?;
+        let place = place_of(&config);
+        if config.get_hosts().iter().any(|h| match h {
+            postgres::config::Host::Tcp(h) => !is_host_name(h),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(_) => false,
+        }) {
+            return Err(StoreError::lasting(
+                &place,
+                "the address's host is not a host name: an `@` in the user or password \
+                 must be written %40",
+            ));
+        }
+        let (connector, settled) = tls::secure(&mut config, tls, &place)?;
         config.connect_timeout(CONNECT_WAIT);
         config.application_name("notify-rules");
         let pool = r2d2::Pool::builder()
@@ -79,7 +95,10 @@ impl PostgresState {
             .min_idle(Some(1))
             .connection_timeout(CONNECT_WAIT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(Manager(PostgresConnectionManager::new(config, NoTls)))
+            .build(Manager {
+                manager: PostgresConnectionManager::new(config, connector),
+                settled,
+            })
             .map_err(|e| StoreError::new(&place, format!("cannot reach the database: {e}")))?;
         let store = PostgresState {
             pool: Some(pool),

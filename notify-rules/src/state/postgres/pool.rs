@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, GenericClient, Statement};
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::tls::{explain, Settled};
 
 /// A pooled connection and what it has prepared.
 pub(super) struct Conn {
@@ -61,26 +64,48 @@ impl Prepared {
     }
 }
 
-/// Makes and checks [`Conn`]s, by `r2d2_postgres`'s manager.
-pub(super) struct Manager(pub(super) PostgresConnectionManager<NoTls>);
+/// Makes and checks [`Conn`]s, by `r2d2_postgres`'s manager, over the
+/// TLS `tls.rs` settled.
+pub(super) struct Manager {
+    pub(super) manager: PostgresConnectionManager<MakeRustlsConnect>,
+    pub(super) settled: Settled,
+}
+
+/// Why a connection could not be made, TLS's refusals explained (the pool
+/// keeps only this text).
+#[derive(Debug)]
+pub(super) struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
 
 impl r2d2::ManageConnection for Manager {
     type Connection = Conn;
-    type Error = postgres::Error;
+    type Error = ConnectError;
 
-    fn connect(&self) -> Result<Conn, postgres::Error> {
+    fn connect(&self) -> Result<Conn, ConnectError> {
         Ok(Conn {
-            client: self.0.connect()?,
+            client: self
+                .manager
+                .connect()
+                .map_err(|e| ConnectError(explain(&e, &self.settled)))?,
             prepared: Prepared::default(),
         })
     }
 
-    fn is_valid(&self, conn: &mut Conn) -> Result<(), postgres::Error> {
-        self.0.is_valid(&mut conn.client)
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectError> {
+        self.manager
+            .is_valid(&mut conn.client)
+            .map_err(|e| ConnectError(e.to_string()))
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
-        self.0.has_broken(&mut conn.client)
+        self.manager.has_broken(&mut conn.client)
     }
 }
 
