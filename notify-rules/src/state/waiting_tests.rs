@@ -82,7 +82,7 @@ fn postgres_replicas_count_what_waits_by_target() {
     let Some(url) = notify_rules_test_kit::postgres::database("unit_waiting") else {
         return;
     };
-    let a = PostgresState::open(&url, OutboxPolicy::default()).unwrap();
-    let b = PostgresState::open(&url, OutboxPolicy::default()).unwrap();
+    let a = PostgresState::open(&url, &Default::default(), OutboxPolicy::default()).unwrap();
+    let b = PostgresState::open(&url, &Default::default(), OutboxPolicy::default()).unwrap();
     counts_by_target(&a, &b);
 }
