@@ -62,9 +62,9 @@
 #![warn(missing_docs)]
 
 pub mod deliver;
+mod failure;
 pub mod history;
 pub mod model;
-mod outbox;
 pub mod plugin;
 pub mod protocol;
 mod rules;

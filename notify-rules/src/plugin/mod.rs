@@ -55,7 +55,7 @@ use crate::protocol::{Notification, PluginResponse, Reader, Request};
 use crate::rules::RuleSet;
 use crate::state::{KeyValue, Recorded, StateStore, StoreError};
 
-pub use crate::outbox::OutboxPolicy;
+pub use crate::state::outbox::OutboxPolicy;
 pub use builder::{server_url_problem, BuildError, BuildProblem, PluginBuilder};
 pub use problem::{Answer, Problem};
 pub use timed::{DueReport, Silences, Withheld};

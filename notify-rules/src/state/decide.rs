@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use super::rows::{self, ms, HANDLED_KEPT_MS, NOT_SENT, PRUNE_EVERY};
 use super::sql::{self, Sql, Val};
 use super::{now_ms, Claimed, GaveUp, Recorded, StoreError};
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{decide_agent, AgentRun, AgentSeen, Seen, StageRun, AGENTS_KEPT};
-use crate::outbox::{saved, OutboxPolicy};
 use crate::rules::Delivery;
+use crate::state::outbox::{saved, OutboxPolicy};
 use Val::{Int, OptBool, OptInt, Text};
 
 /// What a database store keeps in the process, besides its connections.
@@ -362,7 +362,7 @@ pub(crate) fn failed<T: Sql>(
             })
             .collect());
     }
-    let reason = crate::outbox::last_error(error);
+    let reason = crate::state::outbox::last_error(error);
     if let Some(attempts) = t.int(sql::OUTBOX_ATTEMPT, &[Text(&reason), id])? {
         let wait = policy.after_failure(u32::try_from(attempts).unwrap_or(u32::MAX), error);
         t.exec(

@@ -11,7 +11,7 @@ use super::time::{
     next_due, rendered, silence_end, Due, NewHeld, NewReminder, Render, TimeTx, TICK_LIMIT,
 };
 use super::StoreError;
-use crate::outbox::saved;
+use crate::state::outbox::saved;
 use crate::time::{NewSilence, Silence};
 use Val::{Int, OptText, Text};
 

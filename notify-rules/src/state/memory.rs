@@ -4,12 +4,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::{Claim, Claimed, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{
     AgentHistoryState, AgentRun, AgentSeen, HistoryLimits, HistoryState, Seen, StageRun,
 };
-use crate::outbox::{Outbox, OutboxPolicy};
 use crate::rules::Delivery;
+use crate::state::outbox::{Outbox, OutboxPolicy};
 use crate::util::{lock, now_unix};
 
 /// Keys and values with their end, in seconds since 1970.

@@ -145,7 +145,7 @@ impl MemoryTime {
             r.sent += 1;
             let next = next_due(at, r.every, now);
             self.open.insert(r.key.clone(), (next, id));
-            if let Ok(status) = crate::outbox::saved::status_from_json(&r.status) {
+            if let Ok(status) = crate::state::outbox::saved::status_from_json(&r.status) {
                 due.push(Due::Reminder {
                     id: id as i64,
                     rule: r.key.1,

@@ -54,6 +54,9 @@ mod decide;
 mod error;
 mod kv;
 mod memory;
+// The memory store's outbox, and the policy and saved form every store's
+// outbox follows.
+pub(crate) mod outbox;
 #[cfg(feature = "postgres")]
 mod postgres;
 /// How a PostgreSQL store's connections are secured (TLS, its CA).
@@ -100,10 +103,10 @@ use std::path::Path;
 #[cfg(feature = "sqlite")]
 use std::path::PathBuf;
 
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{AgentRun, AgentSeen, HistoryLimits, Seen, StageRun};
-use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
+use crate::state::outbox::OutboxPolicy;
 
 pub use error::StoreError;
 pub use kv::KeyValue;

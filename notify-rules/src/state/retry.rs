@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
 use crate::rules::Delivery;
 use crate::util::{lock, show_age};

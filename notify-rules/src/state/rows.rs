@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{GaveUp, StoreError, Waiting, WaitingEntry};
 use crate::model::{AgentState, StageState};
-use crate::outbox::saved;
 use crate::rules::Transition;
+use crate::state::outbox::saved;
 
 /// Handled records older than this are forgotten: a forwarder retries within
 /// minutes, and GoCD does not send a stage's notification again a month on.

@@ -11,8 +11,8 @@ use lettre::{SmtpTransport, Transport};
 
 use super::{scrub, show_duration, ConfigError, Context, Notifier, NotifyError, SubjectTemplate};
 use crate::history::HistoryLimits;
-use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
+use crate::state::outbox::OutboxPolicy;
 use crate::state::{KeyValue, MemoryState};
 use crate::util::is_loopback;
 

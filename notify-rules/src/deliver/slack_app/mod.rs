@@ -17,8 +17,8 @@ use super::http::DEFAULT_TIMEOUT;
 use super::rich;
 use super::{show_duration, ConfigError, Context, Format, Notifier, NotifyError};
 use crate::history::HistoryLimits;
-use crate::outbox::OutboxPolicy;
 use crate::rules::{Delivery, Transition};
+use crate::state::outbox::OutboxPolicy;
 use crate::state::MemoryState;
 
 /// Slack's Web API, unless another is given.

@@ -8,9 +8,9 @@ use super::send::Bound;
 use super::timed::{Timed, Withheld, WithheldSink};
 use super::{Plugin, Problem, ProblemSink, RetryPolicy};
 use crate::deliver::Notifier;
-use crate::outbox::OutboxPolicy;
 use crate::protocol::{Reader, Tz};
 use crate::rules::RuleSet;
+use crate::state::outbox::OutboxPolicy;
 // The check lives beside the links it guards (`deliver` needs it too).
 use crate::rules::link::check_server_url;
 use crate::state::{State, StoreError};

@@ -24,10 +24,10 @@ use super::error::{is_host_name, place_of, unreadable_address, UNREADABLE_PLACE}
 use super::rows::{self, ms};
 use super::sql::{self, Val};
 use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
-use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
+use crate::state::outbox::OutboxPolicy;
 use crate::util::show_age;
 
 /// How long a connection is waited for: at start (so an unreachable server

@@ -24,10 +24,10 @@ use super::decide::{self, Shared};
 use super::rows;
 use super::sql;
 use super::{now_ms, Claim, GaveUp, Recorded, StateStore, StoreError, WaitingEntry};
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::history::{AgentRun, AgentSeen, Seen, StageRun};
-use crate::outbox::OutboxPolicy;
 use crate::rules::Delivery;
+use crate::state::outbox::OutboxPolicy;
 use crate::util::{lock, show_age};
 
 /// How long a write waits for another connection's (another process's)

@@ -79,7 +79,7 @@ impl TimeStore for SqliteState {
 #[cfg(test)]
 mod tests {
     use super::Tables;
-    use crate::outbox::OutboxPolicy;
+    use crate::state::outbox::OutboxPolicy;
     use crate::state::sql::{self, Sql};
     use crate::state::sqlite::SqliteState;
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::deliver::NotifyError;
+use crate::failure::NotifyError;
 use crate::rules::Delivery;
 use crate::state::{Claim, GaveUp, Waiting, WaitingEntry};
 use crate::util::{instant_after, lock, now_unix, show_age};
