@@ -18,7 +18,9 @@
 //! Measured (`/work/quiet cargo bench -p notify-rules --features sqlite
 //! --bench scheduler -- --warm-up-time 1 --measurement-time 3`, 2 shared
 //! cores): `tick_none_due` 7.7 µs, `scan_none_due` 8.1 ms, `tick_one_due`
-//! 282 µs (most of it the outbox write's sync).
+//! 282 µs (most of it the outbox write's sync); with the time tables'
+//! statements shared by both databases and kept prepared: 2.9 µs, 5.2 to
+//! 7.1 ms and 137 µs.
 //!
 //! The reminders are written straight into the table (a plugin recording
 //! 10 000 notifications first would take a minute of syncs), after the
@@ -53,6 +55,8 @@ fn scheduler(c: &mut Criterion) {
         "target ops;\non broken => send(ops), remind(ops, 10000s, \"{pipeline.name} still red ({reminder})\");",
     )
     .unwrap();
+    // The store keeps a reminder under its rule's identity.
+    let rule = rules.timing(0).unwrap().identity();
     let clock = SimulatedClock::at_ms(T0);
     let plugin = Plugin::builder(rules)
         .notifier("ops", nothing)
@@ -66,7 +70,7 @@ fn scheduler(c: &mut Criterion) {
         let mut insert = tx
             .prepare(
                 "INSERT INTO reminders (stage, rule, remind, target, started, every, due, status) \
-                 VALUES (?1, 0, 0, 'ops', ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, 0, 'ops', ?3, ?4, ?5, ?6)",
             )
             .unwrap();
         for i in 0..OPEN {
@@ -74,6 +78,7 @@ fn scheduler(c: &mut Criterion) {
             insert
                 .execute(rusqlite::params![
                     format!("p-{i}/deploy"),
+                    rule,
                     started,
                     EVERY,
                     started + EVERY,
