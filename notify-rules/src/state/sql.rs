@@ -139,6 +139,9 @@ pub(crate) const OUTBOX_LEASE: &str =
 
 pub(crate) const OUTBOX_COUNT: &str = "SELECT count(*) FROM outbox";
 
+/// What waits, per target (for `/metrics`).
+pub(crate) const OUTBOX_BY_TARGET: &str = "SELECT target, count(*) FROM outbox GROUP BY target";
+
 /// A failed try counted; the count after it.
 pub(crate) const OUTBOX_ATTEMPT: &str = "UPDATE outbox SET attempts = attempts + 1, \
      last_error = $1 WHERE id = $2 RETURNING attempts";
@@ -230,6 +233,7 @@ pub(crate) const ALL: &[&str] = &[
     OUTBOX_KEY,
     OUTBOX_LEASE,
     OUTBOX_COUNT,
+    OUTBOX_BY_TARGET,
     OUTBOX_ATTEMPT,
     OUTBOX_WAIT,
     OUTBOX_GIVE_UP,

@@ -56,9 +56,6 @@ const MIGRATIONS: &[&str] = &[
 /// one at a time ("notify-r" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6e6f_7469_6679_2d72;
 
-/// The deliveries waiting, per target, for `/metrics` (every replica's).
-const OUTBOX_BY_TARGET: &str = "SELECT target, count(*) FROM outbox GROUP BY target";
-
 pub(crate) struct PostgresState {
     /// Always there but while dropping (see `Drop`).
     pool: Option<Pool>,
@@ -348,7 +345,9 @@ impl StateStore for PostgresState {
     }
 
     fn waiting_by_target(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        let rows = self.prepared(OUTBOX_BY_TARGET, |c, by_target| c.query(by_target, &[]))?;
+        let rows = self.prepared(sql::OUTBOX_BY_TARGET, |c, by_target| {
+            c.query(by_target, &[])
+        })?;
         Ok(rows
             .iter()
             .map(|r| (r.get(0), usize::try_from(r.get::<_, i64>(1)).unwrap_or(0)))

@@ -12,23 +12,6 @@ use crate::state::{decide, decide_time, rows};
 use crate::state::{Recorded, StoreError};
 use crate::time::{NewSilence, Silence};
 
-impl PostgresState {
-    /// One statement on a pooled connection, outside a transaction, kept
-    /// prepared on it.
-    fn direct(
-        &self,
-        sql: &'static str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<postgres::Row>, StoreError> {
-        let mut conn = self.client()?;
-        let (client, prepared) = conn.split();
-        prepared
-            .get(client, sql)
-            .and_then(|statement| client.query(&statement, params))
-            .map_err(|e| self.fail(e))
-    }
-}
-
 impl TimeStore for PostgresState {
     fn record_timed(
         &self,
@@ -62,7 +45,7 @@ impl TimeStore for PostgresState {
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
         // Nearly every tick finds nothing: two index probes, one statement
         // on its own, no lock.
-        let any = self.direct(sql::TIME_PROBE, &[&now])?;
+        let any = self.prepared(sql::TIME_PROBE, |c, probe| c.query(probe, &[&now]))?;
         if !any.first().is_some_and(|r| r.get::<_, bool>(0)) {
             return Ok(Recorded::default());
         }
@@ -86,7 +69,7 @@ impl TimeStore for PostgresState {
 
     fn silences(&self, now: i64) -> Result<Vec<Silence>, StoreError> {
         // Read before every tick: one statement on its own, kept prepared.
-        let rows = self.direct(sql::SILENCES, &[&now])?;
+        let rows = self.prepared(sql::SILENCES, |c, silences| c.query(silences, &[&now]))?;
         rows.iter()
             .map(decide_time::silence)
             .collect::<Result<_, _>>()

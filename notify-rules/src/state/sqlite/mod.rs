@@ -39,10 +39,6 @@ const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// parsed again in turn).
 const STATEMENTS_CACHED: usize = 64;
 
-/// The deliveries waiting, per target, for `/metrics`: one pass over the
-/// outbox, which holds what failed and is small.
-const OUTBOX_BY_TARGET: &str = "SELECT target, count(*) FROM outbox GROUP BY target";
-
 fn count(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
@@ -309,7 +305,7 @@ impl StateStore for SqliteState {
         let conn = lock(&self.conn);
         let mut s = conn
             .db
-            .prepare_cached(OUTBOX_BY_TARGET)
+            .prepare_cached(sql::OUTBOX_BY_TARGET)
             .map_err(|e| self.fail(e))?;
         s.query_map([], |r| Ok((r.get(0)?, count(r.get(1)?))))
             .and_then(Iterator::collect)
