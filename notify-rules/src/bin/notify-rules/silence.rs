@@ -180,13 +180,8 @@ fn known_target(config: &Config, target: &str) -> Result<(), String> {
     if targets.contains(&target) {
         return Ok(());
     }
-    let nearest = targets
-        .iter()
-        .map(|t| (strsim::levenshtein(t, target), *t))
-        .filter(|(d, _)| *d <= 2)
-        .min();
-    let hint = match nearest {
-        Some((_, t)) => format!(" (did you mean `{t}`?)"),
+    let hint = match config.nearest_target(target) {
+        Some(t) => format!(" (did you mean `{t}`?)"),
         None if targets.is_empty() => " (it configures none)".to_owned(),
         None => format!(" (it configures {})", targets.join(", ")),
     };

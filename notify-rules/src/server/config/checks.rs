@@ -75,7 +75,7 @@ pub(super) fn hidden_variant(value: &str, expected: &[&str]) -> String {
 
 /// The choice at most two edits from `value` (ASCII case ignored), and closer
 /// than its own length; the closest, the first of equals.
-fn near<'a>(value: &str, choices: &[&'a str]) -> Option<&'a str> {
+pub(super) fn near<'a>(value: &str, choices: &[&'a str]) -> Option<&'a str> {
     let value = value.to_ascii_lowercase();
     choices
         .iter()

@@ -200,6 +200,23 @@ impl Config {
         self.file.targets.keys().map(String::as_str)
     }
 
+    /// The configured target nearest to `name`, a name it does not
+    /// configure, if one is near enough to be what was meant (at most two
+    /// edits, case aside): as the file's own errors suggest one.
+    ///
+    /// ```
+    /// use notify_rules::server::config::Config;
+    ///
+    /// let config = Config::parse("[targets.ops]\nkind = \"console\"\n", "c.toml")?;
+    /// assert_eq!(config.nearest_target("opz"), Some("ops"));
+    /// assert_eq!(config.nearest_target("audit"), None);
+    /// # Ok::<(), notify_rules::server::config::ConfigError>(())
+    /// ```
+    pub fn nearest_target(&self, name: &str) -> Option<&str> {
+        let targets: Vec<&str> = self.targets().collect();
+        checks::near(name, &targets)
+    }
+
     /// The configured targets with their kinds, as `name (kind)`, sorted by
     /// name: for the line `serve` logs at start.
     ///
