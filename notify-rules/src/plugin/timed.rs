@@ -264,14 +264,10 @@ impl Plugin {
     /// ```
     pub fn send_due(&self) -> DueReport {
         let now = self.timed.clock.now_ms();
-        let silences = match self.store.silences(now) {
-            Ok(s) => s,
-            Err(e) => return unavailable(e),
-        };
         let mut withheld = Vec::new();
         let mut made = 0;
-        let recorded = self.store.tick(now, &mut |due| {
-            let r = self.render_due(due, now, &silences, &mut withheld);
+        let recorded = self.store.tick(now, &mut |due, silences| {
+            let r = self.render_due(due, now, silences, &mut withheld);
             made += usize::from(matches!(r, Rendered::Deliver(_)));
             r
         });
@@ -408,13 +404,6 @@ impl Plugin {
     /// operators).
     pub fn time_counts(&self) -> Result<(usize, usize), StoreError> {
         self.store.time_counts()
-    }
-}
-
-fn unavailable(e: StoreError) -> DueReport {
-    DueReport {
-        made: 0,
-        problems: vec![Problem::Store(e.to_string())],
     }
 }
 

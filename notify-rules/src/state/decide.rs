@@ -237,6 +237,10 @@ fn prune_if_due<T: Sql>(t: &mut T, s: &Shared, now: i64) -> Result<(), T::Error>
         &[before, Int(s.agent_handled_kept)],
     )?;
     t.exec(sql::PRUNE_AGENTS, &[Int(s.agents_kept)])?;
+    t.exec(
+        sql::PRUNE_THROTTLES,
+        &[Int(now - super::time::THROTTLES_KEPT_MS)],
+    )?;
     Ok(())
 }
 

@@ -170,7 +170,12 @@ pub(crate) fn tick<T: Sql>(
             delivery: r.text(5)?,
         })
     })?;
-    let (deliveries, ended) = rendered(reminders, held, render);
+    let silences = if reminders.is_empty() && held.is_empty() {
+        Vec::new()
+    } else {
+        silences(t, now)?
+    };
+    let (deliveries, ended) = rendered(reminders, held, &silences, render);
     for id in ended {
         t.exec(sql::REMINDER_END, &[Int(id)])?;
     }

@@ -51,6 +51,12 @@ impl TimeTx for MemoryTime {
         now: i64,
         every: i64,
     ) -> Result<Option<u64>, StoreError> {
+        // Forgotten when not sent through for long, as the databases prune
+        // theirs: elastic agents' uuids would keep them growing.
+        if self.throttles.len() >= 4096 && self.throttles.len().is_power_of_two() {
+            let since = now.saturating_sub(super::time::THROTTLES_KEPT_MS);
+            self.throttles.retain(|_, (last, _)| *last >= since);
+        }
         let entry = self
             .throttles
             .entry((rule, target.to_owned(), subject.to_owned()))
@@ -184,8 +190,17 @@ impl TimeStore for MemoryState {
     }
 
     fn tick(&self, now: i64, render: Render<'_>) -> Result<Recorded, StoreError> {
-        let (reminders, held) = lock(&self.time).take_due(now);
-        let (deliveries, ended) = rendered(reminders, held, render);
+        let (reminders, held, silences) = {
+            let mut time = lock(&self.time);
+            let (reminders, held) = time.take_due(now);
+            let silences = if reminders.is_empty() && held.is_empty() {
+                Vec::new()
+            } else {
+                TimeTx::silences(&mut *time, now)?
+            };
+            (reminders, held, silences)
+        };
+        let (deliveries, ended) = rendered(reminders, held, &silences, render);
         if !ended.is_empty() {
             let mut time = lock(&self.time);
             let MemoryTime {
@@ -240,5 +255,29 @@ impl TimeStore for MemoryState {
             .iter_mut()
             .find(|s| s.id == id && s.ends_ms > now);
         Ok(found.map(|s| s.ends_ms = now).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::time::THROTTLES_KEPT_MS;
+
+    #[test]
+    fn throttles_not_sent_through_for_long_are_forgotten() {
+        let mut time = MemoryTime::default();
+        // An agent rule's `every` over elastic agents: a new uuid each job.
+        for i in 0..4095 {
+            time.throttle(1, "ops", &format!("agent:{i}"), 0, 60_000)
+                .unwrap();
+        }
+        time.throttle(1, "ops", "agent:recent", THROTTLES_KEPT_MS - 1, 60_000)
+            .unwrap();
+        assert_eq!(time.throttles.len(), 4096, "nothing forgotten yet");
+        time.throttle(1, "ops", "agent:new", THROTTLES_KEPT_MS + 1, 60_000)
+            .unwrap();
+        let mut kept: Vec<&str> = time.throttles.keys().map(|k| k.2.as_str()).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["agent:new", "agent:recent"]);
     }
 }

@@ -121,6 +121,9 @@ pub(crate) const AGENT_TOUCH: &str = "UPDATE agent_runs SET used = $1 WHERE uuid
 pub(crate) const PRUNE_AGENT_HANDLED: &str = "DELETE FROM agent_handled WHERE at < $1 \
      OR at <= (SELECT at FROM agent_handled ORDER BY at DESC LIMIT 1 OFFSET $2)";
 
+/// Throttles last sent before `$1` go ([`THROTTLES_KEPT_MS`](super::time::THROTTLES_KEPT_MS)).
+pub(crate) const PRUNE_THROTTLES: &str = "DELETE FROM throttles WHERE last_sent < $1";
+
 /// All but the `$1` agents used last go.
 pub(crate) const PRUNE_AGENTS: &str = "DELETE FROM agent_runs WHERE used <= \
      (SELECT used FROM agent_runs ORDER BY used DESC LIMIT 1 OFFSET $1)";
@@ -229,6 +232,7 @@ pub(crate) const ALL: &[&str] = &[
     AGENT_TOUCH,
     PRUNE_AGENT_HANDLED,
     PRUNE_AGENTS,
+    PRUNE_THROTTLES,
     OUTBOX_INSERT,
     OUTBOX_KEY,
     OUTBOX_LEASE,

@@ -20,6 +20,12 @@ use crate::time::{NewSilence, Silence};
 /// rest wait for the next tick, so one tick's transaction stays short.
 pub(crate) const TICK_LIMIT: i64 = 256;
 
+/// Throttles not sent through for this long are forgotten: an elastic
+/// agent's uuid is new for every job, so an agent rule's `every` would
+/// otherwise keep a row per agent for ever. (An `every` longer than this
+/// lets the next delivery through early.)
+pub(crate) const THROTTLES_KEPT_MS: i64 = 90 * 24 * 3600 * 1000;
+
 /// A reminder that a rule's `remind` started.
 pub(crate) struct NewReminder {
     /// The stage, as [`subject`] names it.
@@ -124,8 +130,9 @@ pub(crate) enum Rendered {
     End,
 }
 
-/// Renders what the tick found due.
-pub(crate) type Render<'a> = &'a mut dyn FnMut(Due) -> Rendered;
+/// Renders what the tick found due, with the silences active then (read in
+/// the tick's transaction, and only when something is due).
+pub(crate) type Render<'a> = &'a mut dyn FnMut(Due, &[Silence]) -> Rendered;
 
 /// The time forms' side of a state store.
 pub(crate) trait TimeStore {
@@ -199,6 +206,7 @@ pub(crate) fn digests(held: impl IntoIterator<Item = NewHeld>) -> Vec<Due> {
 pub(crate) fn rendered(
     mut due: Vec<Due>,
     held: Vec<NewHeld>,
+    silences: &[Silence],
     render: Render<'_>,
 ) -> (Vec<Delivery<'static>>, Vec<i64>) {
     due.extend(digests(held));
@@ -209,7 +217,7 @@ pub(crate) fn rendered(
             Due::Reminder { id, .. } => Some(id),
             Due::Digest { .. } => None,
         };
-        match render(d) {
+        match render(d, silences) {
             Rendered::Deliver(d) => deliveries.push(d),
             Rendered::Skip => {}
             Rendered::End => ended.extend(id),

@@ -68,7 +68,7 @@ impl TimeStore for PostgresState {
     }
 
     fn silences(&self, now: i64) -> Result<Vec<Silence>, StoreError> {
-        // Read before every tick: one statement on its own, kept prepared.
+        // For `silence list` and `explain`: one statement on its own.
         let rows = self.prepared(sql::SILENCES, |c, silences| c.query(silences, &[&now]))?;
         rows.iter()
             .map(decide_time::silence)
